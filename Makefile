@@ -1,0 +1,68 @@
+# Alliance: `make demo` to try it, `make test` to check it.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-$(shell sha1sum requirements.txt | cut -c1-12)
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: demo test install migrate seed serve worker beat bench lint format schema e2e clean-demo
+
+$(STAMP): requirements.txt
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	@rm -f $(VENV)/.installed-*
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+migrate: install
+	$(PY) manage.py migrate --noinput
+
+# Seeds once: data/.demo-seeded marks a seeded database (delete it, or `make clean-demo`, to reseed).
+seed: migrate
+	@if [ ! -f data/.demo-seeded ]; then \
+		ALLIANCE_DEMO=1 $(PY) manage.py seed_demo --seed 7 | tee data/demo-logins.txt && touch data/.demo-seeded; \
+	else \
+		echo "Demo data already seeded."; cat data/demo-logins.txt; \
+	fi
+
+demo: seed
+	@echo ""
+	@echo "Alliance is running at http://$(HOST):$(PORT)/  (Ctrl-C to stop)"
+	@echo "Logins are listed above (also in data/demo-logins.txt)."
+	ALLIANCE_DEMO=1 $(PY) manage.py runserver $(HOST):$(PORT) --noreload
+
+serve: migrate
+	$(VENV)/bin/gunicorn practice.wsgi:application --bind $(HOST):$(PORT) --workers 2
+
+worker: install
+	$(VENV)/bin/celery -A practice worker --loglevel=INFO --concurrency=2
+
+beat: install
+	$(VENV)/bin/celery -A practice beat --loglevel=INFO
+
+test: install
+	$(PY) -m pytest -q $(PYTEST_ARGS)
+
+e2e: install
+	$(PY) -m pytest -q tests/e2e
+
+bench: install
+	$(PY) benchmarks/run.py
+
+schema: install
+	$(PY) manage.py spectacular --validate --fail-on-warn --file /dev/null
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: install
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+clean-demo:
+	rm -f data/alliance.sqlite3* data/.demo-seeded data/demo-logins.txt

@@ -1,0 +1,212 @@
+"""HTTP API for the client record: caseload/roster, detail, invites, consents, plan."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.db.models import Q
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import generics, serializers, status
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from clients.models import Client, Goal
+from clients.serializers import (
+    AcceptInviteSerializer,
+    CaseloadClientSerializer,
+    ClientDetailSerializer,
+    ClientWriteSerializer,
+    ConsentSerializer,
+    ConsentWriteSerializer,
+    GoalSerializer,
+    PortalInviteResponseSerializer,
+    RosterClientSerializer,
+)
+from clients.services import records
+from practice.api_support import AuthRateThrottle, DomainError
+from practice.audit import AuditAction, audit_record
+from practice.permissions import capability_required
+from practice.roles import Capability, Role
+
+StaffOnly = capability_required(Capability.VIEW_CLINICAL, Capability.VIEW_ROSTER)
+ClinicalOnly = capability_required(Capability.VIEW_CLINICAL)
+
+
+def is_clinician(user) -> bool:
+    return user.role == Role.THERAPIST
+
+
+def clinical_client_or_404(user, client_id, *, write: bool = False) -> Client:
+    """The client, if the user may read (or, with write, change) its clinical record."""
+    queryset = Client.objects.editable_by(user) if write else Client.objects.clinical_scope(user)
+    return get_object_or_404(queryset, pk=client_id)
+
+
+class ClientListView(generics.ListCreateAPIView):
+    permission_classes = [StaffOnly]
+
+    def get_serializer_class(self):
+        return CaseloadClientSerializer if is_clinician(self.request.user) else RosterClientSerializer
+
+    def get_queryset(self):
+        queryset = Client.objects.visible_to(self.request.user).select_related("primary_therapist__user")
+        params = self.request.query_params
+        if params.get("status"):
+            queryset = queryset.filter(status=params["status"])
+        if params.get("therapist"):
+            queryset = queryset.filter(primary_therapist_id=params["therapist"]) if params["therapist"].isdigit() else queryset.none()
+        if params.get("q"):
+            for word in params["q"].split()[:5]:
+                queryset = queryset.filter(Q(first_name__icontains=word) | Q(last_name__icontains=word) | Q(preferred_name__icontains=word))
+        return queryset.order_by("last_name", "first_name", "id")
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("status", str, enum=[s for s, _ in Client.Status.choices]),
+            OpenApiParameter("therapist", int, description="Primary therapist member id"),
+            OpenApiParameter("q", str, description="Search by name"),
+        ]
+    )
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    @extend_schema(request=ClientWriteSerializer, responses={201: ClientDetailSerializer})
+    def post(self, request):
+        capability_check = capability_required(Capability.CREATE_CLIENT)()
+        capability_check.has_permission(request, self)
+        data = ClientWriteSerializer(data=request.data, context={"request": request})
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        values.pop("version", None)
+        if not is_clinician(request.user):
+            for field in ("presenting_concerns", "diagnosis_codes", "plan_reviewed_on"):
+                values.pop(field, None)
+        client = records.client_create(actor=request.user, data=values)
+        output = ClientDetailSerializer if is_clinician(request.user) else RosterClientSerializer
+        return Response(output(client).data, status=status.HTTP_201_CREATED)
+
+
+class ClientDetailView(APIView):
+    permission_classes = [StaffOnly]
+
+    def get_object(self) -> Client:
+        return get_object_or_404(
+            Client.objects.visible_to(self.request.user).select_related("primary_therapist__user"), pk=self.kwargs["pk"]
+        )
+
+    @extend_schema(responses={200: ClientDetailSerializer})
+    def get(self, request, pk):
+        client = self.get_object()
+        if is_clinician(request.user):
+            with transaction.atomic():
+                audit_record(actor=request.user, action=AuditAction.READ, target=client, client_id=client.pk, fields=["presenting_concerns", "diagnosis_codes", "address"])
+            return Response(ClientDetailSerializer(client).data)
+        return Response(RosterClientSerializer(client).data)
+
+    @extend_schema(request=ClientWriteSerializer, responses={200: ClientDetailSerializer})
+    def patch(self, request, pk):
+        client = self.get_object()
+        if not Client.objects.administrable_by(request.user).filter(pk=client.pk).exists():
+            # A supervisor can read the record but not change it.
+            from rest_framework.exceptions import PermissionDenied
+
+            raise PermissionDenied("Only the client's therapists or a manager can change this record.")
+        data = ClientWriteSerializer(data=request.data, partial=True, context={"request": request})
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        version = values.pop("version", None)
+        records.client_update(client=client, actor=request.user, data=values, clinical_allowed=is_clinician(request.user), version=version)
+        client.refresh_from_db()
+        output = ClientDetailSerializer if is_clinician(request.user) else RosterClientSerializer
+        return Response(output(client).data)
+
+
+class PortalInviteView(APIView):
+    permission_classes = [capability_required(Capability.VIEW_CLINICAL, Capability.VIEW_ROSTER)]
+
+    @extend_schema(request=None, responses={201: PortalInviteResponseSerializer})
+    def post(self, request, pk):
+        client = get_object_or_404(Client.objects.administrable_by(request.user), pk=pk)
+        invite, raw = records.portal_invite_create(client=client, actor=request.user)
+        url = request.build_absolute_uri(reverse("portal-accept-invite") + f"?token={raw}")
+        return Response({"invite_token": raw, "expires_at": invite.expires_at, "invite_url": url}, status=status.HTTP_201_CREATED)
+
+
+class AcceptInviteView(APIView):
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+    throttle_classes = [AuthRateThrottle]
+
+    @extend_schema(request=AcceptInviteSerializer, responses={201: None}, auth=[])
+    def post(self, request):
+        data = AcceptInviteSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = records.portal_invite_accept(
+            raw_token=data.validated_data["invite_token"],
+            password=data.validated_data["password"],
+            email=data.validated_data.get("email"),
+        )
+        return Response({"email": user.email, "client": user.client_profile.pk}, status=status.HTTP_201_CREATED)
+
+
+class ConsentView(APIView):
+    permission_classes = [ClinicalOnly]
+
+    @extend_schema(responses={200: ConsentSerializer(many=True)})
+    def get(self, request, pk):
+        client = clinical_client_or_404(request.user, pk)
+        return Response(ConsentSerializer(client.consents.all(), many=True).data)
+
+    @extend_schema(request=ConsentWriteSerializer, responses={201: ConsentSerializer(many=True)})
+    def post(self, request, pk):
+        client = clinical_client_or_404(request.user, pk, write=True)
+        data = ConsentWriteSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        if data.validated_data["granted"]:
+            records.consent_grant(client=client, kind=data.validated_data["kind"], actor=request.user, version=data.validated_data["version"])
+        else:
+            records.consent_revoke(client=client, kind=data.validated_data["kind"], actor=request.user)
+        return Response(ConsentSerializer(client.consents.all(), many=True).data, status=status.HTTP_201_CREATED)
+
+
+class GoalListView(APIView):
+    permission_classes = [ClinicalOnly]
+
+    @extend_schema(responses={200: GoalSerializer(many=True)})
+    def get(self, request, pk):
+        client = clinical_client_or_404(request.user, pk)
+        goals = Goal.objects.filter(client=client).prefetch_related("objectives")
+        with transaction.atomic():
+            audit_record(actor=request.user, action=AuditAction.READ, target_type="clients.goal", client_id=client.pk)
+        return Response(GoalSerializer(goals, many=True).data)
+
+    @extend_schema(request=GoalSerializer, responses={201: GoalSerializer})
+    def post(self, request, pk):
+        client = clinical_client_or_404(request.user, pk, write=True)
+        data = GoalSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        goal = records.goal_create(client=client, actor=request.user, data=dict(data.validated_data))
+        return Response(GoalSerializer(goal).data, status=status.HTTP_201_CREATED)
+
+
+class GoalDetailView(APIView):
+    permission_classes = [ClinicalOnly]
+
+    @extend_schema(request=GoalSerializer, responses={200: GoalSerializer})
+    def patch(self, request, pk):
+        goal = get_object_or_404(Goal.objects.filter(client__in=Client.objects.editable_by(request.user)), pk=pk)
+        data = GoalSerializer(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        values.pop("objectives", None)
+        records.goal_update(goal=goal, actor=request.user, data=values)
+        return Response(GoalSerializer(goal).data)
+
+
+def raise_field_error(field: str, message: str):
+    raise serializers.ValidationError({field: [message]})
+
+
+__all__ = ["DomainError"]

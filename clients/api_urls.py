@@ -1,0 +1,13 @@
+from django.urls import path
+
+from clients import api
+
+urlpatterns = [
+    path("clients/", api.ClientListView.as_view(), name="api-clients"),
+    path("clients/<int:pk>/", api.ClientDetailView.as_view(), name="api-client-detail"),
+    path("clients/<int:pk>/portal-invite/", api.PortalInviteView.as_view(), name="api-portal-invite"),
+    path("clients/<int:pk>/consents/", api.ConsentView.as_view(), name="api-client-consents"),
+    path("clients/<int:pk>/goals/", api.GoalListView.as_view(), name="api-client-goals"),
+    path("goals/<int:pk>/", api.GoalDetailView.as_view(), name="api-goal-detail"),
+    path("auth/accept-invite/", api.AcceptInviteView.as_view(), name="api-accept-invite"),
+]

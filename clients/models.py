@@ -1,0 +1,269 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from practice.fields import EncryptedJSONField, EncryptedTextField
+from practice.models import Membership, Practice
+from practice.roles import Role
+
+
+class ClientQuerySet(models.QuerySet):
+    """The access guard for clients and everything scoped through them."""
+
+    def _membership(self, user) -> Membership | None:
+        if user is None or not getattr(user, "is_authenticated", False):
+            return None
+        membership = user.membership_or_none
+        return membership if membership and membership.is_active else None
+
+    def visible_to(self, user) -> ClientQuerySet:
+        """Records the user may see at all: care team, practice roster for manager/admin, self."""
+        membership = self._membership(user)
+        if membership is None:
+            return self.none()
+        scoped = self.filter(practice_id=membership.practice_id)
+        if membership.role in (Role.MANAGER, Role.ADMIN):
+            return scoped
+        if membership.role == Role.THERAPIST:
+            return scoped.filter(
+                Q(primary_therapist=membership) | Q(co_therapist=membership) | Q(supervisor=membership)
+            )
+        if membership.role == Role.CLIENT:
+            return scoped.filter(user=user)
+        return self.none()
+
+    def clinical_scope(self, user) -> ClientQuerySet:
+        """Clients whose clinical content the user may read: care team, or the client self.
+
+        Managers and admins see the roster, never clinical content.
+        """
+        membership = self._membership(user)
+        if membership is None or membership.role in (Role.MANAGER, Role.ADMIN):
+            return self.none()
+        return self.visible_to(user)
+
+    def editable_by(self, user) -> ClientQuerySet:
+        """Clients whose clinical record the user may change: primary or co-therapist."""
+        membership = self._membership(user)
+        if membership is None or membership.role != Role.THERAPIST:
+            return self.none()
+        return self.filter(practice_id=membership.practice_id).filter(
+            Q(primary_therapist=membership) | Q(co_therapist=membership)
+        )
+
+    def administrable_by(self, user) -> ClientQuerySet:
+        """Clients whose demographics/status/care team the user may change."""
+        membership = self._membership(user)
+        if membership is None:
+            return self.none()
+        if membership.role in (Role.MANAGER, Role.ADMIN):
+            return self.filter(practice_id=membership.practice_id)
+        return self.editable_by(user)
+
+
+class Client(models.Model):
+    class Status(models.TextChoices):
+        WAITLIST = "waitlist"
+        ACTIVE = "active"
+        ON_HOLD = "on_hold"
+        DISCHARGED = "discharged"
+
+    practice = models.ForeignKey(Practice, on_delete=models.PROTECT, related_name="clients")
+    first_name = models.CharField(max_length=100)
+    last_name = models.CharField(max_length=100)
+    preferred_name = models.CharField(max_length=100, blank=True)
+    date_of_birth = models.DateField()
+    email = models.EmailField(blank=True)
+    phone = models.CharField(max_length=40, blank=True)
+    address = EncryptedTextField(blank=True, default="")
+    emergency_contact_name = models.CharField(max_length=200, blank=True)
+    emergency_contact_phone = models.CharField(max_length=40, blank=True)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.ACTIVE)
+    referred_at = models.DateField(null=True, blank=True, help_text="Joined the waitlist")
+    intake_date = models.DateField(null=True, blank=True)
+    discharged_at = models.DateField(null=True, blank=True)
+    discharge_reason = models.CharField(max_length=200, blank=True)
+    presenting_concerns = EncryptedTextField(blank=True, default="")
+    diagnosis_codes = models.JSONField(default=list, blank=True)
+    primary_therapist = models.ForeignKey(
+        Membership, null=True, blank=True, on_delete=models.PROTECT, related_name="primary_clients"
+    )
+    co_therapist = models.ForeignKey(
+        Membership, null=True, blank=True, on_delete=models.PROTECT, related_name="co_clients"
+    )
+    supervisor = models.ForeignKey(
+        Membership, null=True, blank=True, on_delete=models.PROTECT, related_name="supervised_clients"
+    )
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="client_profile"
+    )
+    plan_reviewed_on = models.DateField(null=True, blank=True)
+    reminders_enabled = models.BooleanField(default=True)
+    reminder_hour = models.PositiveSmallIntegerField(default=18)
+    reminder_channel = models.CharField(max_length=10, default="email", choices=[("email", "Email"), ("none", "None")])
+    version = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ClientQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["last_name", "first_name", "id"]
+        indexes = [
+            models.Index(fields=["practice", "status"]),
+            models.Index(fields=["primary_therapist", "status"]),
+        ]
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}"
+
+    @property
+    def is_discharged(self) -> bool:
+        return self.status == self.Status.DISCHARGED
+
+    def __str__(self) -> str:
+        return self.full_name
+
+
+class ConsentQuerySet(models.QuerySet):
+    def active(self) -> ConsentQuerySet:
+        return self.filter(revoked_at__isnull=True)
+
+
+class Consent(models.Model):
+    class Kind(models.TextChoices):
+        TREATMENT = "treatment"
+        PORTAL = "portal"
+        AI_PROCESSING = "ai_processing"
+
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="consents")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    version = models.CharField(max_length=20, default="v1")
+    granted_at = models.DateTimeField(default=timezone.now)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+
+    objects = ConsentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-granted_at"]
+        indexes = [models.Index(fields=["client", "kind", "revoked_at"])]
+
+
+class Goal(models.Model):
+    """A treatment-plan goal under a problem, with measurable objectives."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active"
+        MET = "met"
+        PARTIALLY_MET = "partially_met"
+        NOT_MET = "not_met"
+        DISCONTINUED = "discontinued"
+
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="goals")
+    problem = EncryptedTextField(default="")
+    description = EncryptedTextField(default="")
+    target_date = models.DateField(null=True, blank=True)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.ACTIVE)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+
+class Objective(models.Model):
+    goal = models.ForeignKey(Goal, on_delete=models.CASCADE, related_name="objectives")
+    description = EncryptedTextField(default="")
+    measure = models.CharField(max_length=200, blank=True, help_text="How progress is measured")
+    target_date = models.DateField(null=True, blank=True)
+    status = models.CharField(max_length=20, choices=Goal.Status.choices, default=Goal.Status.ACTIVE)
+
+    class Meta:
+        ordering = ["id"]
+
+
+class PortalInvite(models.Model):
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="portal_invites")
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+
+
+class InstrumentDefinition(models.Model):
+    """A practice-defined instrument (built-ins live in code, clients/instruments.py)."""
+
+    practice = models.ForeignKey(Practice, on_delete=models.CASCADE, related_name="instruments")
+    code = models.SlugField(max_length=40)
+    definition = models.JSONField()
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["practice", "code"], name="unique_instrument_code_per_practice")]
+
+
+class Assessment(models.Model):
+    """One administration of a measure. Answers are stored raw; the result is derived."""
+
+    class Source(models.TextChoices):
+        THERAPIST = "therapist"
+        PORTAL = "portal"
+
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="assessments")
+    instrument = models.CharField(max_length=40)
+    version = models.CharField(max_length=40)
+    answers = EncryptedJSONField()
+    difficulty = models.PositiveSmallIntegerField(null=True, blank=True)
+    result = models.JSONField()
+    total = models.IntegerField(null=True, blank=True)
+    administered_at = models.DateTimeField(default=timezone.now)
+    administered_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    source = models.CharField(max_length=20, choices=Source.choices, default=Source.THERAPIST)
+    session = models.ForeignKey(
+        "clinical_sessions.Session", null=True, blank=True, on_delete=models.SET_NULL, related_name="assessments"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["administered_at", "id"]
+        indexes = [models.Index(fields=["client", "instrument", "administered_at"])]
+
+
+class MeasureSchedule(models.Model):
+    """Administer `instrument` before every Nth session; due questionnaires expire."""
+
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="measure_schedules")
+    instrument = models.CharField(max_length=40)
+    every_n_sessions = models.PositiveSmallIntegerField(default=1)
+    expires_after_days = models.PositiveSmallIntegerField(default=3)
+    active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["client", "instrument"], name="unique_schedule_per_instrument")]
+
+
+class DueQuestionnaire(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending"
+        COMPLETED = "completed"
+        EXPIRED = "expired"
+
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="due_questionnaires")
+    instrument = models.CharField(max_length=40)
+    session = models.ForeignKey("clinical_sessions.Session", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    due_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
+    assessment = models.ForeignKey(Assessment, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["client", "instrument", "session"], name="unique_due_per_session")
+        ]

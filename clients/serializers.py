@@ -1,0 +1,165 @@
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from clients.models import Client, Consent, Goal, Objective
+from practice.models import Membership
+
+
+class MemberField(serializers.PrimaryKeyRelatedField):
+    """A member id, limited to the requesting user's practice (unknown ids are 400)."""
+
+    def get_queryset(self):
+        request = self.context.get("request")
+        if request is None:
+            return Membership.objects.none()
+        return Membership.objects.filter(practice_id=request.user.membership.practice_id).staff()
+
+
+class RosterClientSerializer(serializers.ModelSerializer):
+    """What managers and admins see: no clinical fields."""
+
+    therapist = serializers.PrimaryKeyRelatedField(source="primary_therapist", read_only=True)
+    therapist_name = serializers.SerializerMethodField()
+    name = serializers.CharField(source="full_name", read_only=True)
+
+    class Meta:
+        model = Client
+        fields = [
+            "id",
+            "name",
+            "first_name",
+            "last_name",
+            "status",
+            "therapist",
+            "therapist_name",
+            "referred_at",
+            "intake_date",
+            "discharged_at",
+            "created_at",
+            "version",
+        ]
+
+    def get_therapist_name(self, client) -> str | None:
+        return client.primary_therapist.display_name if client.primary_therapist else None
+
+
+class CaseloadClientSerializer(RosterClientSerializer):
+    class Meta(RosterClientSerializer.Meta):
+        fields = [
+            *RosterClientSerializer.Meta.fields,
+            "preferred_name",
+            "date_of_birth",
+            "email",
+            "phone",
+            "co_therapist",
+            "supervisor",
+            "discharge_reason",
+            "has_portal",
+        ]
+
+    has_portal = serializers.SerializerMethodField()
+
+    def get_has_portal(self, client) -> bool:
+        return client.user_id is not None
+
+
+class ConsentSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Consent
+        fields = ["id", "kind", "version", "granted_at", "revoked_at"]
+
+
+class ClientDetailSerializer(CaseloadClientSerializer):
+    consents = serializers.SerializerMethodField()
+
+    class Meta(CaseloadClientSerializer.Meta):
+        fields = [
+            *CaseloadClientSerializer.Meta.fields,
+            "address",
+            "emergency_contact_name",
+            "emergency_contact_phone",
+            "presenting_concerns",
+            "diagnosis_codes",
+            "plan_reviewed_on",
+            "reminders_enabled",
+            "reminder_hour",
+            "reminder_channel",
+            "consents",
+            "updated_at",
+        ]
+
+    def get_consents(self, client) -> list[dict]:
+        return ConsentSerializer(client.consents.filter(revoked_at__isnull=True), many=True).data
+
+
+class ClientWriteSerializer(serializers.Serializer):
+    first_name = serializers.CharField(max_length=100)
+    last_name = serializers.CharField(max_length=100)
+    preferred_name = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    date_of_birth = serializers.DateField()
+    email = serializers.EmailField(required=False, allow_blank=True)
+    phone = serializers.CharField(max_length=40, required=False, allow_blank=True)
+    address = serializers.CharField(max_length=1000, required=False, allow_blank=True)
+    emergency_contact_name = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    emergency_contact_phone = serializers.CharField(max_length=40, required=False, allow_blank=True)
+    status = serializers.ChoiceField(choices=Client.Status.choices, required=False)
+    referred_at = serializers.DateField(required=False, allow_null=True)
+    intake_date = serializers.DateField(required=False, allow_null=True)
+    discharged_at = serializers.DateField(required=False, allow_null=True)
+    discharge_reason = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    presenting_concerns = serializers.CharField(max_length=5000, required=False, allow_blank=True)
+    diagnosis_codes = serializers.ListField(
+        child=serializers.RegexField(r"^[A-Z][0-9][0-9A-Z](\.[0-9A-Z]{1,4})?$", max_length=8),
+        required=False,
+        max_length=20,
+        help_text="ICD-10 codes such as F32.1",
+    )
+    therapist = MemberField(source="primary_therapist", required=False, allow_null=True)
+    co_therapist = MemberField(required=False, allow_null=True)
+    supervisor = MemberField(required=False, allow_null=True)
+    plan_reviewed_on = serializers.DateField(required=False, allow_null=True)
+    reminders_enabled = serializers.BooleanField(required=False)
+    reminder_hour = serializers.IntegerField(min_value=0, max_value=23, required=False)
+    reminder_channel = serializers.ChoiceField(choices=["email", "none"], required=False)
+    version = serializers.IntegerField(required=False, min_value=1, help_text="Send the version you read to detect conflicts")
+
+    def validate_first_name(self, value: str) -> str:
+        if not value.strip():
+            raise serializers.ValidationError("This field may not be blank.")
+        return value.strip()
+
+    validate_last_name = validate_first_name
+
+
+class ObjectiveSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Objective
+        fields = ["id", "description", "measure", "target_date", "status"]
+
+
+class GoalSerializer(serializers.ModelSerializer):
+    objectives = ObjectiveSerializer(many=True, required=False)
+
+    class Meta:
+        model = Goal
+        fields = ["id", "problem", "description", "target_date", "status", "objectives", "created_at"]
+        read_only_fields = ["created_at"]
+
+
+class PortalInviteResponseSerializer(serializers.Serializer):
+    invite_token = serializers.CharField()
+    expires_at = serializers.DateTimeField()
+    invite_url = serializers.CharField()
+
+
+class AcceptInviteSerializer(serializers.Serializer):
+    invite_token = serializers.CharField(max_length=200)
+    password = serializers.CharField(max_length=256, trim_whitespace=False)
+    email = serializers.EmailField(required=False, help_text="Only when the client record has no email")
+
+
+class ConsentWriteSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=Consent.Kind.choices)
+    version = serializers.CharField(max_length=20, default="v1")
+    granted = serializers.BooleanField(default=True)

@@ -1,0 +1,241 @@
+"""Writes to the client record: create, update, reassign, consent, portal invites."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import date
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from clients.models import Client, Consent, Goal, Objective, PortalInvite
+from practice.api_support import DomainError
+from practice.audit import AuditAction, audit_record
+from practice.models import Membership
+from practice.roles import Role
+
+User = get_user_model()
+
+CLIENT_ADMIN_FIELDS = {
+    "first_name",
+    "last_name",
+    "preferred_name",
+    "date_of_birth",
+    "email",
+    "phone",
+    "address",
+    "emergency_contact_name",
+    "emergency_contact_phone",
+    "status",
+    "referred_at",
+    "intake_date",
+    "discharged_at",
+    "discharge_reason",
+    "reminders_enabled",
+    "reminder_hour",
+    "reminder_channel",
+}
+CLIENT_CLINICAL_FIELDS = {"presenting_concerns", "diagnosis_codes", "plan_reviewed_on"}
+CARE_TEAM_FIELDS = {"primary_therapist", "co_therapist", "supervisor"}
+
+
+def _check_therapist(member: Membership | None, practice_id: int, field: str) -> None:
+    if member is None:
+        return
+    if member.practice_id != practice_id or member.role != Role.THERAPIST or not member.is_active:
+        raise DomainError("Choose an active therapist of this practice.", field=field)
+
+
+def client_create(*, actor, data: dict) -> Client:
+    """Create a client in the actor's practice. A therapist's new client is their own."""
+    membership = actor.membership
+    practice_id = membership.practice_id
+    therapist = data.pop("primary_therapist", None)
+    if membership.role == Role.THERAPIST:
+        if therapist is not None and therapist.pk != membership.pk:
+            raise DomainError("A therapist's new client is their own; ask a manager to assign others.", field="therapist")
+        therapist = membership
+    _check_therapist(therapist, practice_id, "therapist")
+    for field in ("co_therapist", "supervisor"):
+        _check_therapist(data.get(field), practice_id, field)
+    if data.get("date_of_birth") and data["date_of_birth"] > timezone.localdate():
+        raise DomainError("Date of birth cannot be in the future.", field="date_of_birth")
+    data.setdefault("status", Client.Status.ACTIVE if therapist else Client.Status.WAITLIST)
+    if data["status"] == Client.Status.ACTIVE and not data.get("intake_date"):
+        data["intake_date"] = timezone.localdate()
+    if data["status"] == Client.Status.WAITLIST and not data.get("referred_at"):
+        data["referred_at"] = timezone.localdate()
+    with transaction.atomic():
+        client = Client.objects.create(practice_id=practice_id, primary_therapist=therapist, **data)
+        audit_record(
+            actor=actor,
+            action=AuditAction.CREATE,
+            target=client,
+            client_id=client.pk,
+            fields=[*data.keys(), "primary_therapist"],
+        )
+        Consent.objects.create(client=client, kind=Consent.Kind.TREATMENT, recorded_by=actor)
+    return client
+
+
+def client_update(*, client: Client, actor, data: dict, clinical_allowed: bool, version: int | None = None) -> Client:
+    """Apply a partial update. Call with a client already scoped for the actor."""
+    if version is not None and version != client.version:
+        raise DomainError(
+            "This client was changed by someone else since you loaded it; reload and try again.", conflict=True
+        )
+    allowed = CLIENT_ADMIN_FIELDS | CARE_TEAM_FIELDS | (CLIENT_CLINICAL_FIELDS if clinical_allowed else set())
+    refused = set(data) - allowed
+    if refused:
+        raise DomainError(f"You may not change: {', '.join(sorted(refused))}.", conflict=False, field=sorted(refused)[0])
+    for field in CARE_TEAM_FIELDS & set(data):
+        _check_therapist(data[field], client.practice_id, "therapist" if field == "primary_therapist" else field)
+    if "date_of_birth" in data and data["date_of_birth"] > timezone.localdate():
+        raise DomainError("Date of birth cannot be in the future.", field="date_of_birth")
+    new_status = data.get("status", client.status)
+    if new_status == Client.Status.DISCHARGED and client.status != Client.Status.DISCHARGED:
+        data.setdefault("discharged_at", timezone.localdate())
+        if not (data.get("discharge_reason") or client.discharge_reason):
+            raise DomainError("Give a discharge reason.", field="discharge_reason")
+    if new_status != Client.Status.DISCHARGED and client.status == Client.Status.DISCHARGED and "status" in data:
+        data.setdefault("discharged_at", None)
+    if new_status == Client.Status.ACTIVE and not client.intake_date:
+        data.setdefault("intake_date", timezone.localdate())
+    changed = [field for field, value in data.items() if getattr(client, field) != value]
+    if not changed:
+        return client
+    with transaction.atomic():
+        for field in changed:
+            setattr(client, field, data[field])
+        client.version += 1
+        client.save()
+        reassigned = [field for field in changed if field in CARE_TEAM_FIELDS]
+        if reassigned:
+            audit_record(actor=actor, action=AuditAction.REASSIGN, target=client, client_id=client.pk, fields=reassigned)
+        others = [field for field in changed if field not in CARE_TEAM_FIELDS]
+        if others:
+            audit_record(actor=actor, action=AuditAction.UPDATE, target=client, client_id=client.pk, fields=others)
+    return client
+
+
+def consent_grant(*, client: Client, kind: str, actor, version: str = "v1") -> Consent:
+    with transaction.atomic():
+        Consent.objects.filter(client=client, kind=kind, revoked_at__isnull=True).update(revoked_at=timezone.now())
+        consent = Consent.objects.create(client=client, kind=kind, version=version, recorded_by=actor)
+        audit_record(actor=actor, action=AuditAction.CREATE, target=consent, client_id=client.pk, fields=["kind", "version"])
+    return consent
+
+
+def consent_revoke(*, client: Client, kind: str, actor) -> int:
+    with transaction.atomic():
+        revoked = Consent.objects.filter(client=client, kind=kind, revoked_at__isnull=True).update(revoked_at=timezone.now())
+        audit_record(
+            actor=actor, action=AuditAction.UPDATE, target_type="clients.consent", client_id=client.pk, fields=["revoked_at"]
+        )
+    return revoked
+
+
+def has_consent(client: Client, kind: str) -> bool:
+    return Consent.objects.filter(client=client, kind=kind, revoked_at__isnull=True).exists()
+
+
+def _hash(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def portal_invite_create(*, client: Client, actor) -> tuple[PortalInvite, str]:
+    """Issue a single-use, expiring invite. Earlier unused invites stop working."""
+    if client.is_discharged:
+        raise DomainError("A discharged client cannot be invited to the portal.", conflict=True)
+    raw = secrets.token_urlsafe(32)
+    now = timezone.now()
+    with transaction.atomic():
+        PortalInvite.objects.filter(client=client, used_at__isnull=True, expires_at__gt=now).update(expires_at=now)
+        invite = PortalInvite.objects.create(
+            client=client, token_hash=_hash(raw), created_by=actor, expires_at=now + settings.PORTAL_INVITE_TTL
+        )
+        audit_record(actor=actor, action=AuditAction.INVITE, target=invite, client_id=client.pk)
+    return invite, raw
+
+
+def portal_invite_lookup(raw: str) -> PortalInvite | None:
+    invite = PortalInvite.objects.select_related("client").filter(token_hash=_hash(raw or "")).first()
+    if invite is None or invite.used_at is not None or invite.expires_at <= timezone.now():
+        return None
+    return invite
+
+
+def portal_invite_accept(*, raw_token: str, password: str, email: str | None = None):
+    """Turn an invite into a client login. Returns the user."""
+    invite = portal_invite_lookup(raw_token)
+    if invite is None:
+        raise DomainError("This invite link is invalid, used or expired. Ask your therapist for a new one.", field="invite_token")
+    client = invite.client
+    login_email = (client.email or email or "").strip().lower()
+    if not login_email:
+        raise DomainError("Enter the email address you will sign in with.", field="email")
+    existing = User.objects.filter(email__iexact=login_email).first()
+    if existing is not None and existing.pk != client.user_id:
+        raise DomainError("This email address already has an account.", field="email")
+    try:
+        validate_password(password, user=User(email=login_email, first_name=client.first_name, last_name=client.last_name))
+    except ValidationError as error:
+        raise DomainError(" ".join(error.messages), field="password") from error
+    with transaction.atomic():
+        invite = PortalInvite.objects.select_for_update().get(pk=invite.pk)
+        if invite.used_at is not None:
+            raise DomainError("This invite link has already been used.", field="invite_token")
+        if client.user_id:
+            user = client.user
+            user.set_password(password)
+            user.save(update_fields=["password"])
+            Membership.objects.filter(user=user).update(is_active=True)
+        else:
+            user = User.objects.create_user(
+                email=login_email, password=password, first_name=client.first_name, last_name=client.last_name
+            )
+            Membership.objects.create(user=user, practice_id=client.practice_id, role=Role.CLIENT)
+            client.user = user
+            if not client.email:
+                client.email = login_email
+            client.save(update_fields=["user", "email", "updated_at"])
+        invite.used_at = timezone.now()
+        invite.save(update_fields=["used_at"])
+        if not Consent.objects.filter(client=client, kind=Consent.Kind.PORTAL, revoked_at__isnull=True).exists():
+            Consent.objects.create(client=client, kind=Consent.Kind.PORTAL, recorded_by=user)
+        audit_record(actor=user, action=AuditAction.INVITE_ACCEPT, target=invite, client_id=client.pk, practice_id=client.practice_id)
+    return user
+
+
+def goal_create(*, client: Client, actor, data: dict) -> Goal:
+    objectives = data.pop("objectives", [])
+    with transaction.atomic():
+        goal = Goal.objects.create(client=client, **data)
+        for objective in objectives:
+            Objective.objects.create(goal=goal, **objective)
+        audit_record(actor=actor, action=AuditAction.CREATE, target=goal, client_id=client.pk, fields=[*data.keys(), "objectives"])
+    return goal
+
+
+def goal_update(*, goal: Goal, actor, data: dict) -> Goal:
+    changed = [field for field, value in data.items() if getattr(goal, field) != value]
+    with transaction.atomic():
+        for field in changed:
+            setattr(goal, field, data[field])
+        if changed:
+            goal.save(update_fields=changed)
+            audit_record(actor=actor, action=AuditAction.UPDATE, target=goal, client_id=goal.client_id, fields=changed)
+    return goal
+
+
+def plan_review(*, client: Client, actor, reviewed_on: date) -> Client:
+    with transaction.atomic():
+        client.plan_reviewed_on = reviewed_on
+        client.save(update_fields=["plan_reviewed_on", "updated_at"])
+        audit_record(actor=actor, action=AuditAction.UPDATE, target=client, client_id=client.pk, fields=["plan_reviewed_on"])
+    return client

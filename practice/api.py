@@ -1,0 +1,228 @@
+"""HTTP API for sign-in, members, the practice and the audit log."""
+
+from __future__ import annotations
+
+from django.contrib.auth import authenticate
+from django_otp import match_token, user_has_device
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import exceptions, generics, serializers, status
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from practice import services
+from practice.api_support import AuthRateThrottle, AuthUserRateThrottle
+from practice.audit import AuditAction, audit_record
+from practice.middleware import mfa_required
+from practice.models import ApiToken, AuditEvent, Membership
+from practice.permissions import capability_required
+from practice.roles import Capability
+
+
+class TokenRequestSerializer(serializers.Serializer):
+    username = serializers.CharField(max_length=254, help_text="The account's email address")
+    password = serializers.CharField(max_length=256, trim_whitespace=False)
+    otp = serializers.CharField(max_length=32, required=False, allow_blank=True)
+
+
+class TokenResponseSerializer(serializers.Serializer):
+    token = serializers.CharField()
+    expires_at = serializers.DateTimeField()
+
+
+class LockedOut(exceptions.Throttled):
+    default_detail = "Too many failed sign-in attempts. Try again later."
+
+
+class TokenView(APIView):
+    """Exchange email + password (+ TOTP or recovery code when MFA is on) for an API token."""
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+    throttle_classes = [AuthRateThrottle, AuthUserRateThrottle]
+
+    @extend_schema(request=TokenRequestSerializer, responses={200: TokenResponseSerializer}, auth=[])
+    def post(self, request):
+        data = TokenRequestSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        django_request = request._request
+        user = authenticate(
+            django_request,
+            username=data.validated_data["username"],
+            password=data.validated_data["password"],
+        )
+        if getattr(django_request, "axes_locked_out", False):
+            raise LockedOut()
+        if user is None or user.membership_or_none is None or not user.membership.is_active:
+            raise exceptions.ValidationError({"non_field_errors": ["Unable to sign in with these credentials."]})
+        otp = (data.validated_data.get("otp") or "").strip()
+        if user_has_device(user):
+            if not otp:
+                raise exceptions.ValidationError({"otp": ["This account uses two-factor authentication: send the 6-digit code."]})
+            if match_token(user, otp) is None:
+                raise exceptions.ValidationError({"otp": ["The code is not valid."]})
+        elif mfa_required(user):
+            raise exceptions.ValidationError(
+                {"otp": ["Your practice requires two-factor authentication: set it up in the web app first."]}
+            )
+        token, raw = services.token_issue(user=user)
+        return Response({"token": raw, "expires_at": token.expires_at}, status=status.HTTP_200_OK)
+
+
+class LogoutView(APIView):
+    """Revoke the token used for this request (or end the web session)."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=None, responses={204: None})
+    def post(self, request):
+        if isinstance(request.auth, ApiToken):
+            services.token_revoke(token=request.auth, actor=request.user)
+        else:
+            from django.contrib.auth import logout
+
+            audit_record(actor=request.user, action=AuditAction.LOGOUT, target=request.user)
+            logout(request._request)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class MemberSerializer(serializers.ModelSerializer):
+    email = serializers.EmailField(source="user.email", read_only=True)
+    first_name = serializers.CharField(source="user.first_name", read_only=True)
+    last_name = serializers.CharField(source="user.last_name", read_only=True)
+    mfa_enabled = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Membership
+        fields = ["id", "email", "first_name", "last_name", "role", "is_active", "created_at", "mfa_enabled"]
+
+    def get_mfa_enabled(self, membership) -> bool:
+        return user_has_device(membership.user)
+
+
+class MemberCreateSerializer(serializers.Serializer):
+    email = serializers.EmailField()
+    role = serializers.ChoiceField(choices=["therapist", "manager", "admin"])
+    password = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False, write_only=True)
+    first_name = serializers.CharField(required=False, allow_blank=True, max_length=150, default="")
+    last_name = serializers.CharField(required=False, allow_blank=True, max_length=150, default="")
+
+
+class MemberUpdateSerializer(serializers.Serializer):
+    first_name = serializers.CharField(required=False, allow_blank=True, max_length=150)
+    last_name = serializers.CharField(required=False, allow_blank=True, max_length=150)
+    is_active = serializers.BooleanField(required=False)
+
+
+class MemberListView(generics.ListCreateAPIView):
+    permission_classes = [capability_required(Capability.MANAGE_MEMBERS)]
+    serializer_class = MemberSerializer
+
+    def get_queryset(self):
+        return Membership.objects.visible_to(self.request.user).staff().select_related("user").order_by("id")
+
+    @extend_schema(request=MemberCreateSerializer, responses={201: MemberSerializer})
+    def post(self, request):
+        data = MemberCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        membership = services.member_add(
+            practice=request.user.membership.practice,
+            actor=request.user,
+            **data.validated_data,
+        )
+        return Response(MemberSerializer(membership).data, status=status.HTTP_201_CREATED)
+
+
+class MemberDetailView(generics.RetrieveAPIView):
+    permission_classes = [capability_required(Capability.MANAGE_MEMBERS)]
+    serializer_class = MemberSerializer
+
+    def get_queryset(self):
+        return Membership.objects.visible_to(self.request.user).staff().select_related("user")
+
+    @extend_schema(request=MemberUpdateSerializer, responses={200: MemberSerializer})
+    def patch(self, request, pk):
+        membership = self.get_object()
+        data = MemberUpdateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.member_update(membership=membership, actor=request.user, data=data.validated_data)
+        return Response(MemberSerializer(membership).data)
+
+
+class AuditEventSerializer(serializers.ModelSerializer):
+    actor = serializers.EmailField(source="actor.email", default=None, read_only=True)
+
+    class Meta:
+        model = AuditEvent
+        fields = [
+            "id",
+            "created_at",
+            "actor",
+            "actor_role",
+            "action",
+            "target_type",
+            "target_id",
+            "client_id",
+            "request_id",
+            "ip_address",
+            "fields",
+        ]
+
+
+class AuditListView(generics.ListAPIView):
+    """Who read or changed what, when (admins only). Filter with ?client=, ?action=, ?actor=."""
+
+    permission_classes = [capability_required(Capability.VIEW_AUDIT)]
+    serializer_class = AuditEventSerializer
+
+    def get_queryset(self):
+        queryset = AuditEvent.objects.filter(practice_id=self.request.user.membership.practice_id).select_related("actor")
+        params = self.request.query_params
+        if params.get("client"):
+            try:
+                queryset = queryset.filter(client_id=int(params["client"]))
+            except ValueError as error:
+                raise exceptions.ValidationError({"client": ["A client id is a whole number."]}) from error
+        if params.get("action"):
+            queryset = queryset.filter(action=params["action"])
+        if params.get("actor"):
+            queryset = queryset.filter(actor__email__iexact=params["actor"])
+        return queryset
+
+    @extend_schema(
+        parameters=[],
+        responses={200: AuditEventSerializer(many=True)},
+    )
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+
+class MeView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        responses=inline_serializer(
+            "Me",
+            {
+                "id": serializers.IntegerField(),
+                "email": serializers.EmailField(),
+                "role": serializers.CharField(),
+                "member_id": serializers.IntegerField(),
+                "practice": serializers.CharField(),
+                "client_id": serializers.IntegerField(allow_null=True),
+            },
+        )
+    )
+    def get(self, request):
+        membership = request.user.membership
+        client = getattr(request.user, "client_profile", None)
+        return Response(
+            {
+                "id": request.user.pk,
+                "email": request.user.email,
+                "role": membership.role,
+                "member_id": membership.pk,
+                "practice": membership.practice.slug,
+                "client_id": client.pk if client else None,
+            }
+        )

@@ -1,0 +1,97 @@
+"""Audit trail: `audit_record` writes one append-only AuditEvent.
+
+Call it inside the same transaction as the write it records. Field *names* are recorded,
+never their values, so the log itself holds no PHI.
+"""
+
+from __future__ import annotations
+
+import contextvars
+from collections.abc import Iterable
+from dataclasses import dataclass
+from enum import StrEnum
+
+from django.db import models
+
+from practice.models import AuditEvent
+
+
+class AuditAction(StrEnum):
+    CREATE = "create"
+    UPDATE = "update"
+    DELETE = "delete"
+    READ = "read"
+    SIGN = "sign"
+    COSIGN = "cosign"
+    ADDENDUM = "addendum"
+    EXPORT = "export"
+    LOGIN = "login"
+    LOGIN_FAILED = "login_failed"
+    LOGOUT = "logout"
+    TOKEN_ISSUE = "token_issue"
+    TOKEN_REVOKE = "token_revoke"
+    MFA_ENROL = "mfa_enrol"
+    INVITE = "invite"
+    INVITE_ACCEPT = "invite_accept"
+    REASSIGN = "reassign"
+    ACKNOWLEDGE = "acknowledge"
+    RESOLVE = "resolve"
+    ESCALATE = "escalate"
+    DECIDE = "decide"
+    KEY_ROTATE = "key_rotate"
+
+
+@dataclass(frozen=True)
+class RequestContext:
+    request_id: str = ""
+    ip_address: str | None = None
+
+
+_request_context: contextvars.ContextVar[RequestContext] = contextvars.ContextVar(
+    "alliance_request_context", default=RequestContext()
+)
+
+
+def set_request_context(context: RequestContext) -> contextvars.Token:
+    return _request_context.set(context)
+
+
+def reset_request_context(token: contextvars.Token) -> None:
+    _request_context.reset(token)
+
+
+def current_request_context() -> RequestContext:
+    return _request_context.get()
+
+
+def audit_record(
+    *,
+    actor,
+    action: AuditAction | str,
+    target: models.Model | None = None,
+    target_type: str | None = None,
+    target_id: object = "",
+    client_id: int | None = None,
+    fields: Iterable[str] = (),
+    practice_id: int | None = None,
+) -> AuditEvent:
+    """Append one audit event. Call inside the transaction of the write it records."""
+    if target is not None:
+        target_type = target_type or target._meta.label_lower
+        target_id = target.pk
+    membership = getattr(actor, "membership_or_none", None) if actor is not None else None
+    if practice_id is None and membership is not None:
+        practice_id = membership.practice_id
+    context = current_request_context()
+    return AuditEvent.objects.create(
+        practice_id=practice_id,
+        actor=actor if getattr(actor, "pk", None) else None,
+        actor_role=(membership.role if membership else ""),
+        action=str(action),
+        target_type=target_type or "",
+        target_id="" if target_id is None else str(target_id),
+        client_id=client_id,
+        request_id=context.request_id,
+        ip_address=context.ip_address,
+        fields=sorted(set(fields)),
+    )

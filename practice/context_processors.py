@@ -1,0 +1,17 @@
+from __future__ import annotations
+
+from practice.roles import Role
+
+
+def alliance(request) -> dict:
+    user = getattr(request, "user", None)
+    role = user.role if user is not None and user.is_authenticated else None
+    practice = None
+    if role is not None:
+        practice = user.membership.practice
+    return {
+        "alliance_role": role,
+        "alliance_practice": practice,
+        "is_client_user": role == Role.CLIENT,
+        "crisis_resources": practice.crisis_resources if practice is not None else [],
+    }

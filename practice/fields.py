@@ -1,0 +1,79 @@
+"""Encrypted model fields for free clinical text.
+
+Built on django-fernet-encrypted-fields, with two deliberate changes:
+- keys come straight from FIELD_ENCRYPTION_KEYS (Fernet keys from the environment), not
+  derived from SECRET_KEY, so rotating the web secret never touches clinical data;
+- a value no key can decrypt raises instead of being handed back as ciphertext, so a
+  missing key is loud and a rotation can never double-encrypt.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.core.serializers.json import DjangoJSONEncoder
+from encrypted_fields.fields import EncryptedTextField as PackageEncryptedTextField
+
+
+def current_cipher() -> MultiFernet:
+    return MultiFernet([Fernet(key.encode()) for key in settings.FIELD_ENCRYPTION_KEYS])
+
+
+class EncryptedTextField(PackageEncryptedTextField):
+    @property
+    def keys(self) -> list[bytes]:  # type: ignore[override]
+        return [key.encode() for key in settings.FIELD_ENCRYPTION_KEYS]
+
+    @property
+    def f(self) -> MultiFernet:  # type: ignore[override]
+        # Not cached: settings may change (key rotation, tests); building is cheap.
+        return current_cipher()
+
+    def get_prep_value(self, value: Any) -> Any:
+        # Unlike the package, encrypt the empty string too, so NOT NULL columns work and
+        # an empty note is indistinguishable from a full one in the table.
+        if value is None:
+            return None
+        return self.f.encrypt(str(value).encode()).decode()
+
+    def to_python(self, value: Any) -> Any:
+        if value is None or not isinstance(value, str) or hasattr(self, "_already_decrypted"):
+            return value
+        if not value.startswith("gAAAAA"):
+            return value  # not a Fernet token: an unsaved in-memory value
+        try:
+            return self.f.decrypt(value.encode()).decode()
+        except InvalidToken as error:
+            raise ImproperlyConfigured(
+                f"{self.model.__name__}.{self.name}: no FIELD_ENCRYPTION_KEYS entry decrypts this value"
+            ) from error
+
+
+class EncryptedJSONField(EncryptedTextField):
+    """A JSON document encrypted as one token (types and keys stay hidden and intact)."""
+
+    def get_prep_value(self, value: Any) -> Any:
+        if value is None:
+            return None
+        return self.f.encrypt(json.dumps(value, cls=DjangoJSONEncoder).encode()).decode()
+
+    def from_db_value(self, value, expression, connection):
+        return self.to_python(value)
+
+    def to_python(self, value: Any) -> Any:
+        if value is None or not isinstance(value, str):
+            return value
+        decrypted = super().to_python(value)
+        if isinstance(decrypted, str):
+            try:
+                return json.loads(decrypted)
+            except ValueError:
+                return decrypted
+        return decrypted
+
+    def value_to_string(self, obj):
+        return json.dumps(self.value_from_object(obj), cls=DjangoJSONEncoder)

@@ -1,0 +1,226 @@
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser, BaseUserManager
+from django.core.exceptions import PermissionDenied
+from django.db import models
+from django.utils import timezone
+
+from practice.roles import Role
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def _create(self, email: str, password: str | None, **extra):
+        if not email:
+            raise ValueError("An email address is required")
+        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email: str, password: str | None = None, **extra):
+        extra.setdefault("is_staff", False)
+        extra.setdefault("is_superuser", False)
+        return self._create(email, password, **extra)
+
+    def create_superuser(self, email: str, password: str | None = None, **extra):
+        extra.update(is_staff=True, is_superuser=True)
+        return self._create(email, password, **extra)
+
+    def get_by_natural_key(self, username):
+        return self.get(**{f"{self.model.USERNAME_FIELD}__iexact": username})
+
+
+class User(AbstractUser):
+    """A person who signs in. Email is the login; a user belongs to at most one practice."""
+
+    username = None
+    email = models.EmailField("email address", unique=True)
+    USERNAME_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+
+    objects = UserManager()
+
+    class Meta:
+        ordering = ["email"]
+
+    @property
+    def membership_or_none(self) -> Membership | None:
+        try:
+            return self.membership
+        except Membership.DoesNotExist:
+            return None
+
+    @property
+    def role(self) -> str | None:
+        membership = self.membership_or_none
+        return membership.role if membership and membership.is_active else None
+
+    @property
+    def practice_id_or_none(self) -> int | None:
+        membership = self.membership_or_none
+        return membership.practice_id if membership and membership.is_active else None
+
+    def __str__(self) -> str:
+        return self.email
+
+
+def default_crisis_resources() -> list[dict]:
+    return [
+        {
+            "label": "988 Suicide & Crisis Lifeline",
+            "detail": "Call or text 988 (US), any time",
+            "href": "tel:988",
+        },
+        {"label": "Text 988", "detail": "Text 988 to reach a crisis counselor", "href": "sms:988"},
+        {
+            "label": "Emergency services",
+            "detail": "If you are in immediate danger, call 911 or your local emergency number",
+            "href": "tel:911",
+        },
+    ]
+
+
+class Practice(models.Model):
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(unique=True)
+    require_mfa = models.BooleanField(
+        default=False, help_text="Staff must enrol and use TOTP to sign in."
+    )
+    crisis_resources = models.JSONField(default=default_crisis_resources)
+    urgent_ack_minutes = models.PositiveIntegerField(default=60)
+    concern_ack_business_days = models.PositiveIntegerField(default=1)
+    backup_clinician = models.ForeignKey(
+        "practice.Membership",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    not_on_track_session = models.PositiveIntegerField(default=6)
+    pcl5_cutoff = models.PositiveIntegerField(default=33)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class MembershipQuerySet(models.QuerySet):
+    def visible_to(self, user) -> MembershipQuerySet:
+        practice_id = getattr(user, "practice_id_or_none", None)
+        if practice_id is None or user.role not in {Role.MANAGER, Role.ADMIN, Role.THERAPIST}:
+            return self.none()
+        return self.filter(practice_id=practice_id)
+
+    def staff(self) -> MembershipQuerySet:
+        return self.exclude(role=Role.CLIENT)
+
+
+class Membership(models.Model):
+    """A user's place in exactly one practice, with one role."""
+
+    ROLE_CHOICES = [(role.value, role.value.title()) for role in Role]
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="membership"
+    )
+    practice = models.ForeignKey(Practice, on_delete=models.PROTECT, related_name="memberships")
+    role = models.CharField(max_length=20, choices=ROLE_CHOICES)
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = MembershipQuerySet.as_manager()
+
+    class Meta:
+        indexes = [models.Index(fields=["practice", "role"])]
+
+    @property
+    def display_name(self) -> str:
+        full = self.user.get_full_name()
+        return full or self.user.email
+
+    def __str__(self) -> str:
+        return f"{self.display_name} ({self.role})"
+
+
+def _hash_token(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+class ApiTokenQuerySet(models.QuerySet):
+    def live(self) -> ApiTokenQuerySet:
+        return self.filter(revoked_at__isnull=True, expires_at__gt=timezone.now())
+
+
+class ApiToken(models.Model):
+    """An expiring, revocable API token. Only a hash is stored."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
+    key_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ApiTokenQuerySet.as_manager()
+
+    @staticmethod
+    def hash(raw: str) -> str:
+        return _hash_token(raw)
+
+    @classmethod
+    def issue(cls, *, user, ttl) -> tuple[ApiToken, str]:
+        raw = secrets.token_urlsafe(32)
+        token = cls.objects.create(
+            user=user, key_hash=_hash_token(raw), expires_at=timezone.now() + ttl
+        )
+        return token, raw
+
+    def is_live(self, now: datetime | None = None) -> bool:
+        now = now or timezone.now()
+        return self.revoked_at is None and self.expires_at > now
+
+
+class AuditQuerySet(models.QuerySet):
+    def update(self, **kwargs):  # pragma: no cover - guard
+        raise PermissionDenied("Audit events are append-only")
+
+    def delete(self):  # pragma: no cover - guard
+        raise PermissionDenied("Audit events are append-only")
+
+
+class AuditEvent(models.Model):
+    """Append-only record of who read or changed what. Never holds PHI values."""
+
+    practice = models.ForeignKey(Practice, null=True, on_delete=models.PROTECT, related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    actor_role = models.CharField(max_length=20, blank=True)
+    action = models.CharField(max_length=60)
+    target_type = models.CharField(max_length=60)
+    target_id = models.CharField(max_length=64, blank=True)
+    client_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    request_id = models.CharField(max_length=64, blank=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    fields = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    objects = AuditQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["practice", "created_at"])]
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise PermissionDenied("Audit events are append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionDenied("Audit events are append-only")

@@ -1,0 +1,51 @@
+"""DRF permission classes. They only consult practice.roles; querysets do the scoping."""
+
+from __future__ import annotations
+
+from rest_framework import exceptions, permissions
+
+from practice.roles import Capability, has_capability, is_staff_role
+
+
+def user_role(user) -> str | None:
+    if user is None or not getattr(user, "is_authenticated", False):
+        return None
+    return user.role
+
+
+def capability_required(*capabilities: Capability, write: tuple[Capability, ...] | None = None):
+    """A permission class: the role needs one of `capabilities` (and one of `write` to write).
+
+    A role that cannot see the resource at all gets 404, never 403: a 403 would confirm
+    that the thing exists.
+    """
+
+    class HasCapability(permissions.BasePermission):
+        def has_permission(self, request, view) -> bool:
+            role = user_role(request.user)
+            if role is None:
+                return False  # DRF turns this into 401 for anonymous users
+            if not any(has_capability(role, capability) for capability in capabilities):
+                raise exceptions.NotFound()
+            if write and request.method not in permissions.SAFE_METHODS:
+                if not any(has_capability(role, capability) for capability in write):
+                    raise exceptions.PermissionDenied()
+            return True
+
+    HasCapability.__name__ = "Has" + "Or".join(c.value.title().replace("_", "") for c in capabilities)
+    return HasCapability
+
+
+class IsStaffMember(permissions.BasePermission):
+    def has_permission(self, request, view) -> bool:
+        return is_staff_role(user_role(request.user))
+
+
+class IsClientUser(permissions.BasePermission):
+    def has_permission(self, request, view) -> bool:
+        role = user_role(request.user)
+        if role is None:
+            return False
+        if not has_capability(role, Capability.USE_PORTAL):
+            raise exceptions.NotFound()
+        return True

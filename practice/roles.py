@@ -1,0 +1,84 @@
+"""Role -> capability table. Pure Python: the one place that says who may do what.
+
+Permission classes only consult this table; querysets decide *which* records a role sees.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    THERAPIST = "therapist"
+    MANAGER = "manager"
+    ADMIN = "admin"
+    CLIENT = "client"
+
+
+class Capability(StrEnum):
+    VIEW_CLINICAL = "view_clinical"  # read notes, measures, homework, insights of own clients
+    EDIT_CLINICAL = "edit_clinical"  # write notes, sessions, homework, measures
+    VIEW_ROSTER = "view_roster"  # client list without clinical fields
+    CREATE_CLIENT = "create_client"
+    EDIT_CLIENT_ADMIN = "edit_client_admin"  # demographics/status/reassignment, no clinical
+    MANAGE_MEMBERS = "manage_members"
+    VIEW_REPORTS = "view_reports"
+    VIEW_AUDIT = "view_audit"
+    CONFIGURE_PRACTICE = "configure_practice"
+    MANAGE_LIBRARY = "manage_library"  # homework templates, instrument definitions
+    ACKNOWLEDGE_ALERTS = "acknowledge_alerts"
+    USE_PORTAL = "use_portal"
+    VIEW_API_DOCS = "view_api_docs"
+
+
+ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
+    Role.THERAPIST: frozenset(
+        {
+            Capability.VIEW_CLINICAL,
+            Capability.EDIT_CLINICAL,
+            Capability.CREATE_CLIENT,
+            Capability.MANAGE_LIBRARY,
+            Capability.ACKNOWLEDGE_ALERTS,
+            Capability.VIEW_API_DOCS,
+        }
+    ),
+    Role.MANAGER: frozenset(
+        {
+            Capability.VIEW_ROSTER,
+            Capability.CREATE_CLIENT,
+            Capability.EDIT_CLIENT_ADMIN,
+            Capability.MANAGE_MEMBERS,
+            Capability.VIEW_REPORTS,
+            Capability.VIEW_API_DOCS,
+        }
+    ),
+    Role.ADMIN: frozenset(
+        {
+            Capability.VIEW_ROSTER,
+            Capability.CREATE_CLIENT,
+            Capability.EDIT_CLIENT_ADMIN,
+            Capability.MANAGE_MEMBERS,
+            Capability.VIEW_REPORTS,
+            Capability.VIEW_AUDIT,
+            Capability.CONFIGURE_PRACTICE,
+            Capability.MANAGE_LIBRARY,
+            Capability.VIEW_API_DOCS,
+        }
+    ),
+    Role.CLIENT: frozenset({Capability.USE_PORTAL}),
+}
+
+STAFF_ROLES = frozenset({Role.THERAPIST, Role.MANAGER, Role.ADMIN})
+
+
+def has_capability(role: str | None, capability: Capability) -> bool:
+    if role is None:
+        return False
+    try:
+        return capability in ROLE_CAPABILITIES[Role(role)]
+    except ValueError:
+        return False
+
+
+def is_staff_role(role: str | None) -> bool:
+    return role in STAFF_ROLES

@@ -1,0 +1,125 @@
+"""Practice-wide writes: practices, members, API tokens. Each audits itself."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from practice.api_support import DomainError
+from practice.audit import AuditAction, audit_record
+from practice.models import ApiToken, Membership, Practice
+from practice.roles import Role
+
+User = get_user_model()
+
+
+def practice_create(*, name: str, slug: str, actor=None) -> Practice:
+    if Practice.objects.filter(slug=slug).exists():
+        raise DomainError(f"A practice with slug {slug!r} already exists.", field="slug")
+    with transaction.atomic():
+        practice = Practice.objects.create(name=name, slug=slug)
+        audit_record(actor=actor, action=AuditAction.CREATE, target=practice, practice_id=practice.pk, fields=["name", "slug"])
+    from sessions.services.homework import homework_library_install
+
+    homework_library_install(practice=practice)
+    return practice
+
+
+def member_add(
+    *,
+    practice: Practice,
+    role: str,
+    email: str,
+    password: str | None,
+    first_name: str = "",
+    last_name: str = "",
+    actor=None,
+    validate: bool = True,
+) -> Membership:
+    """Create a user with one membership. Clients join through portal invites instead."""
+    if role not in {Role.THERAPIST, Role.MANAGER, Role.ADMIN}:
+        raise DomainError("Role must be therapist, manager or admin.", field="role")
+    email = User.objects.normalize_email(email).lower()
+    if User.objects.filter(email__iexact=email).exists():
+        raise DomainError("A user with this email already exists.", field="email")
+    if password and validate:
+        try:
+            validate_password(password)
+        except ValidationError as error:
+            raise DomainError(" ".join(error.messages), field="password") from error
+    with transaction.atomic():
+        user = User.objects.create_user(email=email, password=password, first_name=first_name, last_name=last_name)
+        if not password:
+            user.set_unusable_password()
+            user.save(update_fields=["password"])
+        membership = Membership.objects.create(user=user, practice=practice, role=role)
+        audit_record(
+            actor=actor,
+            action=AuditAction.CREATE,
+            target=membership,
+            practice_id=practice.pk,
+            fields=["email", "role", "first_name", "last_name"],
+        )
+    return membership
+
+
+def member_update(*, membership: Membership, actor, data: dict) -> Membership:
+    changed = []
+    with transaction.atomic():
+        for field in ("first_name", "last_name"):
+            if field in data and getattr(membership.user, field) != data[field]:
+                setattr(membership.user, field, data[field])
+                changed.append(field)
+        if changed:
+            membership.user.save(update_fields=changed)
+        if "is_active" in data and data["is_active"] != membership.is_active:
+            if membership.user_id == actor.pk:
+                raise DomainError("You cannot deactivate yourself.", field="is_active")
+            membership.is_active = data["is_active"]
+            membership.save(update_fields=["is_active"])
+            ApiToken.objects.filter(user=membership.user, revoked_at__isnull=True).update(revoked_at=timezone.now())
+            changed.append("is_active")
+        if changed:
+            audit_record(actor=actor, action=AuditAction.UPDATE, target=membership, fields=changed)
+    return membership
+
+
+def token_issue(*, user) -> tuple[ApiToken, str]:
+    with transaction.atomic():
+        token, raw = ApiToken.issue(user=user, ttl=settings.API_TOKEN_TTL)
+        audit_record(actor=user, action=AuditAction.TOKEN_ISSUE, target=token)
+    return token, raw
+
+
+def token_revoke(*, token: ApiToken, actor) -> ApiToken:
+    with transaction.atomic():
+        if token.revoked_at is None:
+            token.revoked_at = timezone.now()
+            token.save(update_fields=["revoked_at"])
+        audit_record(actor=actor, action=AuditAction.TOKEN_REVOKE, target=token)
+    return token
+
+
+def practice_update(*, practice: Practice, actor, data: dict) -> Practice:
+    allowed = {
+        "name",
+        "require_mfa",
+        "crisis_resources",
+        "urgent_ack_minutes",
+        "concern_ack_business_days",
+        "backup_clinician",
+        "not_on_track_session",
+        "pcl5_cutoff",
+    }
+    changed = [field for field in data if field in allowed and getattr(practice, field) != data[field]]
+    with transaction.atomic():
+        for field in changed:
+            setattr(practice, field, data[field])
+        if changed:
+            practice.save(update_fields=changed)
+            audit_record(actor=actor, action=AuditAction.UPDATE, target=practice, fields=changed)
+    return practice

@@ -1,0 +1,115 @@
+"""Web shell: sign-in, MFA, and the home page for each role."""
+
+from __future__ import annotations
+
+import base64
+import io
+import secrets
+
+import qrcode
+import qrcode.image.svg
+from django import forms
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.db import transaction
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods
+from django_otp import login as otp_login
+from django_otp import match_token, user_has_device
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from practice.audit import AuditAction, audit_record
+from practice.roles import Role
+
+
+class LoginView(auth_views.LoginView):
+    template_name = "registration/login.html"
+    redirect_authenticated_user = True
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["expired"] = self.request.GET.get("expired") == "1"
+        return context
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        user = form.get_user()
+        with transaction.atomic():
+            audit_record(actor=user, action=AuditAction.LOGIN, target=user)
+        if user_has_device(user):
+            return redirect(f"{reverse('mfa_verify')}?next={self.get_success_url()}")
+        return response
+
+
+class OtpForm(forms.Form):
+    otp = forms.CharField(label="Code", max_length=32, widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def mfa_verify(request):
+    form = OtpForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        device = match_token(request.user, form.cleaned_data["otp"].strip())
+        if device is not None:
+            otp_login(request, device)
+            next_url = request.GET.get("next") or reverse("home")
+            if not next_url.startswith("/") or next_url.startswith("//"):
+                next_url = reverse("home")
+            return redirect(next_url)
+        form.add_error("otp", "That code is not valid. Use the current code from your app or a recovery code.")
+    return render(request, "registration/mfa_verify.html", {"form": form})
+
+
+def _qr_svg(data: str) -> str:
+    image = qrcode.make(data, image_factory=qrcode.image.svg.SvgPathImage)
+    buffer = io.BytesIO()
+    image.save(buffer)
+    return base64.b64encode(buffer.getvalue()).decode()
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def mfa_setup(request):
+    """Enrol a TOTP device; on confirmation show ten single-use recovery codes once."""
+    device = TOTPDevice.objects.filter(user=request.user, confirmed=False).first()
+    if device is None:
+        if TOTPDevice.objects.filter(user=request.user, confirmed=True).exists():
+            messages.info(request, "Two-factor authentication is already on for your account.")
+            return redirect("home")
+        device = TOTPDevice.objects.create(user=request.user, name="Authenticator app", confirmed=False)
+    form = OtpForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if device.verify_token(form.cleaned_data["otp"].strip()):
+            with transaction.atomic():
+                device.confirmed = True
+                device.save(update_fields=["confirmed"])
+                static, _ = StaticDevice.objects.get_or_create(user=request.user, name="Recovery codes")
+                static.token_set.all().delete()
+                codes = [secrets.token_hex(5) for _ in range(10)]
+                for code in codes:
+                    StaticToken.objects.create(device=static, token=code)
+                audit_record(actor=request.user, action=AuditAction.MFA_ENROL, target=request.user)
+            otp_login(request, device)
+            return render(request, "registration/mfa_recovery_codes.html", {"codes": codes})
+        form.add_error("otp", "That code did not match. Check the time on your phone and try again.")
+    return render(
+        request,
+        "registration/mfa_setup.html",
+        {"form": form, "qr": _qr_svg(device.config_url), "secret": base64.b32encode(device.bin_key).decode()},
+    )
+
+
+@login_required
+def home(request):
+    role = request.user.role
+    if role == Role.THERAPIST:
+        return redirect("dashboard")
+    if role == Role.CLIENT:
+        return redirect("portal-home")
+    if role in (Role.MANAGER, Role.ADMIN):
+        return redirect("reports")
+    return render(request, "practice/no_practice.html", status=403)

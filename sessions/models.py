@@ -1,0 +1,217 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from clients.models import Client, Goal
+from practice.fields import EncryptedJSONField, EncryptedTextField
+from practice.models import Membership, Practice
+
+
+class Session(models.Model):
+    class Kind(models.TextChoices):
+        INTAKE = "intake"
+        INDIVIDUAL = "individual"
+        COUPLE = "couple"
+        FAMILY = "family"
+        GROUP = "group"
+        TELEHEALTH = "telehealth"
+
+    class Status(models.TextChoices):
+        SCHEDULED = "scheduled"
+        ATTENDED = "attended"
+        NO_SHOW = "no_show"
+        CANCELLED = "cancelled"
+        LATE_CANCELLED = "late_cancelled"
+
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="sessions")
+    therapist = models.ForeignKey(Membership, null=True, on_delete=models.PROTECT, related_name="sessions")
+    starts_at = models.DateTimeField()
+    duration_minutes = models.PositiveSmallIntegerField(default=50)
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.INDIVIDUAL)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.SCHEDULED)
+    status_changed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["starts_at", "id"]
+        indexes = [
+            models.Index(fields=["client", "starts_at"]),
+            models.Index(fields=["therapist", "starts_at"]),
+        ]
+
+
+class ProgressNote(models.Model):
+    class Format(models.TextChoices):
+        SOAP = "soap"
+        DAP = "dap"
+        BIRP = "birp"
+        FREE = "free"
+
+    class Status(models.TextChoices):
+        DRAFT = "draft"
+        SIGNED = "signed"
+
+    # Signed is terminal: changes after signing are addenda.
+    ALLOWED_TRANSITIONS = {Status.DRAFT: {Status.SIGNED}, Status.SIGNED: set()}
+
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="notes")
+    session = models.ForeignKey(Session, null=True, blank=True, on_delete=models.SET_NULL, related_name="notes")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    format = models.CharField(max_length=10, choices=Format.choices)
+    sections = EncryptedJSONField(default=dict)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    signed_at = models.DateTimeField(null=True, blank=True)
+    signed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    cosigned_at = models.DateTimeField(null=True, blank=True)
+    cosigned_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    goals = models.ManyToManyField(Goal, blank=True, related_name="notes")
+    version = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["client", "status"])]
+
+
+class NoteAddendum(models.Model):
+    note = models.ForeignKey(ProgressNote, on_delete=models.PROTECT, related_name="addenda")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    text = EncryptedTextField()
+    created_at = models.DateTimeField(default=timezone.now)
+    signed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+
+class PsychotherapyNote(models.Model):
+    """Process notes (HIPAA psychotherapy notes): readable by their author only.
+
+    Never exported, reported, analysed, searched or passed to a task.
+    """
+
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="+")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    session = models.ForeignKey(Session, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    text = EncryptedTextField()
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+
+class HomeworkTemplate(models.Model):
+    class Kind(models.TextChoices):
+        THOUGHT_RECORD = "thought_record"
+        ACTIVITY_LOG = "activity_log"
+        EXPOSURE_LOG = "exposure_log"
+        JOURNAL = "journal"
+        WORKSHEET = "worksheet"
+        CHECKLIST = "checklist"
+
+    practice = models.ForeignKey(Practice, on_delete=models.CASCADE, related_name="homework_templates")
+    title = models.CharField(max_length=200)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    description = models.TextField(blank=True)
+    instructions = models.TextField(blank=True)
+    fields = models.JSONField(default=list, blank=True)
+    tags = models.JSONField(default=list, blank=True)
+    is_builtin = models.BooleanField(default=False)
+    is_active = models.BooleanField(default=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["title", "id"]
+
+
+class HomeworkAssignment(models.Model):
+    class Status(models.TextChoices):
+        ASSIGNED = "assigned"
+        IN_PROGRESS = "in_progress"
+        COMPLETED = "completed"
+        MISSED = "missed"
+        CANCELLED = "cancelled"
+
+    ALLOWED_TRANSITIONS = {
+        Status.ASSIGNED: {Status.IN_PROGRESS, Status.COMPLETED, Status.MISSED, Status.CANCELLED},
+        Status.IN_PROGRESS: {Status.COMPLETED, Status.MISSED, Status.CANCELLED},
+        # A client may still finish work that was marked missed (late completion counts).
+        Status.MISSED: {Status.COMPLETED, Status.IN_PROGRESS, Status.CANCELLED},
+        Status.COMPLETED: set(),
+        Status.CANCELLED: set(),
+    }
+
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="homework")
+    template = models.ForeignKey(HomeworkTemplate, null=True, blank=True, on_delete=models.SET_NULL, related_name="assignments")
+    title = models.CharField(max_length=200)
+    kind = models.CharField(max_length=20, choices=HomeworkTemplate.Kind.choices)
+    fields = models.JSONField(default=list, blank=True)
+    instructions = models.TextField(blank=True)
+    due_at = models.DateTimeField()
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.ASSIGNED)
+    goal = models.ForeignKey(Goal, null=True, blank=True, on_delete=models.SET_NULL, related_name="homework")
+    series = models.UUIDField(null=True, blank=True, help_text="Shared by the occurrences of a recurrence")
+    assigned_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    feedback = EncryptedTextField(blank=True, default="")
+    feedback_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    reminded_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["due_at", "id"]
+        indexes = [
+            models.Index(fields=["client", "due_at"]),
+            models.Index(fields=["status", "due_at"]),
+        ]
+
+
+class HomeworkSubmission(models.Model):
+    """A client's responses. A draft is updated in place until it is submitted."""
+
+    assignment = models.ForeignKey(HomeworkAssignment, on_delete=models.CASCADE, related_name="submissions")
+    responses = EncryptedJSONField(default=dict)
+    is_draft = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+
+class CheckIn(models.Model):
+    EMOTIONS = [
+        "calm", "happy", "hopeful", "grateful", "tired", "anxious", "sad", "angry",
+        "lonely", "overwhelmed", "numb", "irritable", "ashamed", "content",
+    ]
+
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="checkins")
+    mood = models.PositiveSmallIntegerField()
+    emotions = models.JSONField(default=list, blank=True)
+    note = EncryptedTextField(blank=True, default="")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["client", "created_at"])]
+
+
+class Message(models.Model):
+    """Messages between a client and their care team (text is encrypted; risk-screened)."""
+
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="messages")
+    sender = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    from_client = models.BooleanField(default=False)
+    body = EncryptedTextField()
+    created_at = models.DateTimeField(default=timezone.now)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]

@@ -1,0 +1,70 @@
+from __future__ import annotations
+
+import pytest
+
+from tests.authz import Row, run_row
+
+DENY_ALL = {
+    "therapist": 404,
+    "colleague": 404,
+    "outsider": 404,
+    "client_user": 404,
+    "other_client_user": 404,
+    "manager": 404,
+    "admin": 404,
+    "anonymous": 401,
+}
+
+
+def client_pk(ctx):
+    return {"pk": ctx["client"].pk}
+
+
+def new_client(ctx):
+    return {"first_name": "Robin", "last_name": "Ash", "date_of_birth": "1985-02-03"}
+
+
+MATRIX = [
+    Row("api-clients", "get", {**DENY_ALL, "therapist": 200, "colleague": 200, "outsider": 200, "manager": 200, "admin": 200}),
+    Row("api-clients", "post", {**DENY_ALL, "therapist": 201, "colleague": 201, "outsider": 201, "manager": 201, "admin": 201}, data=new_client),
+    Row("api-client-detail", "get", {**DENY_ALL, "therapist": 200, "manager": 200, "admin": 200}, kwargs=client_pk),
+    Row(
+        "api-client-detail",
+        "patch",
+        {**DENY_ALL, "therapist": 200, "manager": 200, "admin": 200},
+        kwargs=client_pk,
+        data=lambda ctx: {"phone": "555-0100"},
+    ),
+    Row("api-portal-invite", "post", {**DENY_ALL, "therapist": 201, "manager": 201, "admin": 201}, kwargs=client_pk),
+    Row("api-client-consents", "get", {**DENY_ALL, "therapist": 200}, kwargs=client_pk),
+    Row("api-client-consents", "post", {**DENY_ALL, "therapist": 201}, kwargs=client_pk, data=lambda ctx: {"kind": "ai_processing"}),
+    Row("api-client-goals", "get", {**DENY_ALL, "therapist": 200}, kwargs=client_pk),
+    Row(
+        "api-client-goals",
+        "post",
+        {**DENY_ALL, "therapist": 201},
+        kwargs=client_pk,
+        data=lambda ctx: {"problem": "Low mood", "description": "Return to work", "objectives": [{"description": "3 days a week"}]},
+    ),
+    Row(
+        "api-goal-detail",
+        "patch",
+        {**DENY_ALL, "therapist": 200},
+        kwargs=lambda ctx: {"pk": ctx["goal"].pk},
+        data=lambda ctx: {"status": "met"},
+    ),
+]
+
+
+@pytest.fixture
+def ctx(actors, client_record):
+    from clients.models import Goal
+
+    goal = Goal.objects.create(client=client_record, problem="Sleep", description="Sleep 7 hours")
+    return {"actors": actors, "client": client_record, "goal": goal}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("row", MATRIX, ids=lambda row: row.id)
+def test_client_route_authorization(row, ctx):
+    run_row(row, ctx)

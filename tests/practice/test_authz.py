@@ -1,0 +1,63 @@
+from __future__ import annotations
+
+import pytest
+
+from tests.authz import Row, run_row
+
+OK_STAFF_ADMIN = {
+    "therapist": 404,
+    "colleague": 404,
+    "outsider": 404,
+    "client_user": 404,
+    "other_client_user": 404,
+    "anonymous": 401,
+}
+
+MATRIX = [
+    Row("api-members", "get", {**OK_STAFF_ADMIN, "manager": 200, "admin": 200}),
+    Row(
+        "api-members",
+        "post",
+        {**OK_STAFF_ADMIN, "manager": 201, "admin": 400},  # admin repeats the email -> 400
+        data=lambda ctx: {"email": "new.therapist@northside.example", "role": "therapist", "password": "a-long-passphrase-1"},
+    ),
+    Row(
+        "api-member-detail",
+        "get",
+        {**OK_STAFF_ADMIN, "manager": 200, "admin": 200},
+        kwargs=lambda ctx: {"pk": ctx["actors"]["therapist"].membership.pk},
+    ),
+    Row(
+        "api-member-detail",
+        "patch",
+        {**OK_STAFF_ADMIN, "manager": 200, "admin": 200},
+        kwargs=lambda ctx: {"pk": ctx["actors"]["therapist"].membership.pk},
+        data=lambda ctx: {"first_name": "Jordan"},
+    ),
+    Row(
+        "api-audit",
+        "get",
+        {**OK_STAFF_ADMIN, "manager": 404, "admin": 200},
+    ),
+    Row(
+        "api-me",
+        "get",
+        {actor: 200 for actor in OK_STAFF_ADMIN} | {"manager": 200, "admin": 200, "anonymous": 401},
+    ),
+    Row(
+        "api-logout",
+        "post",
+        {actor: 204 for actor in OK_STAFF_ADMIN} | {"manager": 204, "admin": 204, "anonymous": 401},
+    ),
+]
+
+
+@pytest.fixture
+def ctx(actors, client_record):
+    return {"actors": actors, "client": client_record}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("row", MATRIX, ids=lambda row: row.id)
+def test_practice_route_authorization(row, ctx):
+    run_row(row, ctx)
