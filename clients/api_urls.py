@@ -11,3 +11,13 @@ urlpatterns = [
     path("goals/<int:pk>/", api.GoalDetailView.as_view(), name="api-goal-detail"),
     path("auth/accept-invite/", api.AcceptInviteView.as_view(), name="api-accept-invite"),
 ]
+
+from clients import api_measures  # noqa: E402
+
+urlpatterns += [
+    path("instruments/", api_measures.InstrumentListView.as_view(), name="api-instruments"),
+    path("clients/<int:pk>/assessments/", api_measures.ClientAssessmentListView.as_view(), name="api-client-assessments"),
+    path("me/assessments/", api_measures.MyAssessmentListView.as_view(), name="api-me-assessments"),
+    path("clients/<int:pk>/outcomes/", api_measures.OutcomesView.as_view(), name="api-client-outcomes"),
+    path("clients/<int:pk>/fhir/", api_measures.FhirExportView.as_view(), name="api-client-fhir"),
+]

@@ -326,3 +326,22 @@ TESTING = "pytest" in sys.modules or ALLIANCE_ENV == "test"
 # Serve static files from the apps and ./static without collectstatic outside production.
 WHITENOISE_USE_FINDERS = not PRODUCTION
 WHITENOISE_AUTOREFRESH = not PRODUCTION
+
+# Task modules beyond each app's tasks.py, and the periodic schedule (`make beat`).
+CELERY_IMPORTS = [
+    "insights.tasks",
+    "insights.report_tasks",
+    "insights.safety_tasks",
+    "insights.ai.tasks",
+    "sessions.tasks",
+    "clients.tasks",
+]
+CELERY_BEAT_SCHEDULE = {
+    "escalate-overdue-alerts": {"task": "insights.escalate_overdue_alerts", "schedule": 300.0},
+    "sweep-stale-insights": {"task": "insights.sweep_stale", "schedule": 600.0},
+    "nightly-full-recompute": {"task": "insights.recompute_all", "schedule": 24 * 3600.0},
+    "refresh-practice-aggregates": {"task": "insights.refresh_practice_aggregates", "schedule": 3600.0},
+    "mark-missed-homework": {"task": "sessions.mark_missed_homework", "schedule": 900.0},
+    "send-reminders": {"task": "sessions.send_reminders", "schedule": 900.0},
+    "expire-due-questionnaires": {"task": "clients.expire_due_questionnaires", "schedule": 3600.0},
+}

@@ -9,8 +9,11 @@ from django.urls import URLPattern, URLResolver, get_resolver
 MATRIX_MODULES = [
     "tests.practice.test_authz",
     "tests.clients.test_authz",
-    "tests.sessions.test_authz",
+    "tests.sessions.test_authz_notes",
+    "tests.sessions.test_authz_homework",
     "tests.insights.test_authz",
+    "tests.insights.test_authz_reports",
+    "tests.insights.test_authz_ai",
 ]
 # Routes that are deliberately public: they authenticate the caller themselves.
 PUBLIC_ROUTES = {"api-token", "api-accept-invite"}

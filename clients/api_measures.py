@@ -1,0 +1,210 @@
+"""HTTP API for measures: instruments, administrations, outcomes and the FHIR export."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import exceptions, serializers, status
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from clients.api import clinical_client_or_404
+from clients.fhir import build_bundle
+from clients.models import Assessment, Client
+from clients.scoring import AnswerValidationError
+from clients.selectors import assessment_series, client_outcomes
+from clients.services.measures import assessment_record, instrument_define, instruments_for
+from practice.api_support import DomainError
+from practice.audit import AuditAction, audit_record
+from practice.permissions import IsClientUser, capability_required
+from practice.roles import Capability
+
+ClinicalOnly = capability_required(Capability.VIEW_CLINICAL)
+
+
+class InstrumentSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+    version = serializers.CharField()
+    items = serializers.ListField(child=serializers.DictField())
+    options = serializers.ListField(child=serializers.DictField(), required=False)
+    licence = serializers.CharField()
+    answer_format = serializers.CharField()
+    difficulty = serializers.DictField(allow_null=True, required=False)
+    builtin = serializers.BooleanField()
+
+
+def instrument_summary(definition: dict) -> dict:
+    return {
+        "code": definition["code"],
+        "name": definition["name"],
+        "version": definition.get("version", ""),
+        "items": definition.get("items", []),
+        "options": definition.get("options", []),
+        "licence": definition.get("licence", ""),
+        "answer_format": definition.get("answer_format", "list"),
+        "difficulty": definition.get("difficulty"),
+        "builtin": definition.get("builtin", True),
+    }
+
+
+class InstrumentListView(APIView):
+    """Built-in and practice-defined instruments (a plain list). Admins add definitions."""
+
+    permission_classes = [IsAuthenticated]
+    pagination_class = None
+
+    @extend_schema(responses={200: InstrumentSerializer(many=True)})
+    def get(self, request):
+        definitions = instruments_for(request.user.membership.practice_id)
+        return Response([instrument_summary(definition) for definition in definitions.values()])
+
+    @extend_schema(
+        request=inline_serializer("InstrumentDefinitionRequest", {"definition": serializers.DictField()}),
+        responses={201: InstrumentSerializer},
+    )
+    def post(self, request):
+        capability_required(Capability.CONFIGURE_PRACTICE)().has_permission(request, self)
+        definition = request.data.get("definition") if isinstance(request.data, dict) else None
+        if not isinstance(definition, dict):
+            raise exceptions.ValidationError({"definition": ["Send the instrument definition as an object."]})
+        custom = instrument_define(practice=request.user.membership.practice, actor=request.user, definition=definition)
+        return Response(instrument_summary({**custom.definition, "builtin": False}), status=status.HTTP_201_CREATED)
+
+
+class AssessmentInputSerializer(serializers.Serializer):
+    instrument = serializers.CharField(max_length=40)
+    answers = serializers.JSONField(required=False, allow_null=True, help_text="A list in item order (null = unanswered); an object for cssrs_screener")
+    difficulty = serializers.JSONField(required=False, allow_null=True, help_text="PHQ-9 item 10 (0-3), optional")
+    administered_at = serializers.DateTimeField(required=False)
+    session = serializers.IntegerField(required=False, allow_null=True)
+
+
+class AssessmentSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Assessment
+        fields = ["id", "instrument", "version", "answers", "difficulty", "administered_at", "result", "source", "session"]
+
+
+def _record(request, client: Client, source: str) -> Response:
+    data = AssessmentInputSerializer(data=request.data)
+    data.is_valid(raise_exception=True)
+    values = data.validated_data
+    administered_at = values.get("administered_at")
+    if administered_at is not None:
+        from django.utils import timezone
+
+        if administered_at > timezone.now() + timezone.timedelta(minutes=5):
+            raise exceptions.ValidationError({"administered_at": ["Cannot be in the future."]})
+    if values.get("answers") is None:
+        return Response(
+            {"answers": [{"code": "wrong_item_count", "message": "Send the answers: a list with one entry per item (null = unanswered)."}]},
+            status=status.HTTP_400_BAD_REQUEST,
+        )
+    session = None
+    if values.get("session") is not None:
+        session = client.sessions.filter(pk=values["session"]).first()
+        if session is None:
+            raise exceptions.ValidationError({"session": ["Not a session of this client."]})
+    try:
+        outcome = assessment_record(
+            client=client,
+            actor=request.user,
+            instrument=values["instrument"],
+            answers=values["answers"],
+            difficulty=values.get("difficulty"),
+            administered_at=administered_at,
+            source=source,
+            session=session,
+        )
+    except AnswerValidationError as error:
+        # Returned as-is: DRF's ValidationError would turn item numbers into strings.
+        return Response({"answers": error.errors}, status=status.HTTP_400_BAD_REQUEST)
+    body = AssessmentSerializer(outcome.assessment).data
+    body["alerts"] = [{"id": alert.pk, "kind": alert.kind, "severity": alert.severity, "reason": alert.reason} for alert in outcome.alerts]
+    if outcome.crisis_resources:
+        body["crisis_resources"] = outcome.crisis_resources
+    return Response(body, status=status.HTTP_201_CREATED)
+
+
+class ClientAssessmentListView(APIView):
+    permission_classes = [ClinicalOnly]
+
+    @extend_schema(
+        parameters=[OpenApiParameter("instrument", str, description="Only this instrument, e.g. phq9")],
+        responses={200: AssessmentSerializer(many=True)},
+    )
+    def get(self, request, pk):
+        from practice.api_support import StandardPagination
+
+        client = clinical_client_or_404(request.user, pk)
+        series = assessment_series(client=client, actor=request.user, instrument=request.query_params.get("instrument"))
+        paginator = StandardPagination()
+        page = paginator.paginate_queryset(series, request, view=self)
+        return paginator.get_paginated_response(AssessmentSerializer(page, many=True).data)
+
+    @extend_schema(request=AssessmentInputSerializer, responses={201: AssessmentSerializer})
+    def post(self, request, pk):
+        client = clinical_client_or_404(request.user, pk, write=True)
+        return _record(request, client, Assessment.Source.THERAPIST)
+
+
+class MyAssessmentListView(APIView):
+    permission_classes = [IsClientUser]
+
+    def client(self, request) -> Client:
+        return get_object_or_404(Client.objects.clinical_scope(request.user))
+
+    @extend_schema(responses={200: AssessmentSerializer(many=True)})
+    def get(self, request):
+        from practice.api_support import StandardPagination
+
+        client = self.client(request)
+        series = assessment_series(client=client, actor=request.user, instrument=request.query_params.get("instrument"))
+        paginator = StandardPagination()
+        page = paginator.paginate_queryset(series, request, view=self)
+        return paginator.get_paginated_response(AssessmentSerializer(page, many=True).data)
+
+    @extend_schema(request=AssessmentInputSerializer, responses={201: AssessmentSerializer})
+    def post(self, request):
+        return _record(request, self.client(request), Assessment.Source.PORTAL)
+
+
+class OutcomesView(APIView):
+    permission_classes = [ClinicalOnly]
+
+    @extend_schema(responses={200: inline_serializer("Outcomes", {"talking_therapies": serializers.DictField(), "not_on_track": serializers.DictField()})})
+    def get(self, request, pk):
+        client = clinical_client_or_404(request.user, pk)
+        return Response(client_outcomes(client=client, actor=request.user))
+
+
+class FhirExportView(APIView):
+    permission_classes = [ClinicalOnly]
+
+    @extend_schema(responses={200: inline_serializer("FhirBundle", {"resourceType": serializers.CharField(), "entry": serializers.ListField()})})
+    def get(self, request, pk):
+        client = clinical_client_or_404(request.user, pk)
+        definitions = instruments_for(client.practice_id)
+        assessments = [
+            {
+                "id": assessment.pk,
+                "instrument": assessment.instrument,
+                "name": definitions.get(assessment.instrument, {}).get("name", assessment.instrument),
+                "answers": assessment.answers,
+                "difficulty": assessment.difficulty,
+                "administered_at": assessment.administered_at,
+                "result": assessment.result,
+                "definition": definitions.get(assessment.instrument),
+            }
+            for assessment in Assessment.objects.filter(client=client).order_by("administered_at", "id")
+        ]
+        patient = {"id": client.pk, "first_name": client.first_name, "last_name": client.last_name, "date_of_birth": client.date_of_birth}
+        with transaction.atomic():
+            audit_record(actor=request.user, action=AuditAction.EXPORT, target=client, client_id=client.pk, fields=["assessments"])
+        return Response(build_bundle(patient, assessments), content_type="application/fhir+json")
+
+
+__all__ = ["DomainError"]

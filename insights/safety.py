@@ -1,0 +1,187 @@
+"""The closed safety loop: risk signals -> alert in the same request -> a person closes it.
+
+Nothing here waits on a queue: alerts are created synchronously inside the caller's
+transaction. Only the notification fan-out (email, escalation) goes through Celery.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.utils import timezone
+
+from clients.models import Client
+from insights.models import Alert
+from practice.api_support import DomainError
+from practice.audit import AuditAction, audit_record
+from practice.tasks_support import enqueue_on_commit
+
+LEVEL_ORDER = {"none": 0, "concern": 1, "urgent": 2}
+
+
+@dataclass
+class ScreeningOutcome:
+    """What a client-text screening found; `crisis_resources` is empty when nothing was."""
+
+    level: str = "none"
+    alerts: list[Alert] = field(default_factory=list)
+    crisis_resources: list[dict] = field(default_factory=list)
+    reasons: list[str] = field(default_factory=list)
+
+    @property
+    def flagged(self) -> bool:
+        return self.level != "none"
+
+
+def crisis_resources_for(client: Client) -> list[dict]:
+    return list(client.practice.crisis_resources or [])
+
+
+def add_business_days(start: dt.datetime, days: int) -> dt.datetime:
+    current = start
+    remaining = days
+    while remaining > 0:
+        current += dt.timedelta(days=1)
+        if current.weekday() < 5:
+            remaining -= 1
+    return current
+
+
+def acknowledgement_deadline(client: Client, severity: str, now: dt.datetime) -> dt.datetime:
+    practice = client.practice
+    if severity == Alert.Severity.URGENT:
+        return now + dt.timedelta(minutes=practice.urgent_ack_minutes)
+    return add_business_days(now, practice.concern_ack_business_days)
+
+
+def raise_alert(
+    *,
+    client: Client,
+    kind: str,
+    severity: str,
+    reason: str,
+    source_type: str = "",
+    source_id: int | None = None,
+    excerpt: str = "",
+    actor=None,
+) -> Alert:
+    """Create an alert now (call inside the write's transaction) and notify after commit."""
+    now = timezone.now()
+    alert = Alert.objects.create(
+        client=client,
+        kind=kind,
+        severity=severity,
+        reason=reason[:300],
+        source_type=source_type,
+        source_id=source_id,
+        excerpt=excerpt[:1000],
+        created_at=now,
+        acknowledge_by=acknowledgement_deadline(client, severity, now),
+    )
+    audit_record(
+        actor=actor,
+        action=AuditAction.CREATE,
+        target=alert,
+        client_id=client.pk,
+        practice_id=client.practice_id,
+        fields=["kind", "severity", "reason"],
+    )
+    from insights.safety_tasks import notify_alert
+
+    enqueue_on_commit(notify_alert, alert.pk)
+    return alert
+
+
+def screen_client_text(
+    *,
+    client: Client,
+    texts: list[tuple[str, str]],
+    source_type: str,
+    source_id: int | None,
+    actor,
+) -> ScreeningOutcome:
+    """Screen every piece of client-written text; raise one alert for the highest signal.
+
+    `texts` is a list of (field name, text). Call inside the write's transaction, after the
+    source row exists. Risk screening is part of care: it runs whatever the AI consent.
+    """
+    from insights.risk import screen_text
+
+    outcome = ScreeningOutcome()
+    worst = None
+    for field_name, text in texts:
+        if not text or not text.strip():
+            continue
+        result = screen_text(text)
+        if LEVEL_ORDER.get(result.level, 0) > LEVEL_ORDER[outcome.level]:
+            outcome.level = result.level
+            worst = (field_name, result)
+        if result.level != "none":
+            outcome.reasons.append(result.reason)
+    if worst is not None:
+        field_name, result = worst
+        reason = f"Risk language in {source_type.replace('_', ' ')} ({field_name.replace('_', ' ')}): {result.reason}"
+        outcome.alerts.append(
+            raise_alert(
+                client=client,
+                kind=Alert.Kind.RISK_LANGUAGE,
+                severity=Alert.Severity.URGENT if result.level == "urgent" else Alert.Severity.CONCERN,
+                reason=reason,
+                source_type=source_type,
+                source_id=source_id,
+                excerpt=result.span or "",
+                actor=actor,
+            )
+        )
+        outcome.crisis_resources = crisis_resources_for(client)
+    return outcome
+
+
+def alert_acknowledge(*, alert: Alert, actor, note: str = "") -> Alert:
+    """A person has seen the alert. It stays on the chart until resolved."""
+    with transaction.atomic():
+        alert = Alert.objects.select_for_update().get(pk=alert.pk)
+        if alert.status != Alert.Status.OPEN:
+            raise DomainError("This alert has already been acknowledged.", conflict=True)
+        alert.status = Alert.Status.ACKNOWLEDGED
+        alert.acknowledged_at = timezone.now()
+        alert.acknowledged_by = actor
+        alert.acknowledge_note = note
+        alert.save(update_fields=["status", "acknowledged_at", "acknowledged_by", "acknowledge_note"])
+        audit_record(actor=actor, action=AuditAction.ACKNOWLEDGE, target=alert, client_id=alert.client_id, fields=["status", "acknowledge_note"])
+    return alert
+
+
+def alert_resolve(*, alert: Alert, actor, outcome: str, note: str) -> Alert:
+    """Close the alert with what was done. Only a person can do this."""
+    if outcome not in Alert.Outcome.values:
+        raise DomainError(f"Outcome must be one of: {', '.join(Alert.Outcome.values)}.", field="outcome")
+    if not note.strip():
+        raise DomainError("Say what was done.", field="note")
+    with transaction.atomic():
+        alert = Alert.objects.select_for_update().get(pk=alert.pk)
+        if alert.status == Alert.Status.RESOLVED:
+            raise DomainError("This alert is already resolved.", conflict=True)
+        now = timezone.now()
+        if alert.acknowledged_at is None:
+            alert.acknowledged_at = now
+            alert.acknowledged_by = actor
+        alert.status = Alert.Status.RESOLVED
+        alert.resolved_at = now
+        alert.resolved_by = actor
+        alert.outcome = outcome
+        alert.resolution_note = note
+        alert.save()
+        audit_record(actor=actor, action=AuditAction.RESOLVE, target=alert, client_id=alert.client_id, fields=["status", "outcome", "resolution_note"])
+    return alert
+
+
+def open_risk_alerts(client_ids) -> dict[int, str]:
+    """Highest unresolved severity per client: the chart's risk flag (cleared only by a person)."""
+    flags: dict[int, str] = {}
+    for client_id, severity in Alert.objects.filter(client_id__in=client_ids).exclude(status=Alert.Status.RESOLVED).values_list("client_id", "severity"):
+        if flags.get(client_id) != Alert.Severity.URGENT:
+            flags[client_id] = severity
+    return flags
