@@ -14,6 +14,7 @@ MATRIX_MODULES = [
     "tests.insights.test_authz",
     "tests.insights.test_authz_reports",
     "tests.insights.test_authz_ai",
+    "tests.insights.test_authz_alerts",
 ]
 # Routes that are deliberately public: they authenticate the caller themselves.
 PUBLIC_ROUTES = {"api-token", "api-accept-invite"}

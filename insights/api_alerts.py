@@ -1,0 +1,119 @@
+"""Alerts API: a therapist's open alerts, acknowledgement and resolution (by a person)."""
+
+from __future__ import annotations
+
+from django.db.models import Q
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import generics, serializers
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from clients.models import Client
+from insights.models import Alert
+from insights.safety import alert_acknowledge, alert_resolve
+from practice.permissions import capability_required
+from practice.roles import Capability
+
+AlertPermission = capability_required(Capability.ACKNOWLEDGE_ALERTS)
+
+
+def alerts_for(user):
+    """Alerts on the user's clients, plus those escalated to them as the backup clinician."""
+    membership = user.membership
+    return Alert.objects.filter(
+        Q(client__in=Client.objects.clinical_scope(user))
+        | Q(escalation_level__gte=1, client__practice__backup_clinician=membership, client__practice_id=membership.practice_id)
+    ).select_related("client")
+
+
+class AlertSerializer(serializers.ModelSerializer):
+    client_name = serializers.CharField(source="client.full_name", read_only=True)
+
+    class Meta:
+        model = Alert
+        fields = [
+            "id",
+            "client",
+            "client_name",
+            "kind",
+            "severity",
+            "reason",
+            "status",
+            "source_type",
+            "source_id",
+            "created_at",
+            "acknowledge_by",
+            "acknowledged_at",
+            "resolved_at",
+            "outcome",
+            "escalation_level",
+        ]
+
+
+class AcknowledgeSerializer(serializers.Serializer):
+    note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+
+
+class ResolveSerializer(serializers.Serializer):
+    outcome = serializers.ChoiceField(choices=Alert.Outcome.choices)
+    note = serializers.CharField(max_length=4000)
+
+
+class AlertListView(generics.ListAPIView):
+    permission_classes = [AlertPermission]
+    serializer_class = AlertSerializer
+
+    def get_queryset(self):
+        queryset = alerts_for(self.request.user)
+        params = self.request.query_params
+        if params.get("status"):
+            if params["status"] not in Alert.Status.values:
+                from rest_framework.exceptions import ValidationError
+
+                raise ValidationError({"status": [f"Choose one of: {', '.join(Alert.Status.values)}."]})
+            queryset = queryset.filter(status=params["status"])
+        if params.get("client", "").isdigit():
+            queryset = queryset.filter(client_id=int(params["client"]))
+        return queryset.order_by("-created_at", "-id")
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("status", str, enum=list(Alert.Status.values)),
+            OpenApiParameter("client", int),
+        ]
+    )
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+
+class AlertDetailView(generics.RetrieveAPIView):
+    permission_classes = [AlertPermission]
+    serializer_class = AlertSerializer
+
+    def get_queryset(self):
+        return alerts_for(self.request.user)
+
+
+class AlertAcknowledgeView(APIView):
+    permission_classes = [AlertPermission]
+
+    @extend_schema(request=AcknowledgeSerializer, responses={200: AlertSerializer})
+    def post(self, request, pk):
+        alert = get_object_or_404(alerts_for(request.user), pk=pk)
+        data = AcknowledgeSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        alert = alert_acknowledge(alert=alert, actor=request.user, note=data.validated_data["note"])
+        return Response(AlertSerializer(alert).data)
+
+
+class AlertResolveView(APIView):
+    permission_classes = [AlertPermission]
+
+    @extend_schema(request=ResolveSerializer, responses={200: AlertSerializer})
+    def post(self, request, pk):
+        alert = get_object_or_404(alerts_for(request.user), pk=pk)
+        data = ResolveSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        alert = alert_resolve(alert=alert, actor=request.user, outcome=data.validated_data["outcome"], note=data.validated_data["note"])
+        return Response(AlertSerializer(alert).data)

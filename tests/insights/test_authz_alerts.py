@@ -1,0 +1,48 @@
+from __future__ import annotations
+
+import pytest
+
+from insights.safety import raise_alert
+from tests.authz import Row, run_row
+
+DENY_ALL = {
+    "therapist": 404,
+    "colleague": 404,
+    "outsider": 404,
+    "client_user": 404,
+    "other_client_user": 404,
+    "manager": 404,
+    "admin": 404,
+    "anonymous": 401,
+}
+THERAPISTS_LIST = {**DENY_ALL, "therapist": 200, "colleague": 200, "outsider": 200}
+
+
+def alert_pk(ctx):
+    return {"pk": ctx["alert"].pk}
+
+
+MATRIX = [
+    Row("api-alerts", "get", THERAPISTS_LIST),
+    Row("api-alert-detail", "get", {**DENY_ALL, "therapist": 200}, kwargs=alert_pk),
+    Row("api-alert-acknowledge", "post", {**DENY_ALL, "therapist": 200}, kwargs=alert_pk, data=lambda ctx: {"note": "Called the client"}),
+    Row(
+        "api-alert-resolve",
+        "post",
+        {**DENY_ALL, "therapist": 200},
+        kwargs=alert_pk,
+        data=lambda ctx: {"outcome": "contacted_client", "note": "Safety plan reviewed by phone"},
+    ),
+]
+
+
+@pytest.fixture
+def ctx(actors, client_record):
+    alert = raise_alert(client=client_record, kind="risk_language", severity="urgent", reason="test")
+    return {"actors": actors, "client": client_record, "alert": alert}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("row", MATRIX, ids=lambda row: row.id)
+def test_alert_route_authorization(row, ctx):
+    run_row(row, ctx)
