@@ -318,6 +318,7 @@ LOGGING = {
     "loggers": {
         "django.request": {"level": "ERROR"},
         "axes": {"level": "WARNING"},
+        "celery.app.trace": {"level": "WARNING"},
     },
 }
 
