@@ -1,11 +1,14 @@
 from __future__ import annotations
 
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from clients.models import Client, Consent, Goal, Objective
 from practice.models import Membership
 
 
+@extend_schema_field(OpenApiTypes.INT)
 class MemberField(serializers.PrimaryKeyRelatedField):
     """A member id, limited to the requesting user's practice (unknown ids are 400)."""
 

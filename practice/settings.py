@@ -250,7 +250,26 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
-    "ENUM_NAME_OVERRIDES": {},
+    "ENUM_NAME_OVERRIDES": {
+        "ClientStatusEnum": "clients.models.Client.Status",
+        "ConsentKindEnum": "clients.models.Consent.Kind",
+        "GoalStatusEnum": "clients.models.Goal.Status",
+        "AssessmentSourceEnum": "clients.models.Assessment.Source",
+        "DueQuestionnaireStatusEnum": "clients.models.DueQuestionnaire.Status",
+        "SessionKindEnum": "sessions.models.Session.Kind",
+        "SessionStatusEnum": "sessions.models.Session.Status",
+        "NoteFormatEnum": "sessions.models.ProgressNote.Format",
+        "NoteStatusEnum": "sessions.models.ProgressNote.Status",
+        "HomeworkKindEnum": "sessions.models.HomeworkTemplate.Kind",
+        "HomeworkStatusEnum": "sessions.models.HomeworkAssignment.Status",
+        "AlertKindEnum": "insights.models.Alert.Kind",
+        "AlertSeverityEnum": "insights.models.Alert.Severity",
+        "AlertStatusEnum": "insights.models.Alert.Status",
+        "AlertOutcomeEnum": "insights.models.Alert.Outcome",
+        "SuggestionKindEnum": "insights.models.AiSuggestion.Kind",
+        "SuggestionDecisionEnum": "insights.models.AiSuggestion.Decision",
+        "MemberRoleEnum": [("therapist", "Therapist"), ("manager", "Manager"), ("admin", "Admin"), ("client", "Client")],
+    },
 }
 
 # Celery. With no broker the embedded default runs tasks eagerly in-process.
