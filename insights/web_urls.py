@@ -1,8 +1,8 @@
 from django.urls import path
 
-from insights import web
+from insights import web, web_alerts
 
 urlpatterns = [
-    path("alerts/", web.alerts, name="alerts"),
+    path("alerts/", web_alerts.alerts, name="alerts"),
     path("reports/", web.reports, name="reports"),
 ]

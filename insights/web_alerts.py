@@ -1,0 +1,9 @@
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import render
+
+
+@login_required
+def alerts(request):
+    return render(request, "web/placeholder.html", {"heading": "Alerts", "text": "Open alerts."})
