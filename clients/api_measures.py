@@ -208,3 +208,59 @@ class FhirExportView(APIView):
 
 
 __all__ = ["DomainError"]
+
+
+class MeasureScheduleSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    instrument = serializers.CharField(max_length=40)
+    every_n_sessions = serializers.IntegerField(min_value=1, max_value=52, default=1)
+    expires_after_days = serializers.IntegerField(min_value=1, max_value=30, default=3)
+    active = serializers.BooleanField(default=True)
+
+
+class DueQuestionnaireSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    instrument = serializers.CharField()
+    session = serializers.IntegerField(source="session_id", allow_null=True)
+    due_at = serializers.DateTimeField()
+    expires_at = serializers.DateTimeField()
+    status = serializers.CharField()
+
+
+class MeasureScheduleView(APIView):
+    """Which measures a client fills in before which sessions (e.g. PHQ-9 every session)."""
+
+    permission_classes = [ClinicalOnly]
+
+    @extend_schema(responses={200: MeasureScheduleSerializer(many=True)})
+    def get(self, request, pk):
+        client = clinical_client_or_404(request.user, pk)
+        return Response(MeasureScheduleSerializer(client.measure_schedules.order_by("instrument"), many=True).data)
+
+    @extend_schema(request=MeasureScheduleSerializer, responses={201: MeasureScheduleSerializer})
+    def post(self, request, pk):
+        from clients.services.schedules import measure_schedule_set
+
+        client = clinical_client_or_404(request.user, pk, write=True)
+        data = MeasureScheduleSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        schedule = measure_schedule_set(client=client, actor=request.user, **data.validated_data)
+        return Response(MeasureScheduleSerializer(schedule).data, status=status.HTTP_201_CREATED)
+
+
+class MyDueQuestionnairesView(APIView):
+    permission_classes = [IsClientUser]
+
+    @extend_schema(responses={200: DueQuestionnaireSerializer(many=True)})
+    def get(self, request):
+        from django.utils import timezone
+
+        from clients.models import DueQuestionnaire
+        from clients.services.schedules import OPENS_BEFORE_SESSION
+
+        client = get_object_or_404(Client.objects.clinical_scope(request.user))
+        now = timezone.now()
+        due = DueQuestionnaire.objects.filter(
+            client=client, status=DueQuestionnaire.Status.PENDING, expires_at__gt=now, due_at__lte=now + OPENS_BEFORE_SESSION
+        ).order_by("due_at")
+        return Response(DueQuestionnaireSerializer(due, many=True).data)

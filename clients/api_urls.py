@@ -21,3 +21,7 @@ urlpatterns += [
     path("clients/<int:pk>/outcomes/", api_measures.OutcomesView.as_view(), name="api-client-outcomes"),
     path("clients/<int:pk>/fhir/", api_measures.FhirExportView.as_view(), name="api-client-fhir"),
 ]
+urlpatterns += [
+    path("clients/<int:pk>/measure-schedules/", api_measures.MeasureScheduleView.as_view(), name="api-client-measure-schedules"),
+    path("me/questionnaires/", api_measures.MyDueQuestionnairesView.as_view(), name="api-me-questionnaires"),
+]

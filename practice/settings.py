@@ -364,4 +364,5 @@ CELERY_BEAT_SCHEDULE = {
     "mark-missed-homework": {"task": "sessions.mark_missed_homework", "schedule": 900.0},
     "send-reminders": {"task": "sessions.send_reminders", "schedule": 900.0},
     "expire-due-questionnaires": {"task": "clients.expire_due_questionnaires", "schedule": 3600.0},
+    "create-due-questionnaires": {"task": "clients.create_due_questionnaires", "schedule": 1800.0},
 }

@@ -70,6 +70,15 @@ MATRIX = [
     ),
     Row("api-client-outcomes", "get", {**DENY_ALL, "therapist": 200}, kwargs=client_pk),
     Row("api-client-fhir", "get", {**DENY_ALL, "therapist": 200}, kwargs=client_pk),
+    Row("api-client-measure-schedules", "get", {**DENY_ALL, "therapist": 200}, kwargs=client_pk),
+    Row(
+        "api-client-measure-schedules",
+        "post",
+        {**DENY_ALL, "therapist": 201},
+        kwargs=client_pk,
+        data=lambda ctx: {"instrument": "wai_sr", "every_n_sessions": 3},
+    ),
+    Row("api-me-questionnaires", "get", {**DENY_ALL, "client_user": 200, "other_client_user": 200}),
     Row(
         "api-goal-detail",
         "patch",
