@@ -1,1 +1,35 @@
-"""Celery tasks (ids in, one domain call each)."""
+"""Celery tasks for sessions: periodic homework sweeps (one domain call each)."""
+
+from __future__ import annotations
+
+import logging
+
+from celery import shared_task
+from django.utils import timezone
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(
+    name="sessions.mark_missed_homework",
+    acks_late=True,
+    time_limit=300,
+    soft_time_limit=240,
+)
+def mark_missed_homework() -> int:
+    """Beat: past-due assigned/in-progress homework becomes missed (idempotent)."""
+    from sessions.services.homework import mark_missed
+
+    changed = mark_missed(timezone.now())
+    logger.info("marked %s homework assignments missed", changed)
+    return changed
+
+
+@shared_task(name="sessions.send_reminders", acks_late=True, time_limit=600, soft_time_limit=540)
+def send_reminders() -> int:
+    """Beat: email clients whose reminder hour is now. The email carries no clinical content."""
+    from sessions.services.homework import reminders_send
+
+    sent = reminders_send(timezone.now())
+    logger.info("sent %s homework reminders", sent)
+    return sent
