@@ -19,6 +19,14 @@ from practice.permissions import capability_required
 from practice.roles import Capability
 
 
+def portal_access_allowed(user) -> bool:
+    """A client signs in only while their portal consent stands."""
+    from clients.models import Consent
+
+    client = getattr(user, "client_profile", None)
+    return client is not None and Consent.objects.filter(client=client, kind=Consent.Kind.PORTAL, revoked_at__isnull=True).exists()
+
+
 class TokenRequestSerializer(serializers.Serializer):
     username = serializers.CharField(max_length=254, help_text="The account's email address")
     password = serializers.CharField(max_length=256, trim_whitespace=False)
@@ -55,6 +63,8 @@ class TokenView(APIView):
             raise LockedOut()
         if user is None or user.membership_or_none is None or not user.membership.is_active:
             raise exceptions.ValidationError({"non_field_errors": ["Unable to sign in with these credentials."]})
+        if user.membership.role == "client" and not portal_access_allowed(user):
+            raise exceptions.ValidationError({"non_field_errors": ["Your portal access has been withdrawn. Contact your practice."]})
         otp = (data.validated_data.get("otp") or "").strip()
         if user_has_device(user):
             if not otp:

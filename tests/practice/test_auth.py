@@ -179,3 +179,12 @@ def test_passwords_are_hashed_with_argon2_by_default():
         from django.contrib.auth.hashers import make_password
 
         assert make_password("x").startswith("argon2")
+
+
+def test_client_with_revoked_portal_consent_cannot_get_a_token(client_user, client_record):
+    from clients.services.records import consent_revoke
+
+    assert get_token(client_user.email).status_code == 200
+    consent_revoke(client=client_record, kind="portal", actor=None)
+    response = get_token(client_user.email)
+    assert response.status_code == 400 and "withdrawn" in str(response.json())
