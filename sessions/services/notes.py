@@ -1,0 +1,378 @@
+"""Progress notes (draft -> signed -> addenda, optional co-signature) and psychotherapy notes.
+
+A signed note is an attestation: it never changes again. Corrections are addenda, each
+timestamped and signed by its author. Psychotherapy (process) notes are a separate record that
+only their author ever reads; nothing here passes them to a task, a report or a screen.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.utils import timezone
+
+from clients.models import Client, Goal
+from practice.api_support import DomainError
+from practice.audit import AuditAction, audit_record
+from sessions.models import NoteAddendum, ProgressNote, PsychotherapyNote, Session
+
+# Each format is a fixed set of named sections, in display order.
+FORMAT_SECTIONS: dict[str, tuple[str, ...]] = {
+    ProgressNote.Format.SOAP: ("subjective", "objective", "assessment", "plan"),
+    ProgressNote.Format.DAP: ("data", "assessment", "plan"),
+    ProgressNote.Format.BIRP: ("behavior", "intervention", "response", "plan"),
+    ProgressNote.Format.FREE: ("text",),
+}
+MAX_SECTION_CHARS = 20000
+MAX_TEXT_CHARS = 20000
+
+
+class _Unset:
+    """Marks an argument the caller did not pass (None is a meaningful value: unlink)."""
+
+    def __repr__(self) -> str:
+        return "UNSET"
+
+
+UNSET: Any = _Unset()
+
+
+def sections_for(format: str) -> tuple[str, ...]:
+    try:
+        return FORMAT_SECTIONS[format]
+    except KeyError:
+        raise DomainError(f"Format must be one of: {', '.join(FORMAT_SECTIONS)}.", field="format") from None
+
+
+def clean_sections(format: str, sections: Any) -> dict[str, str]:
+    """Validate submitted sections for a format; returns only the submitted keys."""
+    names = sections_for(format)
+    if sections is None:
+        return {}
+    if not isinstance(sections, Mapping):
+        raise DomainError("Sections must be an object of section name to text.", field="sections")
+    cleaned: dict[str, str] = {}
+    for key, value in sections.items():
+        if key not in names:
+            raise DomainError(
+                f"Unknown section '{key}' for a {format} note; its sections are: {', '.join(names)}.",
+                field="sections",
+            )
+        if not isinstance(value, str):
+            raise DomainError(f"Section '{key}' must be text.", field="sections")
+        if len(value) > MAX_SECTION_CHARS:
+            raise DomainError(
+                f"Section '{key}' is longer than {MAX_SECTION_CHARS} characters.",
+                field="sections",
+            )
+        cleaned[key] = value
+    return cleaned
+
+
+def _session_of(client: Client, session: Session | int | None) -> Session | None:
+    """The session, if it belongs to this client (the same message whether or not it exists)."""
+    if session is None:
+        return None
+    session_id = session.pk if isinstance(session, Session) else session
+    found = Session.objects.filter(client=client, pk=session_id).first() if isinstance(session_id, int) else None
+    if found is None:
+        raise DomainError(
+            f"Session {session_id} is not one of this client's sessions.",
+            field="session",
+        )
+    return found
+
+
+def _goals_of(client: Client, goals: Iterable[Goal | int]) -> list[int]:
+    ids = []
+    for goal in goals:
+        goal_id = goal.pk if isinstance(goal, Goal) else goal
+        if isinstance(goal_id, bool) or not isinstance(goal_id, int):
+            raise DomainError("Goals must be a list of goal ids.", field="goals")
+        ids.append(goal_id)
+    found = set(Goal.objects.filter(client=client, pk__in=ids).values_list("pk", flat=True))
+    for goal_id in ids:
+        if goal_id not in found:
+            raise DomainError(
+                f"Goal {goal_id} is not part of this client's treatment plan.",
+                field="goals",
+            )
+    return sorted(set(ids))
+
+
+def _require_author(note: ProgressNote, actor, doing: str) -> None:
+    if note.author_id != actor.pk:
+        raise PermissionDenied(f"Only the note's author can {doing}.")
+
+
+def _require_draft(note: ProgressNote) -> None:
+    if note.status != ProgressNote.Status.DRAFT:
+        raise DomainError(
+            "This note is signed and cannot be changed; add an addendum instead.",
+            conflict=True,
+        )
+
+
+def _check_text(text: Any, field: str = "text") -> str:
+    if not isinstance(text, str) or not text.strip():
+        raise DomainError("Write some text.", field=field)
+    if len(text) > MAX_TEXT_CHARS:
+        raise DomainError(f"Text is longer than {MAX_TEXT_CHARS} characters.", field=field)
+    return text
+
+
+def note_create(
+    *,
+    client: Client,
+    actor,
+    format: str,
+    sections: Mapping[str, str] | None = None,
+    session: Session | int | None = None,
+    goals: Iterable[Goal | int] = (),
+) -> ProgressNote:
+    """Start a draft note. Call with a client the actor may edit. Missing sections are ""."""
+    submitted = clean_sections(format, sections)
+    linked_session = _session_of(client, session)
+    goal_ids = _goals_of(client, goals)
+    full = {name: submitted.get(name, "") for name in sections_for(format)}
+    with transaction.atomic():
+        note = ProgressNote.objects.create(
+            client=client,
+            author=actor,
+            format=format,
+            sections=full,
+            session=linked_session,
+        )
+        if goal_ids:
+            note.goals.set(goal_ids)
+        audit_record(
+            actor=actor,
+            action=AuditAction.CREATE,
+            target=note,
+            client_id=client.pk,
+            fields=[
+                "format",
+                "sections",
+                *(["session"] if linked_session else []),
+                *(["goals"] if goal_ids else []),
+            ],
+        )
+    return note
+
+
+def note_update(
+    *,
+    note: ProgressNote,
+    actor,
+    sections: Mapping[str, str] | None = None,
+    session: Session | int | None = UNSET,
+    goals: Iterable[Goal | int] = UNSET,
+    version: int | None = None,
+) -> ProgressNote:
+    """Edit a draft (the autosave path). Submitted sections replace those keys; others stay.
+
+    `version` is the version the caller read; a mismatch means someone else saved in between,
+    which is a 409 rather than a silent overwrite. A signed note is a 409 and nothing changes.
+    """
+    _require_author(note, actor, "edit it")
+    with transaction.atomic():
+        # Lock and re-read so a concurrent sign or save cannot slip between check and write.
+        current = ProgressNote.objects.select_for_update().get(pk=note.pk)
+        _require_draft(current)
+        if version is not None and version != current.version:
+            raise DomainError(
+                f"This note was saved elsewhere (version {current.version}, you had {version}); reload it and try again.",
+                conflict=True,
+            )
+        submitted = clean_sections(current.format, sections)
+        changed: list[str] = []
+        new_sections = dict(current.sections or {})
+        for key, value in submitted.items():
+            if new_sections.get(key, "") != value:
+                new_sections[key] = value
+                changed.append(f"sections.{key}")
+        if changed:
+            current.sections = new_sections
+        if session is not UNSET:
+            linked = _session_of(current.client, session)
+            if current.session_id != (linked.pk if linked else None):
+                current.session = linked
+                changed.append("session")
+        goal_ids = None
+        if goals is not UNSET:
+            goal_ids = _goals_of(current.client, goals)
+            if set(goal_ids) != set(current.goals.values_list("pk", flat=True)):
+                changed.append("goals")
+            else:
+                goal_ids = None
+        if changed:
+            current.version += 1
+            current.save()
+            if goal_ids is not None:
+                current.goals.set(goal_ids)
+            audit_record(
+                actor=actor,
+                action=AuditAction.UPDATE,
+                target=current,
+                client_id=current.client_id,
+                fields=changed,
+            )
+    _copy_state(current, note)
+    return note
+
+
+def _copy_state(source: ProgressNote, target: ProgressNote) -> None:
+    """Bring the caller's instance up to date with the locked copy that was written."""
+    for field in (
+        "sections",
+        "session_id",
+        "status",
+        "signed_at",
+        "signed_by_id",
+        "cosigned_at",
+        "cosigned_by_id",
+        "version",
+        "updated_at",
+    ):
+        setattr(target, field, getattr(source, field))
+    for cached in ("session", "signed_by", "cosigned_by"):
+        target._state.fields_cache.pop(cached, None)
+    getattr(target, "_prefetched_objects_cache", {}).clear()
+
+
+def _transition(note: ProgressNote, to: str) -> None:
+    if to not in ProgressNote.ALLOWED_TRANSITIONS[ProgressNote.Status(note.status)]:
+        raise DomainError(f"A {note.status} note cannot become {to}.", conflict=True)
+
+
+def note_sign(*, note: ProgressNote, actor) -> ProgressNote:
+    """Attest the note (who, when). Afterwards it is immutable; corrections are addenda."""
+    _require_author(note, actor, "sign it")
+    with transaction.atomic():
+        current = ProgressNote.objects.select_for_update().get(pk=note.pk)
+        if current.status == ProgressNote.Status.SIGNED:
+            raise DomainError("This note is already signed.", conflict=True)
+        _transition(current, ProgressNote.Status.SIGNED)
+        if not any((value or "").strip() for value in (current.sections or {}).values()):
+            raise DomainError("This note is empty; write it before signing.", field="sections")
+        current.status = ProgressNote.Status.SIGNED
+        current.signed_at = timezone.now()
+        current.signed_by = actor
+        current.version += 1
+        current.save()
+        audit_record(
+            actor=actor,
+            action=AuditAction.SIGN,
+            target=current,
+            client_id=current.client_id,
+            fields=["status", "signed_at", "signed_by"],
+        )
+    _copy_state(current, note)
+    return note
+
+
+def note_cosign(*, note: ProgressNote, actor) -> ProgressNote:
+    """The client's supervisor co-signs a signed note (once)."""
+    client = note.client
+    membership = actor.membership_or_none
+    if membership is None or client.supervisor_id != membership.pk:
+        raise PermissionDenied("Only the client's supervisor can co-sign this note.")
+    with transaction.atomic():
+        current = ProgressNote.objects.select_for_update().get(pk=note.pk)
+        if current.status != ProgressNote.Status.SIGNED:
+            raise DomainError(
+                "Only a signed note can be co-signed; the author signs first.",
+                conflict=True,
+            )
+        if current.cosigned_at is not None:
+            raise DomainError("This note is already co-signed.", conflict=True)
+        current.cosigned_at = timezone.now()
+        current.cosigned_by = actor
+        current.version += 1
+        current.save()
+        audit_record(
+            actor=actor,
+            action=AuditAction.COSIGN,
+            target=current,
+            client_id=current.client_id,
+            fields=["cosigned_at", "cosigned_by"],
+        )
+    _copy_state(current, note)
+    return note
+
+
+def addendum_create(*, note: ProgressNote, actor, text: str) -> NoteAddendum:
+    """Append a signed, timestamped correction to a signed note. Drafts are simply edited."""
+    text = _check_text(text)
+    with transaction.atomic():
+        current = ProgressNote.objects.select_for_update().get(pk=note.pk)
+        if current.status != ProgressNote.Status.SIGNED:
+            raise DomainError(
+                "This note is still a draft: edit it instead of adding an addendum.",
+                conflict=True,
+            )
+        now = timezone.now()
+        addendum = NoteAddendum.objects.create(note=current, author=actor, text=text, created_at=now, signed_at=now)
+        audit_record(
+            actor=actor,
+            action=AuditAction.ADDENDUM,
+            target=addendum,
+            client_id=current.client_id,
+            fields=["text"],
+        )
+    return addendum
+
+
+def psychotherapy_note_create(
+    *, client: Client, actor, text: str, session: Session | int | None = None
+) -> PsychotherapyNote:
+    """A process note owned by (and only ever readable by) its author."""
+    text = _check_text(text)
+    linked_session = _session_of(client, session)
+    with transaction.atomic():
+        note = PsychotherapyNote.objects.create(client=client, author=actor, text=text, session=linked_session)
+        audit_record(
+            actor=actor,
+            action=AuditAction.CREATE,
+            target=note,
+            client_id=client.pk,
+            fields=["text", *(["session"] if linked_session else [])],
+        )
+    return note
+
+
+def psychotherapy_note_update(
+    *,
+    note: PsychotherapyNote,
+    actor,
+    text: str | None = None,
+    session: Session | int | None = UNSET,
+) -> PsychotherapyNote:
+    if note.author_id != actor.pk:
+        raise PermissionDenied("Only the author can change a psychotherapy note.")
+    # Validate everything before touching the instance, so a 400 leaves it as it was.
+    new_values: dict[str, Any] = {}
+    if text is not None and _check_text(text) != note.text:
+        new_values["text"] = text
+    if session is not UNSET:
+        linked = _session_of(note.client, session)
+        if note.session_id != (linked.pk if linked else None):
+            new_values["session"] = linked
+    changed = sorted(new_values)
+    for field, value in new_values.items():
+        setattr(note, field, value)
+    if not changed:
+        return note
+    with transaction.atomic():
+        note.save()
+        audit_record(
+            actor=actor,
+            action=AuditAction.UPDATE,
+            target=note,
+            client_id=note.client_id,
+            fields=changed,
+        )
+    return note
