@@ -365,4 +365,5 @@ CELERY_BEAT_SCHEDULE = {
     "send-reminders": {"task": "sessions.send_reminders", "schedule": 900.0},
     "expire-due-questionnaires": {"task": "clients.expire_due_questionnaires", "schedule": 3600.0},
     "create-due-questionnaires": {"task": "clients.create_due_questionnaires", "schedule": 1800.0},
+    "nightly-ai-refresh": {"task": "insights.ai_refresh_consenting", "schedule": 24 * 3600.0},
 }

@@ -30,3 +30,17 @@ def ai_refresh_client(client_id: int) -> None:
         return
     if not refresh(client=client):
         logger.info("client %s has no AI consent; nothing computed", client_id)
+
+
+@shared_task(name="insights.ai_refresh_consenting", acks_late=True, time_limit=600, soft_time_limit=540)
+def ai_refresh_consenting() -> int:
+    """Nightly: queue one AI refresh per active client with AI consent (ids only)."""
+    from clients.models import Client, Consent
+    from practice.tasks_support import safe_delay
+
+    client_ids = (
+        Client.objects.filter(status=Client.Status.ACTIVE, consents__kind=Consent.Kind.AI_PROCESSING, consents__revoked_at__isnull=True)
+        .values_list("pk", flat=True)
+        .distinct()
+    )
+    return sum(1 for client_id in client_ids.iterator() if safe_delay(ai_refresh_client, client_id))
