@@ -9,4 +9,16 @@ urlpatterns = [
     path("portal/history/", web_portal.portal_history, name="portal-history"),
     path("portal/crisis/", web_portal.portal_crisis, name="portal-crisis"),
     path("portal/accept-invite/", web_portal.portal_accept_invite, name="portal-accept-invite"),
+    path("portal/homework/<int:assignment_id>/", web_portal.portal_homework, name="portal-homework"),
+    path("portal/questionnaires/", web_portal.portal_questionnaires, name="portal-questionnaires"),
+    path("portal/questionnaires/<int:due_id>/", web_portal.portal_questionnaire, name="portal-questionnaire"),
+    path("portal/messages/", web_portal.portal_messages, name="portal-messages"),
+    path("portal/settings/", web_portal.portal_settings, name="portal-settings"),
+]
+
+# The therapist's client chart (appended separately from the portal routes above).
+from clients import web_chart  # noqa: E402
+
+urlpatterns += [
+    path("clients/<int:pk>/", web_chart.client_chart, name="client-chart"),
 ]

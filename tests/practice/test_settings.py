@@ -14,7 +14,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def run_manage(*args: str, env: dict) -> subprocess.CompletedProcess:
-    base = {key: value for key, value in os.environ.items() if not key.startswith(("DATABASE_URL", "CELERY_", "CACHE_URL", "SECRET_KEY", "ALLOWED_HOSTS", "DEBUG", "FIELD_ENCRYPTION", "ALLIANCE_"))}
+    base = {key: value for key, value in os.environ.items() if not key.startswith(("DATABASE_URL", "CELERY_", "CACHE_URL", "SECRET_KEY", "ALLOWED_HOSTS", "DEBUG", "FIELD_ENCRYPTION", "ALLIANCE_", "DJANGO_"))}
     return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env={**base, **env}, capture_output=True, text=True, timeout=120)
 
 

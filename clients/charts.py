@@ -1,0 +1,340 @@
+"""Server-rendered SVG for measure trends and mood sparklines (no JavaScript, no CDN).
+
+insights/charts.py draws generic report charts; a measure chart needs more than it offers:
+severity bands with their names, a caseness line, session numbers on the x axis and a marker
+where a score has changed reliably from the first one. Every label passes through `escape`,
+and the numbers are repeated as text (`<desc>`, per-point `<title>`) for screen readers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+
+# Calm to alarming, light enough that the line and its labels keep AA contrast on top.
+BAND_FILLS = ("#eef6ef", "#f6f7e6", "#fdf3dc", "#fce8dc", "#f9dfdf")
+LINE = "#1f5fa8"
+IMPROVED = "#1b6b3a"
+DETERIORATED = "#a61b1b"
+CASENESS = "#7d1010"
+TEXT = "#3a4150"
+LEFT, RIGHT, TOP, BOTTOM = 34, 118, 10, 40
+# Without band names on the right (narrow charts) the plot keeps only a small margin.
+RIGHT_BARE = 10
+
+
+@dataclass(frozen=True)
+class MeasurePoint:
+    """One administration: x label (session number), total (None = not scorable)."""
+
+    label: str
+    total: int | None
+    date_label: str
+    # "improved" / "deteriorated" when the change from the first score is reliable.
+    change: str | None = None
+    change_points: int | None = None
+
+
+@dataclass(frozen=True)
+class Band:
+    low: int
+    high: int
+    label: str
+
+
+def _number(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else f"{value:.1f}"
+
+
+class _Frame:
+    def __init__(self, width: int, height: int, count: int, y_min: float, y_max: float, right: int = RIGHT):
+        self.width, self.height, self.count = width, height, max(count, 1)
+        self.y_min, self.y_max = y_min, (y_max if y_max > y_min else y_min + 1)
+        self.right = right
+        self.plot_width = width - LEFT - right
+        self.plot_height = height - TOP - BOTTOM
+
+    def x(self, index: int) -> float:
+        slot = self.plot_width / self.count
+        return LEFT + slot * index + slot / 2
+
+    def y(self, value: float) -> float:
+        value = min(max(value, self.y_min), self.y_max)
+        return TOP + self.plot_height * (1 - (value - self.y_min) / (self.y_max - self.y_min))
+
+
+def _marker(x: float, y: float, change: str, text: str) -> str:
+    # Down-pointing triangle for improvement (scores fall), up-pointing for deterioration.
+    if change == "improved":
+        shape, colour = f"{x - 6:.1f},{y - 12:.1f} {x + 6:.1f},{y - 12:.1f} {x:.1f},{y - 4:.1f}", IMPROVED
+    else:
+        shape, colour = f"{x - 6:.1f},{y - 4:.1f} {x + 6:.1f},{y - 4:.1f} {x:.1f},{y - 12:.1f}", DETERIORATED
+    return f'<polygon points="{shape}" fill="{colour}"><title>{escape(text)}</title></polygon>'
+
+
+def measure_chart(
+    points: Sequence[MeasurePoint],
+    *,
+    title: str,
+    y_max: int,
+    bands: Sequence[Band] = (),
+    caseness: int | None = None,
+    width: int = 600,
+    height: int = 230,
+    band_labels: bool = True,
+) -> SafeString:
+    """A measure's totals over sessions, oldest first; a `None` total breaks the line.
+
+    Narrow charts pass `band_labels=False`: the bands stay shaded and named in their tooltips.
+    """
+    frame = _Frame(width, height, len(points), 0, y_max, RIGHT if band_labels else RIGHT_BARE)
+    right_edge = width - frame.right
+    described = "; ".join(
+        f"{p.label} ({p.date_label}): {'not scorable' if p.total is None else p.total}"
+        + (f", reliable {'improvement' if p.change == 'improved' else 'deterioration'}" if p.change else "")
+        for p in points
+    )
+    parts = [
+        f'<svg class="chart measure-chart" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
+        f'width="{width}" height="{height}" role="img" aria-label="{escape(title)}">',
+        # The card heading names the measure on screen; the title stays for assistive technology.
+        f"<title>{escape(title)}</title><desc>{escape(described or 'No scores yet')}</desc>",
+    ]
+    for index, band in enumerate(bands):
+        top, bottom = frame.y(band.high + 0.5), frame.y(max(band.low - 0.5, 0))
+        parts.append(
+            f'<rect x="{LEFT}" y="{top:.1f}" width="{frame.plot_width}" height="{bottom - top:.1f}" '
+            f'fill="{BAND_FILLS[min(index, len(BAND_FILLS) - 1)]}"><title>{escape(band.label)} '
+            f"({band.low}-{band.high})</title></rect>"
+        )
+        if band_labels:
+            parts.append(
+                f'<text x="{right_edge + 4}" y="{(top + bottom) / 2 + 3:.1f}" font-size="10" fill="{TEXT}">'
+                f"{escape(band.label)}</text>"
+            )
+    # Whole-number gridlines in steps a clinician reads easily (PHQ-9: 0, 5, ... 25, 27).
+    step = 5 if y_max <= 30 else 10 if y_max <= 60 else 20
+    ticks = list(range(0, y_max, step))
+    if len(ticks) > 1 and y_max - ticks[-1] < step / 2:
+        ticks.pop()  # keep the top label clear of its neighbour
+    for tick in [*ticks, y_max]:
+        y = frame.y(tick)
+        parts.append(f'<line x1="{LEFT}" x2="{right_edge}" y1="{y:.1f}" y2="{y:.1f}" stroke="#d9dde5"/>')
+        parts.append(
+            f'<text x="{LEFT - 6}" y="{y + 4:.1f}" font-size="10" text-anchor="end" fill="{TEXT}">{_number(tick)}</text>'
+        )
+    if caseness is not None:
+        y = frame.y(caseness)
+        parts.append(
+            f'<line x1="{LEFT}" x2="{right_edge}" y1="{y:.1f}" y2="{y:.1f}" stroke="{CASENESS}" stroke-dasharray="6 4"/>'
+            f'<text x="{LEFT + 4}" y="{y - 4:.1f}" font-size="10" fill="{CASENESS}">caseness {caseness}+</text>'
+        )
+    every = max(1, -(-len(points) // 12))  # thin the x labels on long series
+    for index, point in enumerate(points):
+        if index % every == 0:
+            parts.append(
+                f'<text x="{frame.x(index):.1f}" y="{height - BOTTOM + 16}" font-size="10" text-anchor="middle" '
+                f'fill="{TEXT}">{escape(point.label)}</text>'
+            )
+    parts.append(
+        f'<text x="{LEFT + frame.plot_width / 2:.1f}" y="{height - 6}" font-size="10" text-anchor="middle" fill="{TEXT}">Session</text>'
+    )
+    segments: list[list[str]] = [[]]
+    for index, point in enumerate(points):
+        if point.total is None:
+            segments.append([])
+        else:
+            segments[-1].append(f"{frame.x(index):.1f},{frame.y(point.total):.1f}")
+    parts += [
+        f'<polyline fill="none" stroke="{LINE}" stroke-width="2" points="{" ".join(seg)}"/>'
+        for seg in segments
+        if len(seg) > 1
+    ]
+    for index, point in enumerate(points):
+        if point.total is None:
+            continue
+        x, y = frame.x(index), frame.y(point.total)
+        parts.append(
+            f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3.5" fill="{LINE}"><title>{escape(point.label)}, '
+            f"{escape(point.date_label)}: {point.total}</title></circle>"
+        )
+        if point.change:
+            word = "improvement" if point.change == "improved" else "deterioration"
+            parts.append(
+                _marker(x, y, point.change, f"Reliable {word} from the first score ({point.change_points:+d})")
+            )
+    if not any(point.total is not None for point in points):
+        parts.append(
+            f'<text x="{LEFT + frame.plot_width / 2:.1f}" y="{TOP + frame.plot_height / 2:.1f}" font-size="12" '
+            f'text-anchor="middle" fill="{TEXT}">No scores to show</text>'
+        )
+    parts.append("</svg>")
+    return mark_safe("".join(parts))  # noqa: S308 - every interpolated label is escaped above
+
+
+def sparkline(
+    values: Sequence[float | None],
+    *,
+    label: str,
+    low: float = 0,
+    high: float = 10,
+    width: int = 160,
+    height: int = 36,
+    second: Sequence[float | None] | None = None,
+) -> SafeString:
+    """A tiny line (optionally a second, dashed one on the same scale) with no axes."""
+    pad = 3
+
+    def coords(series: Sequence[float | None]) -> list[list[str]]:
+        step = (width - 2 * pad) / max(len(series) - 1, 1)
+        segments: list[list[str]] = [[]]
+        for index, value in enumerate(series):
+            if value is None:
+                segments.append([])
+                continue
+            share = (min(max(value, low), high) - low) / (high - low)
+            segments[-1].append(f"{pad + step * index:.1f},{pad + (height - 2 * pad) * (1 - share):.1f}")
+        return [segment for segment in segments if segment]
+
+    parts = [
+        f'<svg class="sparkline" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="{width}" '
+        f'height="{height}" role="img" aria-label="{escape(label)}"><title>{escape(label)}</title>'
+    ]
+    for segment in coords(values):
+        if len(segment) == 1:
+            x, y = segment[0].split(",")
+            parts.append(f'<circle cx="{x}" cy="{y}" r="2" fill="{LINE}"/>')
+        else:
+            parts.append(f'<polyline fill="none" stroke="{LINE}" stroke-width="2" points="{" ".join(segment)}"/>')
+    for segment in coords(second or []):
+        parts.append(
+            f'<polyline fill="none" stroke="#8a5a00" stroke-width="2" stroke-dasharray="4 3" points="{" ".join(segment)}"/>'
+        )
+    parts.append("</svg>")
+    return mark_safe("".join(parts))  # noqa: S308 - the only text is the escaped label
+
+
+# ---------------------------------------------------------------------------
+# From stored administrations to chart panels (shared by the chart and the note editor)
+
+ITEM_TABLE_INSTRUMENTS = ("phq9", "gad7")
+ITEM_TABLE_COLUMNS = 8
+
+
+@dataclass
+class ItemRow:
+    number: int
+    text: str
+    cells: list[str]
+
+
+@dataclass
+class MeasurePanel:
+    code: str
+    name: str
+    chart: SafeString | None
+    latest_total: int | None
+    latest_severity: str | None
+    count: int
+    # Instruments without a total (C-SSRS triage) are listed rather than drawn.
+    results: list[tuple[str, str]]
+    item_columns: list[str]
+    item_rows: list[ItemRow]
+    reliable_change: int | None
+
+
+def _words(code: str | None) -> str:
+    return (code or "").replace("_", " ")
+
+
+def _reliable_threshold(definition: dict) -> int | None:
+    thresholds = definition.get("reliable_change") or {}
+    return thresholds.get("reliable") or thresholds.get("clinically_meaningful")
+
+
+def measure_panels(
+    assessments, definitions: dict[str, dict], attended_starts, *, only: Sequence[str] = (), compact: bool = False
+) -> list[MeasurePanel]:
+    """One panel per instrument administered, in a stable order (PHQ-9, GAD-7 first).
+
+    `assessments` are Assessment rows oldest first (the caller audits the read);
+    `attended_starts` are the client's attended session starts, for session numbers.
+    """
+    from clients.instrument_validation import total_range
+    from clients.selectors import session_number_at
+
+    by_code: dict[str, list] = {}
+    for assessment in assessments:
+        if not only or assessment.instrument in only:
+            by_code.setdefault(assessment.instrument, []).append(assessment)
+    order = {"phq9": 0, "gad7": 1}
+    panels = []
+    for code in sorted(by_code, key=lambda c: (order.get(c, 2), c)):
+        rows, definition = by_code[code], definitions.get(code) or {"name": code, "items": []}
+        threshold = _reliable_threshold(definition)
+        first = next((row.total for row in rows if row.total is not None), None)
+        points = []
+        for row in rows:
+            change = None
+            if threshold and first is not None and row.total is not None:
+                delta = row.total - first
+                change = "improved" if delta <= -threshold else "deteriorated" if delta >= threshold else None
+            number = session_number_at(attended_starts, row.administered_at)
+            points.append(
+                MeasurePoint(
+                    label=f"S{number}" if number else "Pre",
+                    total=row.total,
+                    date_label=f"{row.administered_at:%d %b %Y}",
+                    change=change,
+                    change_points=None if change is None else row.total - first,
+                )
+            )
+        chart = None
+        if definition.get("scoring") == "sum" and definition.get("items"):
+            bands = [Band(b["min"], b["max"], _words(b["code"])) for b in definition.get("bands") or []]
+            chart = measure_chart(
+                points,
+                title=f"{definition.get('name', code)} over sessions",
+                y_max=total_range(definition)[1],
+                bands=bands,
+                caseness=definition.get("caseness_threshold"),
+                **({"width": 320, "height": 190, "band_labels": False} if compact else {}),
+            )
+        latest = rows[-1]
+        results = [
+            (
+                f"{row.administered_at:%d %b %Y}",
+                _words((row.result or {}).get("risk") or (row.result or {}).get("severity")) or "—",
+            )
+            for row in rows
+        ]
+        columns, item_rows = [], []
+        if code in ITEM_TABLE_INSTRUMENTS:
+            recent = rows[-ITEM_TABLE_COLUMNS:]
+            columns = [point.label + f" · {point.date_label}" for point in points[-ITEM_TABLE_COLUMNS:]]
+            for index, item in enumerate(definition.get("items") or []):
+                cells = []
+                for row in recent:
+                    answers = row.answers if isinstance(row.answers, list) else []
+                    value = answers[index] if index < len(answers) else None
+                    # Unanswered is shown as such, never as 0 (and 0 on item 9 is not "no risk").
+                    cells.append("unanswered" if value is None else str(value))
+                item_rows.append(ItemRow(item["number"], item["text"], cells))
+        panels.append(
+            MeasurePanel(
+                code=code,
+                name=definition.get("name", code),
+                chart=chart,
+                latest_total=latest.total,
+                latest_severity=_words((latest.result or {}).get("severity")) or None,
+                count=len(rows),
+                results=results,
+                item_columns=columns,
+                item_rows=item_rows,
+                reliable_change=threshold,
+            )
+        )
+    return panels
