@@ -1,0 +1,436 @@
+"""Tests for the client-text risk screener (insights.risk). Pure Python: no Django needed.
+
+Run alone with ``.venv/bin/pytest -p no:django --noconftest -q tests/insights/test_risk.py``
+(the shared tests/conftest.py imports Django models, hence ``--noconftest`` without the
+Django plugin); under the normal Django-enabled run they pass as well. Tests that need the
+sentence-embedding model carry the ``embeddings`` marker, opt in with
+``use_embeddings=True`` and skip with the load error when the model is unavailable.
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+if str(PROJECT_ROOT) not in sys.path:  # without pytest-django nothing puts the project on the path
+    sys.path.insert(0, str(PROJECT_ROOT))
+
+from insights import risk, risk_eval  # noqa: E402
+
+DATA = Path(__file__).parent / "data"
+DEV_SET = DATA / "risk-dev.jsonl"
+EXTRA_SET = DATA / "risk-extra.jsonl"
+RECALL_TARGET = 0.95
+PRECISION_TARGET = 0.85
+
+
+def rules(text: str) -> risk.RiskResult:
+    return risk.screen_text(text, use_embeddings=False)
+
+
+@pytest.fixture(scope="module")
+def embedder() -> risk.Embedder:
+    loaded = risk.load_embedder()
+    if loaded is None:
+        pytest.skip(f"sentence-embedding model unavailable: {risk.embedding_status()['error']}")
+    return loaded
+
+
+# --- Metrics -------------------------------------------------------------------------------
+
+
+def test_dev_set_rules_only_meets_targets() -> None:
+    report = risk_eval.evaluate_mode(risk_eval.load_examples(DEV_SET), use_embeddings=False)
+    assert report.recall >= RECALL_TARGET, report.misses
+    assert report.precision >= PRECISION_TARGET, report.misses
+
+
+@pytest.mark.embeddings
+def test_dev_set_with_embeddings_meets_targets(embedder: risk.Embedder) -> None:
+    report = risk_eval.evaluate_mode(risk_eval.load_examples(DEV_SET), use_embeddings=True)
+    assert report.recall >= RECALL_TARGET, report.misses
+    assert report.precision >= PRECISION_TARGET, report.misses
+
+
+def test_held_out_set_does_not_regress() -> None:
+    # The extra set was written before tuning and never tuned on; these floors sit just
+    # under the honest first measurement (rules only: precision 1.00, recall 0.875) so a
+    # change that loses ground on unseen phrasing fails loudly.
+    report = risk_eval.evaluate_mode(risk_eval.load_examples(EXTRA_SET), use_embeddings=False)
+    assert report.recall >= 0.85, report.misses
+    assert report.precision >= 0.9, report.misses
+
+
+def test_evaluate_reports_both_modes_without_embeddings() -> None:
+    report = risk_eval.evaluate(DEV_SET, embeddings=False)
+    assert report.counts == {"none": 30, "concern": 16, "urgent": 17}
+    assert set(report.modes) == {"rules"}
+    text = risk_eval.format_report(report)
+    assert "precision" in text
+    assert "Confusion" in text
+    assert "Latency" in text
+
+
+def test_evaluate_rejects_unknown_labels(tmp_path: Path) -> None:
+    path = tmp_path / "bad.jsonl"
+    path.write_text('{"text": "hello", "label": "maybe"}\n', encoding="utf-8")
+    with pytest.raises(ValueError, match="label"):
+        risk_eval.load_examples(path)
+
+
+# --- Levels and categories ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        ("I'm going to end it all tonight.", "intent"),
+        ("My plan is to hang myself in the garage.", "plan"),
+        ("I have decided when I'm going to kill myself.", "plan"),
+        ("I'm going to throw myself off the roof of my building.", "plan"),
+        ("I've been stockpiling my sleeping pills.", "preparation"),
+        ("I left a suicide note on the kitchen table.", "preparation"),
+        ("I tied a noose in the shed.", "preparation"),
+        ("I overdosed on my antidepressants last night.", "suicide_attempt"),
+        ("I'm standing on the railing of the overpass.", "suicide_attempt"),
+        ("This will be my final message. Goodbye everyone.", "goodbye"),
+        ("When you read this I'll already be gone.", "goodbye"),
+        ("I'm going to stab my neighbour when he gets back.", "threat_to_others"),
+    ],
+)
+def test_urgent_statements(text: str, category: str) -> None:
+    result = rules(text)
+    assert result.level == "urgent", result
+    assert result.category == category
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I want to die.",
+        "honestly I'd rather be dead",
+        "Sometimes I hope I never wake up.",
+        "I'm such a burden to everyone.",
+        "They'd all be better off without me.",
+        "I've been having suicidal thoughts since the breakup.",
+        "I'm not sure I want to live anymore.",
+        "Nobody would miss me.",
+        "I should just die.",
+        "I've been self-harming again.",
+        "I have the urge to cut again.",
+        "I burned myself with a lighter after the argument.",
+        "I dont want to be alive anymore",
+    ],
+)
+def test_concern_statements(text: str) -> None:
+    assert rules(text).level == "concern"
+
+
+def test_time_frame_escalates_a_wish_to_die() -> None:
+    assert rules("I want to die tonight.").level == "urgent"
+    # A past thought next to a time word is not a time frame for acting.
+    assert rules("I thought about suicide a couple of times this week.").level == "concern"
+
+
+def test_escalating_self_harm_is_urgent() -> None:
+    assert rules("I cut myself and couldn't stop the bleeding.").level == "urgent"
+    assert rules("I scratched my wrists until they bled.").level == "concern"
+
+
+def test_preparation_combines_with_other_signals() -> None:
+    assert rules("I gave away my guitar because I won't need it anymore.").level == "urgent"
+    assert rules("I bought some rope. I just want to die.").level == "urgent"
+    assert rules("I bought a rope for the tent.").level == "none"
+
+
+# --- Guards --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I'm not suicidal, just worn out by the move.",
+        "No thoughts of hurting myself this week.",
+        "I would never, ever hurt myself.",
+        "I don't want to die, I want things to change.",
+        "I'm not going to kill myself, I promise.",
+        "I have zero thoughts of harming myself or anyone else.",
+        "I denied any suicidal thoughts when the GP asked.",
+        "no self harm this week",
+        "I don\u2019t want to hurt myself, I just needed to vent.",
+    ],
+)
+def test_negated_statements_are_not_flagged(text: str) -> None:
+    assert rules(text).level == "none", rules(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "These shoes are killing me.",
+        "I'd kill for a burrito right now.",
+        "I'm dying to try that new restaurant.",
+        "I'm dead tired after the late shift.",
+        "The commute was murder today.",
+        "I nearly died of embarrassment at the party.",
+        "Mum is going to kill me for breaking the vase.",
+        "I could kill him for eating my leftovers.",
+        "I absolutely killed it at the audition.",
+        "I'd rather die than sing karaoke.",
+        "I've been killing myself at work all week.",
+        "I want to end it with my boyfriend.",
+        "I'm going to beat them at chess tomorrow.",
+        "I cut myself shaving this morning.",
+        "I cut my hair short and love it.",
+        "My phone died during the call.",
+        "I want to die my hair purple.",
+        "I would die for my kids.",
+        "I ran 5 kms this morning.",
+        "There is no point in going on the trip now.",
+        "I burned my arm on the oven.",
+        "I wrote my last email before the holiday.",
+        "Saving my pills in the weekly organiser helps me remember them.",
+        "I gave away my old sofa since I won't need it anymore.",
+    ],
+)
+def test_figurative_and_everyday_speech_is_not_flagged(text: str) -> None:
+    assert rules(text).level == "none", rules(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # Reported speech and third parties are not the client's own risk (see module docstring).
+        "My friend said she wanted to die and I sat with her.",
+        'My brother told me "I want to kill myself" and I called our dad.',
+        "My cousin overdosed last year.",
+        "My sister has been suicidal and I'm scared for her.",
+        # Educational or media context.
+        "We learned about suicide prevention in my psychology class.",
+        "I read an article about self-harm in teenagers.",
+        # Past grief.
+        "My grandfather died in March and I miss him.",
+        # Safety planning.
+        "My safety plan says to call my sister if I ever feel suicidal.",
+    ],
+)
+def test_reported_educational_and_grief_context_is_not_flagged(text: str) -> None:
+    assert rules(text).level == "none", rules(text)
+
+
+def test_self_report_in_a_media_context_is_still_flagged() -> None:
+    assert rules("I watched the documentary and felt suicidal afterwards.").level == "concern"
+
+
+def test_threats_to_others() -> None:
+    assert rules("If she touches my kid again I'll hurt her, I keep a knife in my bag.").level == "urgent"
+    assert rules("I'm going to shoot up the office on Monday.").level == "urgent"
+    assert rules("I'm so angry I want to hurt him.").level == "concern"
+    assert rules("My boss is going to kill me if I'm late.").level == "none"
+    result = rules("I will hurt him badly, I've got a knife.")
+    assert result.category == "threat_to_others"
+    assert "knife" in result.reason
+
+
+# --- Result shape --------------------------------------------------------------------------
+
+
+def test_flagged_dev_examples_have_verbatim_spans() -> None:
+    for example in risk_eval.load_examples(DEV_SET):
+        result = rules(example.text)
+        assert result.version == risk.RISK_DETECTOR_VERSION
+        assert result.method == "rules"
+        if result.flagged:
+            assert result.span, example.text
+            assert result.start is not None
+            assert result.end is not None
+            assert example.text[result.start : result.end] == result.span
+            assert result.reason
+            assert result.category
+
+
+def test_span_keeps_curly_apostrophes_verbatim() -> None:
+    text = "Honestly I don\u2019t want to exist anymore."
+    result = rules(text)
+    assert result.level == "concern"
+    assert result.span in text
+    assert "\u2019" in result.span
+
+
+def test_reason_names_the_method() -> None:
+    result = rules("I'm planning to drive my car into a tree on the motorway.")
+    assert result.level == "urgent"
+    assert "car" in result.reason or "tree" in result.reason
+
+
+def test_highest_level_sentence_wins() -> None:
+    text = "Had a nice walk. I feel like a burden. I've written goodbye letters to everyone."
+    assert rules(text).level == "urgent"
+
+
+@pytest.mark.parametrize("text", ["", "   ", "\x00\x01", "🙂🙂🙂", "....!!!???", "\n\n\n", "a" * 10_000, "ß" * 50])
+def test_odd_inputs_do_not_raise(text: str) -> None:
+    result = rules(text)
+    assert result.level in risk.LEVELS
+
+
+def test_non_string_input_is_coerced() -> None:
+    assert risk.screen_text(None).level == "none"  # type: ignore[arg-type]
+    assert risk.screen_text(12345).level == "none"  # type: ignore[arg-type]
+
+
+def test_very_long_text_is_screened_to_the_end_quickly() -> None:
+    filler = "Today was an ordinary day and I went to work and came home. " * 4000
+    text = filler + "I'm going to kill myself tonight." + filler[:2000]
+    started = time.perf_counter()
+    result = rules(text)
+    assert time.perf_counter() - started < 5
+    assert result.level == "urgent"
+    assert text[result.start : result.end] == result.span
+
+
+def test_long_run_without_punctuation_is_windowed() -> None:
+    text = "blah " * 3000 + "i want to die " + "blah " * 3000
+    assert rules(text).level == "concern"
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.text(max_size=2000))
+def test_any_text_gives_a_valid_result(text: str) -> None:
+    result = rules(text)
+    assert result.level in risk.LEVELS
+    if result.flagged and result.span is not None:
+        assert text[result.start : result.end] == result.span
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                "I want to die",
+                "not",
+                "never",
+                "killing me",
+                "my friend said",
+                "I'm going to",
+                "kill myself",
+                "pills",
+                "tonight",
+                "!",
+                ".",
+                ",",
+                "\u2019",
+                "\U0001f480",
+                "\n",
+                "self-harm",
+                "goodbye",
+            ]
+        ),
+        max_size=40,
+    ).map(" ".join)
+)
+def test_risky_word_soup_gives_a_valid_result(text: str) -> None:
+    result = rules(text)
+    assert result.level in risk.LEVELS
+    if result.flagged:
+        assert result.span is not None
+        assert text[result.start : result.end] == result.span
+
+
+# --- Embedding layer -----------------------------------------------------------------------
+
+
+def test_environment_variable_disables_embeddings(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(risk.EMBEDDINGS_ENV_VAR, "0")
+    assert not risk.embeddings_enabled()
+    assert risk.screen_text("I want to die.").method == "rules"
+    monkeypatch.setenv(risk.EMBEDDINGS_ENV_VAR, "1")
+    assert risk.embeddings_enabled()
+
+
+def test_unavailable_model_falls_back_to_rules(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(risk, "_load_attempted", True)
+    monkeypatch.setattr(risk, "_embedder", None)
+    monkeypatch.setattr(risk, "_load_error", "ModuleNotFoundError: No module named 'torch'")
+    result = risk.screen_text("Everyone would be better off without me.", use_embeddings=True)
+    assert result.level == "concern"
+    assert result.method == "rules"
+    status = risk.embedding_status()
+    assert status["loaded"] is False
+    assert "torch" in status["error"]
+    assert status["model"] == risk.MODEL_NAME
+
+
+@pytest.mark.embeddings
+def test_model_is_loaded_once(embedder: risk.Embedder) -> None:
+    assert risk.load_embedder() is embedder
+    assert risk.load_embedder() is risk.load_embedder()
+    seen: list[risk.Embedder | None] = []
+    threads = [threading.Thread(target=lambda: seen.append(risk.load_embedder())) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert all(item is embedder for item in seen)
+    status = risk.warm_up()
+    assert status["loaded"] is True
+    assert status["error"] is None
+
+
+@pytest.mark.embeddings
+def test_concurrent_screening_with_embeddings(embedder: risk.Embedder) -> None:
+    texts = ["I keep picturing the train coming towards me.", "Had a calm day.", "I want to die."] * 4
+    results: list[risk.RiskResult] = []
+    threads = [
+        threading.Thread(target=lambda t=t: results.append(risk.screen_text(t, use_embeddings=True))) for t in texts
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(results) == len(texts)
+    assert all(result.method == "rules+embedding" for result in results)
+
+
+@pytest.mark.embeddings
+def test_embeddings_catch_a_paraphrase_the_rules_miss(embedder: risk.Embedder) -> None:
+    text = "I keep picturing the train coming towards me."
+    assert rules(text).level == "none"
+    result = risk.screen_text(text, use_embeddings=True)
+    assert result.level in {"concern", "urgent"}
+    assert result.method == "rules+embedding"
+    assert result.span == text.rstrip()
+
+
+@pytest.mark.embeddings
+@pytest.mark.parametrize(
+    "text",
+    [
+        "These deadlines are killing me.",
+        "I'm dying to see the new exhibition.",
+        "I'm not suicidal, just exhausted.",
+        "My friend said she wanted to die.",
+        "I'd love to just sleep for a week.",
+        "I'm going to end this chapter of my life and move abroad.",
+    ],
+)
+def test_embeddings_respect_guards(embedder: risk.Embedder, text: str) -> None:
+    assert risk.screen_text(text, use_embeddings=True).level == "none"
+
+
+@pytest.mark.embeddings
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.text(max_size=300))
+def test_any_text_with_embeddings_gives_a_valid_result(embedder: risk.Embedder, text: str) -> None:
+    result = risk.screen_text(text, use_embeddings=True)
+    assert result.level in risk.LEVELS
+    if result.flagged and result.span is not None:
+        assert text[result.start : result.end] == result.span
