@@ -60,10 +60,16 @@ class ClientListView(generics.ListCreateAPIView):
         if params.get("status"):
             queryset = queryset.filter(status=params["status"])
         if params.get("therapist"):
-            queryset = queryset.filter(primary_therapist_id=params["therapist"]) if params["therapist"].isdigit() else queryset.none()
+            queryset = (
+                queryset.filter(primary_therapist_id=params["therapist"])
+                if params["therapist"].isdigit()
+                else queryset.none()
+            )
         if params.get("q"):
             for word in params["q"].split()[:5]:
-                queryset = queryset.filter(Q(first_name__icontains=word) | Q(last_name__icontains=word) | Q(preferred_name__icontains=word))
+                queryset = queryset.filter(
+                    Q(first_name__icontains=word) | Q(last_name__icontains=word) | Q(preferred_name__icontains=word)
+                )
         return queryset.order_by("last_name", "first_name", "id")
 
     @extend_schema(
@@ -105,7 +111,13 @@ class ClientDetailView(APIView):
         client = self.get_object()
         if is_clinician(request.user):
             with transaction.atomic():
-                audit_record(actor=request.user, action=AuditAction.READ, target=client, client_id=client.pk, fields=["presenting_concerns", "diagnosis_codes", "address"])
+                audit_record(
+                    actor=request.user,
+                    action=AuditAction.READ,
+                    target=client,
+                    client_id=client.pk,
+                    fields=["presenting_concerns", "diagnosis_codes", "address"],
+                )
             return Response(ClientDetailSerializer(client).data)
         return Response(RosterClientSerializer(client).data)
 
@@ -121,7 +133,9 @@ class ClientDetailView(APIView):
         data.is_valid(raise_exception=True)
         values = dict(data.validated_data)
         version = values.pop("version", None)
-        records.client_update(client=client, actor=request.user, data=values, clinical_allowed=is_clinician(request.user), version=version)
+        records.client_update(
+            client=client, actor=request.user, data=values, clinical_allowed=is_clinician(request.user), version=version
+        )
         client.refresh_from_db()
         output = ClientDetailSerializer if is_clinician(request.user) else RosterClientSerializer
         return Response(output(client).data)
@@ -135,7 +149,9 @@ class PortalInviteView(APIView):
         client = get_object_or_404(Client.objects.administrable_by(request.user), pk=pk)
         invite, raw = records.portal_invite_create(client=client, actor=request.user)
         url = request.build_absolute_uri(reverse("portal-accept-invite") + f"?token={raw}")
-        return Response({"invite_token": raw, "expires_at": invite.expires_at, "invite_url": url}, status=status.HTTP_201_CREATED)
+        return Response(
+            {"invite_token": raw, "expires_at": invite.expires_at, "invite_url": url}, status=status.HTTP_201_CREATED
+        )
 
 
 class AcceptInviteView(APIView):
@@ -169,7 +185,12 @@ class ConsentView(APIView):
         data = ConsentWriteSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         if data.validated_data["granted"]:
-            records.consent_grant(client=client, kind=data.validated_data["kind"], actor=request.user, version=data.validated_data["version"])
+            records.consent_grant(
+                client=client,
+                kind=data.validated_data["kind"],
+                actor=request.user,
+                version=data.validated_data["version"],
+            )
         else:
             records.consent_revoke(client=client, kind=data.validated_data["kind"], actor=request.user)
         return Response(ConsentSerializer(client.consents.all(), many=True).data, status=status.HTTP_201_CREATED)

@@ -76,7 +76,11 @@ class InstrumentListView(APIView):
 
 class AssessmentInputSerializer(serializers.Serializer):
     instrument = serializers.CharField(max_length=40)
-    answers = serializers.JSONField(required=False, allow_null=True, help_text="A list in item order (null = unanswered); an object for cssrs_screener")
+    answers = serializers.JSONField(
+        required=False,
+        allow_null=True,
+        help_text="A list in item order (null = unanswered); an object for cssrs_screener",
+    )
     difficulty = serializers.JSONField(required=False, allow_null=True, help_text="PHQ-9 item 10 (0-3), optional")
     administered_at = serializers.DateTimeField(required=False)
     session = serializers.IntegerField(required=False, allow_null=True)
@@ -85,7 +89,17 @@ class AssessmentInputSerializer(serializers.Serializer):
 class AssessmentSerializer(serializers.ModelSerializer):
     class Meta:
         model = Assessment
-        fields = ["id", "instrument", "version", "answers", "difficulty", "administered_at", "result", "source", "session"]
+        fields = [
+            "id",
+            "instrument",
+            "version",
+            "answers",
+            "difficulty",
+            "administered_at",
+            "result",
+            "source",
+            "session",
+        ]
 
 
 def _record(request, client: Client, source: str) -> Response:
@@ -100,7 +114,14 @@ def _record(request, client: Client, source: str) -> Response:
             raise exceptions.ValidationError({"administered_at": ["Cannot be in the future."]})
     if values.get("answers") is None:
         return Response(
-            {"answers": [{"code": "wrong_item_count", "message": "Send the answers: a list with one entry per item (null = unanswered)."}]},
+            {
+                "answers": [
+                    {
+                        "code": "wrong_item_count",
+                        "message": "Send the answers: a list with one entry per item (null = unanswered).",
+                    }
+                ]
+            },
             status=status.HTTP_400_BAD_REQUEST,
         )
     session = None
@@ -123,7 +144,10 @@ def _record(request, client: Client, source: str) -> Response:
         # Returned as-is: DRF's ValidationError would turn item numbers into strings.
         return Response({"answers": error.errors}, status=status.HTTP_400_BAD_REQUEST)
     body = AssessmentSerializer(outcome.assessment).data
-    body["alerts"] = [{"id": alert.pk, "kind": alert.kind, "severity": alert.severity, "reason": alert.reason} for alert in outcome.alerts]
+    body["alerts"] = [
+        {"id": alert.pk, "kind": alert.kind, "severity": alert.severity, "reason": alert.reason}
+        for alert in outcome.alerts
+    ]
     if outcome.crisis_resources:
         body["crisis_resources"] = outcome.crisis_resources
     return Response(body, status=status.HTTP_201_CREATED)
@@ -175,7 +199,13 @@ class MyAssessmentListView(APIView):
 class OutcomesView(APIView):
     permission_classes = [ClinicalOnly]
 
-    @extend_schema(responses={200: inline_serializer("Outcomes", {"talking_therapies": serializers.DictField(), "not_on_track": serializers.DictField()})})
+    @extend_schema(
+        responses={
+            200: inline_serializer(
+                "Outcomes", {"talking_therapies": serializers.DictField(), "not_on_track": serializers.DictField()}
+            )
+        }
+    )
     def get(self, request, pk):
         client = clinical_client_or_404(request.user, pk)
         return Response(client_outcomes(client=client, actor=request.user))
@@ -184,7 +214,13 @@ class OutcomesView(APIView):
 class FhirExportView(APIView):
     permission_classes = [ClinicalOnly]
 
-    @extend_schema(responses={200: inline_serializer("FhirBundle", {"resourceType": serializers.CharField(), "entry": serializers.ListField()})})
+    @extend_schema(
+        responses={
+            200: inline_serializer(
+                "FhirBundle", {"resourceType": serializers.CharField(), "entry": serializers.ListField()}
+            )
+        }
+    )
     def get(self, request, pk):
         client = clinical_client_or_404(request.user, pk)
         definitions = instruments_for(client.practice_id)
@@ -201,9 +237,20 @@ class FhirExportView(APIView):
             }
             for assessment in Assessment.objects.filter(client=client).order_by("administered_at", "id")
         ]
-        patient = {"id": client.pk, "first_name": client.first_name, "last_name": client.last_name, "date_of_birth": client.date_of_birth}
+        patient = {
+            "id": client.pk,
+            "first_name": client.first_name,
+            "last_name": client.last_name,
+            "date_of_birth": client.date_of_birth,
+        }
         with transaction.atomic():
-            audit_record(actor=request.user, action=AuditAction.EXPORT, target=client, client_id=client.pk, fields=["assessments"])
+            audit_record(
+                actor=request.user,
+                action=AuditAction.EXPORT,
+                target=client,
+                client_id=client.pk,
+                fields=["assessments"],
+            )
         return Response(build_bundle(patient, assessments), content_type="application/fhir+json")
 
 
@@ -261,6 +308,9 @@ class MyDueQuestionnairesView(APIView):
         client = get_object_or_404(Client.objects.clinical_scope(request.user))
         now = timezone.now()
         due = DueQuestionnaire.objects.filter(
-            client=client, status=DueQuestionnaire.Status.PENDING, expires_at__gt=now, due_at__lte=now + OPENS_BEFORE_SESSION
+            client=client,
+            status=DueQuestionnaire.Status.PENDING,
+            expires_at__gt=now,
+            due_at__lte=now + OPENS_BEFORE_SESSION,
         ).order_by("due_at")
         return Response(DueQuestionnaireSerializer(due, many=True).data)

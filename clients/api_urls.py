@@ -16,12 +16,18 @@ from clients import api_measures  # noqa: E402
 
 urlpatterns += [
     path("instruments/", api_measures.InstrumentListView.as_view(), name="api-instruments"),
-    path("clients/<int:pk>/assessments/", api_measures.ClientAssessmentListView.as_view(), name="api-client-assessments"),
+    path(
+        "clients/<int:pk>/assessments/", api_measures.ClientAssessmentListView.as_view(), name="api-client-assessments"
+    ),
     path("me/assessments/", api_measures.MyAssessmentListView.as_view(), name="api-me-assessments"),
     path("clients/<int:pk>/outcomes/", api_measures.OutcomesView.as_view(), name="api-client-outcomes"),
     path("clients/<int:pk>/fhir/", api_measures.FhirExportView.as_view(), name="api-client-fhir"),
 ]
 urlpatterns += [
-    path("clients/<int:pk>/measure-schedules/", api_measures.MeasureScheduleView.as_view(), name="api-client-measure-schedules"),
+    path(
+        "clients/<int:pk>/measure-schedules/",
+        api_measures.MeasureScheduleView.as_view(),
+        name="api-client-measure-schedules",
+    ),
     path("me/questionnaires/", api_measures.MyDueQuestionnairesView.as_view(), name="api-me-questionnaires"),
 ]

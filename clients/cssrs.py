@@ -40,21 +40,16 @@ def validate_answers(answers: Any) -> tuple[CssrsAnswers, list[dict[str, Any]]]:
         return {}, [
             {
                 "code": "wrong_item_count",
-                "message": "C-SSRS answers must be an object with keys "
-                + ", ".join(QUESTION_KEYS),
+                "message": "C-SSRS answers must be an object with keys " + ", ".join(QUESTION_KEYS),
             }
         ]
     errors: list[dict[str, Any]] = []
     for key in answers:
         if key not in ITEM_NUMBERS:
-            errors.append(
-                {"code": "wrong_item_count", "message": f"Unknown question {key!r}."}
-            )
+            errors.append({"code": "wrong_item_count", "message": f"Unknown question {key!r}."})
     for key in QUESTION_KEYS:
         if key in ALWAYS_ASKED and key not in answers:
-            errors.append(
-                {"code": "wrong_item_count", "message": f"Question {key} is required."}
-            )
+            errors.append({"code": "wrong_item_count", "message": f"Question {key} is required."})
     normalised: CssrsAnswers = {}
     for key in QUESTION_KEYS:
         value = answers.get(key)
@@ -108,9 +103,7 @@ def risk_level(answers: CssrsAnswers) -> str:
 
 
 def skip_logic_inconsistent(answers: CssrsAnswers) -> bool:
-    follow_up_without_thoughts = not answers["q2"] and any(
-        answers[key] is True for key in ("q3", "q4", "q5")
-    )
+    follow_up_without_thoughts = not answers["q2"] and any(answers[key] is True for key in ("q3", "q4", "q5"))
     timing_without_behaviour = not answers["q6"] and answers["q6_past_3_months"] is True
     return follow_up_without_thoughts or timing_without_behaviour
 
@@ -146,9 +139,7 @@ def safety_flags(answers: CssrsAnswers) -> list[dict[str, str]]:
     level = risk_level(answers)
     if level not in ALERT_SEVERITY:
         return []
-    reasons = [
-        reason for row_level, reason in triggered_rows(answers) if row_level == level
-    ]
+    reasons = [reason for row_level, reason in triggered_rows(answers) if row_level == level]
     return [
         {
             "kind": "cssrs_risk",

@@ -41,9 +41,7 @@ TOTAL_SCORE_LOINC = {
     ),
 }
 # Reported in the Observation value itself, or with every instrument; not repeated as components.
-COMMON_RESULT_KEYS = frozenset(
-    {"total", "scorable", "prorated", "n_missing", "severity", "caseness", "version"}
-)
+COMMON_RESULT_KEYS = frozenset({"total", "scorable", "prorated", "n_missing", "severity", "caseness", "version"})
 
 
 def _full_url(kind: str, identifier: Any) -> str:
@@ -68,11 +66,7 @@ def _as_date_text(value: date | str | None) -> str | None:
         return None
     if isinstance(value, datetime):
         value = value.date()
-    return (
-        value.isoformat()
-        if isinstance(value, date)
-        else date.fromisoformat(value).isoformat()
-    )
+    return value.isoformat() if isinstance(value, date) else date.fromisoformat(value).isoformat()
 
 
 def _patient(patient: dict[str, Any]) -> dict[str, Any]:
@@ -89,18 +83,13 @@ def _patient(patient: dict[str, Any]) -> dict[str, Any]:
 
 
 def _definition_for(assessment: dict[str, Any]) -> dict[str, Any] | None:
-    return assessment.get("definition") or BUILTIN_INSTRUMENTS.get(
-        assessment["instrument"]
-    )
+    return assessment.get("definition") or BUILTIN_INSTRUMENTS.get(assessment["instrument"])
 
 
 def _item_texts(definition: dict[str, Any] | None) -> dict[str, str]:
     if definition is None:
         return {}
-    return {
-        str(item.get("key", item["number"])): item["text"]
-        for item in definition["items"]
-    }
+    return {str(item.get("key", item["number"])): item["text"] for item in definition["items"]}
 
 
 def _response_items(assessment: dict[str, Any]) -> list[dict[str, Any]]:
@@ -112,11 +101,7 @@ def _response_items(assessment: dict[str, Any]) -> list[dict[str, Any]]:
     else:
         pairs = [(str(number), value) for number, value in enumerate(answers, start=1)]
     difficulty = assessment.get("difficulty")
-    if (
-        difficulty is not None
-        and definition is not None
-        and definition.get("difficulty")
-    ):
+    if difficulty is not None and definition is not None and definition.get("difficulty"):
         difficulty_item = definition["difficulty"]
         texts[str(difficulty_item["number"])] = difficulty_item["text"]
         pairs.append((str(difficulty_item["number"]), difficulty))
@@ -164,18 +149,14 @@ def _components(result: dict[str, Any]) -> list[dict[str, Any]]:
     return components
 
 
-def _observation(
-    assessment: dict[str, Any], patient_url: str, response_url: str, effective: str
-) -> dict[str, Any]:
+def _observation(assessment: dict[str, Any], patient_url: str, response_url: str, effective: str) -> dict[str, Any]:
     code = assessment["instrument"]
     result = assessment["result"]
     name = assessment.get("name") or code
     observation_code: dict[str, Any] = {"text": f"{name} total score"}
     if code in TOTAL_SCORE_LOINC:
         loinc_code, display = TOTAL_SCORE_LOINC[code]
-        observation_code["coding"] = [
-            {"system": LOINC, "code": loinc_code, "display": display}
-        ]
+        observation_code["coding"] = [{"system": LOINC, "code": loinc_code, "display": display}]
 
     resource: dict[str, Any] = {
         "resourceType": "Observation",
@@ -257,9 +238,7 @@ def build_bundle(
         entries.append(
             {
                 "fullUrl": _full_url("Observation", assessment["id"]),
-                "resource": _observation(
-                    assessment, patient_url, response_url, effective
-                ),
+                "resource": _observation(assessment, patient_url, response_url, effective),
             }
         )
     timestamp = (generated_at or datetime.now(UTC)).isoformat()

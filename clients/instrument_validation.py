@@ -81,11 +81,7 @@ def validate_definition(definition: Any) -> list[str]:
     """Return every problem found in `definition`; an empty list means it is valid."""
     if not isinstance(definition, dict):
         return ["The definition must be an object."]
-    errors = [
-        f"Missing required key '{key}'."
-        for key in REQUIRED_KEYS
-        if key not in definition
-    ]
+    errors = [f"Missing required key '{key}'." for key in REQUIRED_KEYS if key not in definition]
     if errors:
         return errors
 
@@ -103,17 +99,11 @@ def validate_definition(definition: Any) -> list[str]:
         return errors
 
     total_low, total_high = len(item_numbers) * low, len(item_numbers) * high
-    errors += _check_options(
-        definition["options"], low, high, definition["answer_format"]
-    )
+    errors += _check_options(definition["options"], low, high, definition["answer_format"])
     errors += _check_bands(definition["bands"], total_low, total_high)
-    errors += _check_thresholds(
-        definition, item_numbers, low, high, total_low, total_high
-    )
+    errors += _check_thresholds(definition, item_numbers, low, high, total_low, total_high)
     errors += _check_item_rules(definition, item_numbers, low, high)
-    errors += _check_scoring_function(
-        definition, item_numbers, low, high, total_low, total_high
-    )
+    errors += _check_scoring_function(definition, item_numbers, low, high, total_low, total_high)
     return errors
 
 
@@ -122,8 +112,7 @@ def _check_identity(definition: dict[str, Any]) -> list[str]:
     code = definition["code"]
     if not isinstance(code, str) or not CODE_PATTERN.match(code):
         errors.append(
-            "code must be 2-40 characters: a lowercase letter, then lowercase letters, "
-            "digits or underscores."
+            "code must be 2-40 characters: a lowercase letter, then lowercase letters, digits or underscores."
         )
     for key in ("name", "version", "licence"):
         if not isinstance(definition[key], str) or not definition[key].strip():
@@ -132,12 +121,8 @@ def _check_identity(definition: dict[str, Any]) -> list[str]:
         errors.append(f"answer_format must be one of {sorted(ANSWER_FORMATS)}.")
     if not _is_one_of(definition["scoring"], SCORING_TYPES):
         errors.append(f"scoring must be one of {sorted(SCORING_TYPES)}.")
-    elif (definition["scoring"] == "triage") != (
-        definition.get("scoring_function") == "cssrs_triage"
-    ):
-        errors.append(
-            "scoring 'triage' goes with scoring_function 'cssrs_triage', and only it."
-        )
+    elif (definition["scoring"] == "triage") != (definition.get("scoring_function") == "cssrs_triage"):
+        errors.append("scoring 'triage' goes with scoring_function 'cssrs_triage', and only it.")
     return errors
 
 
@@ -153,9 +138,7 @@ def _check_items(definition: dict[str, Any]) -> tuple[list[int], list[str]]:
         elif not item["text"].strip():
             errors.append(f"Item {position} has empty text.")
         if isinstance(item, dict) and item.get("number") != position:
-            errors.append(
-                f"Item {position} must have number {position} (items are in order)."
-            )
+            errors.append(f"Item {position} must have number {position} (items are in order).")
         numbers.append(position)
     return numbers, errors
 
@@ -173,9 +156,7 @@ def _check_options(options: Any, low: int, high: int, answer_format: str) -> lis
             if not isinstance(value, bool):
                 errors.append("Yes/no options must have true or false values.")
         elif not _is_int(value) or not low <= value <= high:
-            errors.append(
-                f"Option value {value!r} must be an integer from {low} to {high}."
-            )
+            errors.append(f"Option value {value!r} must be an integer from {low} to {high}.")
     return errors
 
 
@@ -187,9 +168,7 @@ def _check_bands(bands: Any, total_low: int, total_high: int) -> list[str]:
     errors = []
     usable = []
     for band in bands:
-        if not isinstance(band, dict) or not all(
-            key in band for key in ("min", "max", "code")
-        ):
+        if not isinstance(band, dict) or not all(key in band for key in ("min", "max", "code")):
             errors.append("Every band needs min, max and code.")
         elif not (_is_int(band["min"]) and _is_int(band["max"])):
             errors.append(f"Band {band['code']!r} must have integer min and max.")
@@ -197,9 +176,7 @@ def _check_bands(bands: Any, total_low: int, total_high: int) -> list[str]:
             errors.append(f"Band {band['code']!r} has min greater than max.")
         else:
             usable.append(band)
-        if isinstance(band, dict) and not (
-            isinstance(band.get("code"), str) and CODE_PATTERN.match(band["code"])
-        ):
+        if isinstance(band, dict) and not (isinstance(band.get("code"), str) and CODE_PATTERN.match(band["code"])):
             errors.append(f"Band code {band.get('code')!r} must be a lowercase slug.")
     if errors:
         return errors
@@ -209,23 +186,14 @@ def _check_bands(bands: Any, total_low: int, total_high: int) -> list[str]:
     ordered = sorted(usable, key=lambda band: band["min"])
     # Bands must tile the whole possible total range so every total gets exactly one band.
     if ordered[0]["min"] != total_low:
-        errors.append(
-            f"The lowest band must start at the lowest possible total, {total_low}."
-        )
+        errors.append(f"The lowest band must start at the lowest possible total, {total_low}.")
     if ordered[-1]["max"] != total_high:
-        errors.append(
-            f"The highest band must end at the highest possible total, {total_high}."
-        )
+        errors.append(f"The highest band must end at the highest possible total, {total_high}.")
     for previous, following in itertools.pairwise(ordered):
         if following["min"] <= previous["max"]:
-            errors.append(
-                f"Bands {previous['code']!r} and {following['code']!r} overlap."
-            )
+            errors.append(f"Bands {previous['code']!r} and {following['code']!r} overlap.")
         elif following["min"] != previous["max"] + 1:
-            errors.append(
-                f"There is a gap between bands {previous['code']!r} and "
-                f"{following['code']!r}."
-            )
+            errors.append(f"There is a gap between bands {previous['code']!r} and {following['code']!r}.")
     return errors
 
 
@@ -239,27 +207,18 @@ def _check_thresholds(
 ) -> list[str]:
     errors = []
     caseness = definition["caseness_threshold"]
-    if caseness is not None and (
-        not _is_int(caseness) or not total_low < caseness <= total_high
-    ):
-        errors.append(
-            f"caseness_threshold must be an integer above {total_low} and at most {total_high}."
-        )
+    if caseness is not None and (not _is_int(caseness) or not total_low < caseness <= total_high):
+        errors.append(f"caseness_threshold must be an integer above {total_low} and at most {total_high}.")
     max_missing = definition["max_missing_to_prorate"]
     if not _is_int(max_missing) or not 0 <= max_missing < len(item_numbers):
-        errors.append(
-            f"max_missing_to_prorate must be an integer from 0 to {len(item_numbers) - 1}."
-        )
+        errors.append(f"max_missing_to_prorate must be an integer from 0 to {len(item_numbers) - 1}.")
     reliable_change = definition.get("reliable_change") or {}
     if not isinstance(reliable_change, dict):
         errors.append("reliable_change must be an object of named point thresholds.")
     else:
         for name, points in reliable_change.items():
             if not _is_int(points) or not 0 < points <= total_high - total_low:
-                errors.append(
-                    f"reliable_change {name!r} must be an integer from 1 to "
-                    f"{total_high - total_low}."
-                )
+                errors.append(f"reliable_change {name!r} must be an integer from 1 to {total_high - total_low}.")
     errors += _check_norms(definition.get("norms"))
     return errors
 
@@ -289,9 +248,7 @@ def _check_norms(norms: Any) -> list[str]:
     return errors
 
 
-def _check_item_rules(
-    definition: dict[str, Any], item_numbers: list[int], low: int, high: int
-) -> list[str]:
+def _check_item_rules(definition: dict[str, Any], item_numbers: list[int], low: int, high: int) -> list[str]:
     errors = []
     valid_numbers = set(item_numbers)
 
@@ -325,13 +282,8 @@ def _check_item_rules(
         if not all(check_item_reference(short_form["code"], item) for item in items):
             continue
         positive_at = short_form.get("positive_at")
-        if (
-            not _is_int(positive_at)
-            or not len(items) * low < positive_at <= len(items) * high
-        ):
-            errors.append(
-                f"Short form {short_form['code']!r} positive_at is outside its range."
-            )
+        if not _is_int(positive_at) or not len(items) * low < positive_at <= len(items) * high:
+            errors.append(f"Short form {short_form['code']!r} positive_at is outside its range.")
 
     safety_item = definition.get("safety_item")
     if safety_item is not None:
@@ -340,9 +292,7 @@ def _check_item_rules(
         elif check_item_reference("safety_item", safety_item.get("item")) and (
             not _is_int(safety_item.get("min")) or not low < safety_item["min"] <= high
         ):
-            errors.append(
-                f"safety_item min must be an integer above {low} and at most {high}."
-            )
+            errors.append(f"safety_item min must be an integer above {low} and at most {high}.")
 
     for flag in list_key("flags"):
         if not isinstance(flag, dict):
@@ -356,9 +306,7 @@ def _check_item_rules(
             errors.append(f"Flag severity must be one of {sorted(FLAG_SEVERITIES)}.")
         if not isinstance(flag.get("reason"), str) or not flag["reason"].strip():
             errors.append("Every flag needs a reason shown to the therapist.")
-        if not isinstance(flag.get("kind"), str) or not CODE_PATTERN.match(
-            flag["kind"]
-        ):
+        if not isinstance(flag.get("kind"), str) or not CODE_PATTERN.match(flag["kind"]):
             errors.append("Every flag needs a slug kind.")
 
     difficulty = definition.get("difficulty")
@@ -369,9 +317,7 @@ def _check_item_rules(
         or not _is_int(difficulty.get("max_value"))
         or difficulty["min_value"] >= difficulty["max_value"]
     ):
-        errors.append(
-            "difficulty must be null or have an integer number and min_value < max_value."
-        )
+        errors.append("difficulty must be null or have an integer number and min_value < max_value.")
     return errors
 
 
@@ -389,9 +335,7 @@ def _check_scoring_function(
             return ["A non-list answer_format needs its scoring_function."]
         return []
     if not _is_one_of(name, SCORING_FUNCTION_REQUIREMENTS):
-        return [
-            f"Unknown scoring_function {name!r}; known: {sorted(SCORING_FUNCTION_REQUIREMENTS)}."
-        ]
+        return [f"Unknown scoring_function {name!r}; known: {sorted(SCORING_FUNCTION_REQUIREMENTS)}."]
     requirements = SCORING_FUNCTION_REQUIREMENTS[name]
     errors = []
     if definition["answer_format"] != requirements["answer_format"]:
@@ -405,23 +349,15 @@ def _check_scoring_function(
         group_key, group_names = groups
         grouping = parameters.get(group_key) if isinstance(parameters, dict) else None
         if not isinstance(grouping, dict) or set(grouping) != set(group_names):
-            errors.append(
-                f"{name} needs parameters.{group_key} with keys {list(group_names)}."
-            )
+            errors.append(f"{name} needs parameters.{group_key} with keys {list(group_names)}.")
             return errors
         for group, members in grouping.items():
             if not isinstance(members, list) or not members:
                 errors.append(f"parameters.{group_key}.{group} must list item numbers.")
-            elif not all(
-                _is_int(member) and member in item_numbers for member in members
-            ):
-                errors.append(
-                    f"parameters.{group_key}.{group} refers to unknown items."
-                )
+            elif not all(_is_int(member) and member in item_numbers for member in members):
+                errors.append(f"parameters.{group_key}.{group} refers to unknown items.")
     if name == "pcl5_clusters":
-        errors += _check_pcl5_parameters(
-            definition["parameters"], low, high, total_low, total_high
-        )
+        errors += _check_pcl5_parameters(definition["parameters"], low, high, total_low, total_high)
     return errors
 
 
@@ -431,15 +367,10 @@ def _check_pcl5_parameters(
     errors = []
     cutoff = parameters.get("default_cutoff")
     if not _is_int(cutoff) or not total_low < cutoff <= total_high:
-        errors.append(
-            f"parameters.default_cutoff must be an integer from {total_low + 1} to "
-            f"{total_high}."
-        )
+        errors.append(f"parameters.default_cutoff must be an integer from {total_low + 1} to {total_high}.")
     symptom_min = parameters.get("symptom_min")
     if not _is_int(symptom_min) or not low < symptom_min <= high:
-        errors.append(
-            f"parameters.symptom_min must be an integer above {low} and at most {high}."
-        )
+        errors.append(f"parameters.symptom_min must be an integer above {low} and at most {high}.")
     required = parameters.get("dsm5_required")
     clusters = parameters["clusters"]
     if not isinstance(required, dict) or set(required) != set(clusters):
@@ -447,7 +378,5 @@ def _check_pcl5_parameters(
     else:
         for cluster, count in required.items():
             if not _is_int(count) or not 0 <= count <= len(clusters[cluster]):
-                errors.append(
-                    f"parameters.dsm5_required.{cluster} is outside 0..cluster size."
-                )
+                errors.append(f"parameters.dsm5_required.{cluster} is outside 0..cluster size.")
     return errors

@@ -60,15 +60,11 @@ FREQUENCY_OPTIONS = [
     {"value": 3, "label": "Nearly every day"},
 ]
 
-TWO_WEEKS = (
-    "Over the last 2 weeks, how often have you been bothered by the following problems?"
-)
+TWO_WEEKS = "Over the last 2 weeks, how often have you been bothered by the following problems?"
 
 
 def _numbered(texts: list[str]) -> list[dict[str, Any]]:
-    return [
-        {"number": number, "text": text} for number, text in enumerate(texts, start=1)
-    ]
+    return [{"number": number, "text": text} for number, text in enumerate(texts, start=1)]
 
 
 PHQ9_ITEM_TEXTS = [
@@ -77,10 +73,7 @@ PHQ9_ITEM_TEXTS = [
     "Trouble falling asleep or staying asleep, or sleeping too much",
     "Feeling tired or having little energy",
     "Poor appetite or eating too much",
-    (
-        "Feeling bad about yourself, or that you are a failure or have let yourself or your "
-        "family down"
-    ),
+    ("Feeling bad about yourself, or that you are a failure or have let yourself or your family down"),
     "Trouble concentrating on things such as reading or watching television",
     (
         "Moving or speaking so slowly that others could notice, or the opposite: being so "
@@ -133,16 +126,14 @@ PHQ9 = {
             "item": 9,
             "min": 1,
             "severity": "concern",
-            "reason": "PHQ-9 item 9 (thoughts of being better off dead or of self-harm) "
-            "answered {value} ({label})",
+            "reason": "PHQ-9 item 9 (thoughts of being better off dead or of self-harm) answered {value} ({label})",
         },
         {
             "kind": "phq9_item9",
             "item": 9,
             "min": 2,
             "severity": "urgent",
-            "reason": "PHQ-9 item 9 (thoughts of being better off dead or of self-harm) "
-            "answered {value} ({label})",
+            "reason": "PHQ-9 item 9 (thoughts of being better off dead or of self-harm) answered {value} ({label})",
         },
     ],
     "reliable_change": {"reliable": 6},
@@ -321,10 +312,7 @@ WAI_SR_ITEM_TEXTS = [
     "My therapist and I agree on what is important for me to work on",
     "I feel my therapist cares about me even when I do things they do not approve of",
     "I feel the things I do in therapy will help me make the changes I want",
-    (
-        "My therapist and I have a good shared understanding of the changes that would be good "
-        "for me"
-    ),
+    ("My therapist and I have a good shared understanding of the changes that would be good for me"),
     "I believe the way we are working on my problem is right",
 ]
 
@@ -385,10 +373,7 @@ CSSRS_QUESTIONS = [
     ),
     (
         "q6",
-        (
-            "Have you ever done anything, started to do anything or prepared to do anything to "
-            "end your life?"
-        ),
+        ("Have you ever done anything, started to do anything or prepared to do anything to end your life?"),
     ),
     ("q6_past_3_months", "If yes: was that within the past 3 months?"),
 ]
@@ -403,8 +388,7 @@ CSSRS_SCREENER = {
     "the answer to question 2 is yes. Always ask question 6.",
     "answer_format": "cssrs_object",
     "items": [
-        {"number": number, "key": key, "text": text}
-        for number, (key, text) in enumerate(CSSRS_QUESTIONS, start=1)
+        {"number": number, "key": key, "text": text} for number, (key, text) in enumerate(CSSRS_QUESTIONS, start=1)
     ],
     # Yes/no answers; the numeric range describes them as 0 (no) and 1 (yes).
     "options": [{"value": True, "label": "Yes"}, {"value": False, "label": "No"}],
@@ -426,8 +410,7 @@ CSSRS_SCREENER = {
 }
 
 BUILTIN_INSTRUMENTS: dict[str, dict[str, Any]] = {
-    definition["code"]: definition
-    for definition in (PHQ9, GAD7, PHQ4, PCL5, WAI_SR, CSSRS_SCREENER)
+    definition["code"]: definition for definition in (PHQ9, GAD7, PHQ4, PCL5, WAI_SR, CSSRS_SCREENER)
 }
 
 

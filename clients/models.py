@@ -117,6 +117,9 @@ class Client(models.Model):
             models.Index(fields=["primary_therapist", "status"]),
         ]
 
+    def __str__(self) -> str:
+        return self.full_name
+
     @property
     def full_name(self) -> str:
         return f"{self.first_name} {self.last_name}"
@@ -124,9 +127,6 @@ class Client(models.Model):
     @property
     def is_discharged(self) -> bool:
         return self.status == self.Status.DISCHARGED
-
-    def __str__(self) -> str:
-        return self.full_name
 
 
 class ConsentQuerySet(models.QuerySet):
@@ -223,7 +223,9 @@ class Assessment(models.Model):
     result = models.JSONField()
     total = models.IntegerField(null=True, blank=True)
     administered_at = models.DateTimeField(default=timezone.now)
-    administered_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    administered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     source = models.CharField(max_length=20, choices=Source.choices, default=Source.THERAPIST)
     session = models.ForeignKey(
         "clinical_sessions.Session", null=True, blank=True, on_delete=models.SET_NULL, related_name="assessments"
@@ -257,7 +259,9 @@ class DueQuestionnaire(models.Model):
 
     client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="due_questionnaires")
     instrument = models.CharField(max_length=40)
-    session = models.ForeignKey("clinical_sessions.Session", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    session = models.ForeignKey(
+        "clinical_sessions.Session", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
     due_at = models.DateTimeField()
     expires_at = models.DateTimeField()
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)

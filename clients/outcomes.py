@@ -98,12 +98,8 @@ def talking_therapies(
     assert phq9_first is not None and phq9_last is not None
     assert gad7_first is not None and gad7_last is not None
 
-    reliable_decrease = (
-        phq9_change <= -PHQ9_RELIABLE_CHANGE or gad7_change <= -GAD7_RELIABLE_CHANGE
-    )
-    reliable_increase = (
-        phq9_change >= PHQ9_RELIABLE_CHANGE or gad7_change >= GAD7_RELIABLE_CHANGE
-    )
+    reliable_decrease = phq9_change <= -PHQ9_RELIABLE_CHANGE or gad7_change <= -GAD7_RELIABLE_CHANGE
+    reliable_increase = phq9_change >= PHQ9_RELIABLE_CHANGE or gad7_change >= GAD7_RELIABLE_CHANGE
     improvement = reliable_decrease and not reliable_increase
     deterioration = reliable_increase and not reliable_decrease
     caseness_pre = _at_caseness(phq9_first, gad7_first)
@@ -122,9 +118,7 @@ def talking_therapies(
     return outcome
 
 
-def phq9_response_remission(
-    first: int | None, last: int | None
-) -> dict[str, bool | None]:
+def phq9_response_remission(first: int | None, last: int | None) -> dict[str, bool | None]:
     """Response: at least a 50% reduction from the first score. Remission: last below 5."""
     remission = None if last is None else last < PHQ9_REMISSION_BELOW
     if first is None or last is None or first == 0:
@@ -243,18 +237,14 @@ def not_on_track(
         return {"flag": False, "reason": "Not enough scores yet"}
 
     def describe(measure: dict[str, Any]) -> str:
-        return (
-            f"{measure['label']} {measure['first']} -> {measure['last']} "
-            f"{_sessions_phrase(measure['session'])}"
-        )
+        return f"{measure['label']} {measure['first']} -> {measure['last']} {_sessions_phrase(measure['session'])}"
 
     deteriorated = [m for m in measures if m["change"] >= m["threshold"]]
     if deteriorated:
         return {
             "flag": True,
             "reason": ". ".join(
-                f"{describe(m)}; reliable deterioration (a rise of {m['change']}, "
-                f"threshold {m['threshold']})"
+                f"{describe(m)}; reliable deterioration (a rise of {m['change']}, threshold {m['threshold']})"
                 for m in deteriorated
             ),
         }
@@ -262,9 +252,7 @@ def not_on_track(
     if improved:
         return {
             "flag": False,
-            "reason": ". ".join(
-                f"{describe(m)}: reliable improvement" for m in improved
-            ),
+            "reason": ". ".join(f"{describe(m)}: reliable improvement" for m in improved),
         }
     latest_session = max(m["session"] for m in measures)
     if latest_session < session_n:
@@ -281,9 +269,7 @@ def not_on_track(
     return {
         "flag": True,
         "reason": ". ".join(
-            f"{describe(m)}; expected a drop of at least {m['threshold']}"
-            for m in measures
-            if m["at_caseness"]
+            f"{describe(m)}; expected a drop of at least {m['threshold']}" for m in measures if m["at_caseness"]
         ),
     }
 
@@ -307,14 +293,9 @@ def alliance_drop(wai_totals: Sequence[int | None]) -> dict[str, Any]:
     drop = previous - latest
     flag = drop >= ALLIANCE_DROP_POINTS
     if flag:
-        reason = (
-            f"WAI-SR {previous} -> {latest}: a drop of {drop}; worth an alliance check-in "
-            f"next session"
-        )
+        reason = f"WAI-SR {previous} -> {latest}: a drop of {drop}; worth an alliance check-in next session"
     else:
-        reason = (
-            f"WAI-SR {previous} -> {latest}: no drop of {ALLIANCE_DROP_POINTS} or more"
-        )
+        reason = f"WAI-SR {previous} -> {latest}: no drop of {ALLIANCE_DROP_POINTS} or more"
     return {
         "flag": flag,
         "previous": previous,

@@ -33,9 +33,7 @@ from clients import cssrs
 from clients.instrument_validation import total_range
 
 AnswerValue = int | None
-ScoringFunction = Callable[
-    [dict[str, Any], list[AnswerValue], dict[str, Any], dict[str, Any]], None
-]
+ScoringFunction = Callable[[dict[str, Any], list[AnswerValue], dict[str, Any], dict[str, Any]], None]
 
 SEVERITY_RANK = {"concern": 1, "urgent": 2}
 
@@ -61,16 +59,13 @@ def _is_integer(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def _check_value(
-    item: int, value: Any, low: int, high: int, errors: list[dict[str, Any]]
-) -> None:
+def _check_value(item: int, value: Any, low: int, high: int, errors: list[dict[str, Any]]) -> None:
     if not _is_integer(value):
         errors.append(
             {
                 "item": item,
                 "code": "non_integer",
-                "message": f"Item {item} must be a whole number from {low} to {high} or null, "
-                f"not {value!r}.",
+                "message": f"Item {item} must be a whole number from {low} to {high} or null, not {value!r}.",
             }
         )
     elif not low <= value <= high:
@@ -83,9 +78,7 @@ def _check_value(
         )
 
 
-def validate_list_answers(
-    definition: dict[str, Any], answers: Any, difficulty: Any = None
-) -> list[AnswerValue]:
+def validate_list_answers(definition: dict[str, Any], answers: Any, difficulty: Any = None) -> list[AnswerValue]:
     """Return the answers as a list, or raise AnswerValidationError naming every problem."""
     errors: list[dict[str, Any]] = []
     expected = len(definition["items"])
@@ -165,16 +158,12 @@ def score(
     for short_form in definition.get("short_forms") or []:
         part = _sum_of_items(scored_values, short_form["items"])
         result[f"{short_form['code']}_total"] = part
-        result[f"{short_form['code']}_positive"] = (
-            None if part is None else part >= short_form["positive_at"]
-        )
+        result[f"{short_form['code']}_positive"] = None if part is None else part >= short_form["positive_at"]
     safety_item = definition.get("safety_item")
     if safety_item is not None:
         # Never imputed: an unanswered safety item is unknown, not "no risk".
         raw = values[safety_item["item"] - 1]
-        result[f"item{safety_item['item']}_flag"] = (
-            None if raw is None else raw >= safety_item["min"]
-        )
+        result[f"item{safety_item['item']}_flag"] = None if raw is None else raw >= safety_item["min"]
         result["safety_item_missing"] = raw is None
     function_name = definition.get("scoring_function")
     if function_name is not None:
@@ -182,9 +171,7 @@ def score(
     return result
 
 
-def _apply_reverse_scoring(
-    definition: dict[str, Any], values: list[AnswerValue]
-) -> list[AnswerValue]:
+def _apply_reverse_scoring(definition: dict[str, Any], values: list[AnswerValue]) -> list[AnswerValue]:
     reverse = set(definition.get("reverse_scored_items") or [])
     if not reverse:
         return values
@@ -260,9 +247,7 @@ def pcl5_cutoff(definition: dict[str, Any], options: dict[str, Any]) -> int:
         cutoff = definition["parameters"]["default_cutoff"]
     highest = total_range(definition)[1]
     if not _is_integer(cutoff) or not 1 <= cutoff <= highest:
-        raise ValueError(
-            f"pcl5_cutoff must be a whole number from 1 to {highest}, not {cutoff!r}"
-        )
+        raise ValueError(f"pcl5_cutoff must be a whole number from 1 to {highest}, not {cutoff!r}")
     return cutoff
 
 
@@ -288,18 +273,12 @@ def _pcl5_clusters(
 
     # An item at or above symptom_min counts as a symptom; an unanswered item might.
     certain_met = all(
-        sum(
-            values[item - 1] is not None and values[item - 1] >= symptom_min
-            for item in items
-        )
+        sum(values[item - 1] is not None and values[item - 1] >= symptom_min for item in items)
         >= parameters["dsm5_required"][name]
         for name, items in clusters.items()
     )
     possibly_met = all(
-        sum(
-            values[item - 1] is None or values[item - 1] >= symptom_min
-            for item in items
-        )
+        sum(values[item - 1] is None or values[item - 1] >= symptom_min for item in items)
         >= parameters["dsm5_required"][name]
         for name, items in clusters.items()
     )
@@ -307,9 +286,7 @@ def _pcl5_clusters(
 
     result["severity"] = None
     result["caseness"] = None
-    result["clusters"] = {
-        name: _sum_of_items(values, items) for name, items in clusters.items()
-    }
+    result["clusters"] = {name: _sum_of_items(values, items) for name, items in clusters.items()}
     result["cutoff"] = cutoff
     result["provisional_ptsd_cutoff"] = by_cutoff
     result["provisional_ptsd_dsm5"] = by_pattern
@@ -330,9 +307,7 @@ def _wai_sr_subscales(
     subscales: dict[str, list[int]] = definition["parameters"]["subscales"]
     sums = {name: _sum_of_items(values, items) for name, items in subscales.items()}
     result["subscales"] = sums
-    result["means"] = {
-        name: _mean(sums[name], len(items)) for name, items in subscales.items()
-    }
+    result["means"] = {name: _mean(sums[name], len(items)) for name, items in subscales.items()}
     result["means"]["total"] = _mean(result["total"], len(values))
 
 
@@ -346,9 +321,7 @@ SCORING_FUNCTIONS: dict[str, ScoringFunction] = {
 REGISTERED_SCORING_FUNCTIONS = frozenset(SCORING_FUNCTIONS) | {"cssrs_triage"}
 
 
-def safety_flags(
-    definition: dict[str, Any], answers: Any, result: dict[str, Any]
-) -> list[dict[str, str]]:
+def safety_flags(definition: dict[str, Any], answers: Any, result: dict[str, Any]) -> list[dict[str, str]]:
     """Alerts the answers raise, as [{"kind", "severity", "reason"}], most severe per kind.
 
     Call with answers that `score` accepted. An unanswered safety item raises no alert here:
@@ -367,16 +340,9 @@ def safety_flags(
         if value is None or value < rule["min"]:
             continue
         current = strongest.get(rule["kind"])
-        if (
-            current is not None
-            and SEVERITY_RANK[current["severity"]] >= SEVERITY_RANK[rule["severity"]]
-        ):
+        if current is not None and SEVERITY_RANK[current["severity"]] >= SEVERITY_RANK[rule["severity"]]:
             continue
-        reason = (
-            rule["reason"]
-            .replace("{value}", str(value))
-            .replace("{label}", str(labels.get(value, value)))
-        )
+        reason = rule["reason"].replace("{value}", str(value)).replace("{label}", str(labels.get(value, value)))
         strongest[rule["kind"]] = {
             "kind": rule["kind"],
             "severity": rule["severity"],

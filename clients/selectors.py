@@ -22,7 +22,13 @@ def assessment_series(*, client: Client, actor, instrument: str | None = None):
     if instrument:
         queryset = queryset.filter(instrument=instrument)
     with transaction.atomic():
-        audit_record(actor=actor, action=AuditAction.READ, target_type="clients.assessment", client_id=client.pk, fields=["answers", "result"])
+        audit_record(
+            actor=actor,
+            action=AuditAction.READ,
+            target_type="clients.assessment",
+            client_id=client.pk,
+            fields=["answers", "result"],
+        )
     return queryset
 
 
@@ -55,10 +61,14 @@ def client_outcomes(*, client: Client, actor) -> dict:
         present = [score for score in scores if score is not None]
         norms = BUILTIN_INSTRUMENTS[code].get("norms")
         if len(present) >= 2 and norms:
-            reliable_change[code] = jacobson_truax(present[0], present[-1], **{k: v for k, v in norms.items() if k != "source"})
+            reliable_change[code] = jacobson_truax(
+                present[0], present[-1], **{k: v for k, v in norms.items() if k != "source"}
+            )
             reliable_change[code]["norms_source"] = norms.get("source")
     with transaction.atomic():
-        audit_record(actor=actor, action=AuditAction.READ, target_type="clients.outcomes", client_id=client.pk, fields=["total"])
+        audit_record(
+            actor=actor, action=AuditAction.READ, target_type="clients.outcomes", client_id=client.pk, fields=["total"]
+        )
     return {
         "talking_therapies": dict(tt),
         "not_on_track": {"flag": tracking["flag"], "reason": tracking["reason"]},

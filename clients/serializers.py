@@ -125,7 +125,9 @@ class ClientWriteSerializer(serializers.Serializer):
     reminders_enabled = serializers.BooleanField(required=False)
     reminder_hour = serializers.IntegerField(min_value=0, max_value=23, required=False)
     reminder_channel = serializers.ChoiceField(choices=["email", "none"], required=False)
-    version = serializers.IntegerField(required=False, min_value=1, help_text="Send the version you read to detect conflicts")
+    version = serializers.IntegerField(
+        required=False, min_value=1, help_text="Send the version you read to detect conflicts"
+    )
 
     def validate_first_name(self, value: str) -> str:
         if not value.strip():

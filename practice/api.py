@@ -24,7 +24,10 @@ def portal_access_allowed(user) -> bool:
     from clients.models import Consent
 
     client = getattr(user, "client_profile", None)
-    return client is not None and Consent.objects.filter(client=client, kind=Consent.Kind.PORTAL, revoked_at__isnull=True).exists()
+    return (
+        client is not None
+        and Consent.objects.filter(client=client, kind=Consent.Kind.PORTAL, revoked_at__isnull=True).exists()
+    )
 
 
 class TokenRequestSerializer(serializers.Serializer):
@@ -64,11 +67,15 @@ class TokenView(APIView):
         if user is None or user.membership_or_none is None or not user.membership.is_active:
             raise exceptions.ValidationError({"non_field_errors": ["Unable to sign in with these credentials."]})
         if user.membership.role == "client" and not portal_access_allowed(user):
-            raise exceptions.ValidationError({"non_field_errors": ["Your portal access has been withdrawn. Contact your practice."]})
+            raise exceptions.ValidationError(
+                {"non_field_errors": ["Your portal access has been withdrawn. Contact your practice."]}
+            )
         otp = (data.validated_data.get("otp") or "").strip()
         if user_has_device(user):
             if not otp:
-                raise exceptions.ValidationError({"otp": ["This account uses two-factor authentication: send the 6-digit code."]})
+                raise exceptions.ValidationError(
+                    {"otp": ["This account uses two-factor authentication: send the 6-digit code."]}
+                )
             if match_token(user, otp) is None:
                 raise exceptions.ValidationError({"otp": ["The code is not valid."]})
         elif mfa_required(user):
@@ -188,7 +195,9 @@ class AuditListView(generics.ListAPIView):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return AuditEvent.objects.none()
-        queryset = AuditEvent.objects.filter(practice_id=self.request.user.membership.practice_id).select_related("actor")
+        queryset = AuditEvent.objects.filter(practice_id=self.request.user.membership.practice_id).select_related(
+            "actor"
+        )
         params = self.request.query_params
         if params.get("client"):
             try:

@@ -23,9 +23,7 @@ class ExpiringTokenAuthentication(authentication.BaseAuthentication):
         except UnicodeError as error:
             raise exceptions.AuthenticationFailed("Invalid token header.") from error
         token = (
-            ApiToken.objects.select_related("user__membership__practice")
-            .filter(key_hash=ApiToken.hash(raw))
-            .first()
+            ApiToken.objects.select_related("user__membership__practice").filter(key_hash=ApiToken.hash(raw)).first()
         )
         if token is None or not token.is_live(timezone.now()):
             raise exceptions.AuthenticationFailed("Invalid or expired token.")

@@ -48,7 +48,12 @@ class SessionTimeoutMiddleware:
 
     def __call__(self, request):
         user = getattr(request, "user", None)
-        if user is not None and user.is_authenticated and hasattr(request, "session") and "_auth_user_id" in request.session:
+        if (
+            user is not None
+            and user.is_authenticated
+            and hasattr(request, "session")
+            and "_auth_user_id" in request.session
+        ):
             now = time.time()
             started = request.session.setdefault("alliance_started_at", now)
             last_seen = request.session.get("alliance_last_seen", now)

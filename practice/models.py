@@ -90,9 +90,7 @@ def default_crisis_resources() -> list[dict]:
 class Practice(models.Model):
     name = models.CharField(max_length=200)
     slug = models.SlugField(unique=True)
-    require_mfa = models.BooleanField(
-        default=False, help_text="Staff must enrol and use TOTP to sign in."
-    )
+    require_mfa = models.BooleanField(default=False, help_text="Staff must enrol and use TOTP to sign in.")
     crisis_resources = models.JSONField(default=default_crisis_resources)
     urgent_ack_minutes = models.PositiveIntegerField(default=60)
     concern_ack_business_days = models.PositiveIntegerField(default=1)
@@ -127,9 +125,7 @@ class Membership(models.Model):
 
     ROLE_CHOICES = [(role.value, role.value.title()) for role in Role]
 
-    user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="membership"
-    )
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="membership")
     practice = models.ForeignKey(Practice, on_delete=models.PROTECT, related_name="memberships")
     role = models.CharField(max_length=20, choices=ROLE_CHOICES)
     is_active = models.BooleanField(default=True)
@@ -140,13 +136,13 @@ class Membership(models.Model):
     class Meta:
         indexes = [models.Index(fields=["practice", "role"])]
 
+    def __str__(self) -> str:
+        return f"{self.display_name} ({self.role})"
+
     @property
     def display_name(self) -> str:
         full = self.user.get_full_name()
         return full or self.user.email
-
-    def __str__(self) -> str:
-        return f"{self.display_name} ({self.role})"
 
 
 def _hash_token(raw: str) -> str:
@@ -176,9 +172,7 @@ class ApiToken(models.Model):
     @classmethod
     def issue(cls, *, user, ttl) -> tuple[ApiToken, str]:
         raw = secrets.token_urlsafe(32)
-        token = cls.objects.create(
-            user=user, key_hash=_hash_token(raw), expires_at=timezone.now() + ttl
-        )
+        token = cls.objects.create(user=user, key_hash=_hash_token(raw), expires_at=timezone.now() + ttl)
         return token, raw
 
     def is_live(self, now: datetime | None = None) -> bool:
@@ -198,9 +192,7 @@ class AuditEvent(models.Model):
     """Append-only record of who read or changed what. Never holds PHI values."""
 
     practice = models.ForeignKey(Practice, null=True, on_delete=models.PROTECT, related_name="+")
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
-    )
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
     actor_role = models.CharField(max_length=20, blank=True)
     action = models.CharField(max_length=60)
     target_type = models.CharField(max_length=60)

@@ -27,9 +27,9 @@ def capability_required(*capabilities: Capability, write: tuple[Capability, ...]
                 return False  # DRF turns this into 401 for anonymous users
             if not any(has_capability(role, capability) for capability in capabilities):
                 raise exceptions.NotFound()
-            if write and request.method not in permissions.SAFE_METHODS:
-                if not any(has_capability(role, capability) for capability in write):
-                    raise exceptions.PermissionDenied()
+            writing = write and request.method not in permissions.SAFE_METHODS
+            if writing and not any(has_capability(role, capability) for capability in write):
+                raise exceptions.PermissionDenied()
             return True
 
     HasCapability.__name__ = "Has" + "Or".join(c.value.title().replace("_", "") for c in capabilities)

@@ -22,7 +22,9 @@ def practice_create(*, name: str, slug: str, actor=None) -> Practice:
         raise DomainError(f"A practice with slug {slug!r} already exists.", field="slug")
     with transaction.atomic():
         practice = Practice.objects.create(name=name, slug=slug)
-        audit_record(actor=actor, action=AuditAction.CREATE, target=practice, practice_id=practice.pk, fields=["name", "slug"])
+        audit_record(
+            actor=actor, action=AuditAction.CREATE, target=practice, practice_id=practice.pk, fields=["name", "slug"]
+        )
     from sessions.services.homework import homework_library_install
 
     homework_library_install(practice=practice)

@@ -25,9 +25,7 @@ if (BASE_DIR / ".env").exists():
 
 ALLIANCE_ENV = env.str("ALLIANCE_ENV", default="development")
 if ALLIANCE_ENV not in {"development", "production", "test"}:
-    raise ImproperlyConfigured(
-        f"ALLIANCE_ENV must be development, production or test, not {ALLIANCE_ENV!r}"
-    )
+    raise ImproperlyConfigured(f"ALLIANCE_ENV must be development, production or test, not {ALLIANCE_ENV!r}")
 PRODUCTION = ALLIANCE_ENV == "production"
 DATA_DIR = Path(env.str("ALLIANCE_DATA_DIR", default=str(BASE_DIR / "data")))
 
@@ -55,9 +53,7 @@ DEBUG = env.bool("DEBUG", default=False)
 if PRODUCTION and DEBUG:
     raise ImproperlyConfigured("DEBUG must be off when ALLIANCE_ENV=production")
 
-SECRET_KEY = env.str("SECRET_KEY", default="") or _dev_secret(
-    "dev-secret-key", lambda: secrets.token_urlsafe(50)
-)
+SECRET_KEY = env.str("SECRET_KEY", default="") or _dev_secret("dev-secret-key", lambda: secrets.token_urlsafe(50))
 # Field encryption keys (Fernet, comma separated). The first encrypts; the rest still
 # decrypt, so a rotation is: prepend a new key, run `manage.py rotate_encryption_keys`,
 # then drop the old key.
@@ -73,7 +69,9 @@ for _key in FIELD_ENCRYPTION_KEYS:
             "(python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key())')"
         ) from error
 
-ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[] if PRODUCTION else ["127.0.0.1", "localhost", "testserver", "[::1]"])
+ALLOWED_HOSTS = env.list(
+    "ALLOWED_HOSTS", default=[] if PRODUCTION else ["127.0.0.1", "localhost", "testserver", "[::1]"]
+)
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
@@ -135,11 +133,7 @@ TEMPLATES = [
     }
 ]
 
-DATABASES = {
-    "default": env.db_url(
-        "DATABASE_URL", default=f"sqlite:///{DATA_DIR / 'alliance.sqlite3'}"
-    )
-}
+DATABASES = {"default": env.db_url("DATABASE_URL", default=f"sqlite:///{DATA_DIR / 'alliance.sqlite3'}")}
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=0)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
@@ -268,7 +262,12 @@ SPECTACULAR_SETTINGS = {
         "AlertOutcomeEnum": "insights.models.Alert.Outcome",
         "SuggestionKindEnum": "insights.models.AiSuggestion.Kind",
         "SuggestionDecisionEnum": "insights.models.AiSuggestion.Decision",
-        "MemberRoleEnum": [("therapist", "Therapist"), ("manager", "Manager"), ("admin", "Admin"), ("client", "Client")],
+        "MemberRoleEnum": [
+            ("therapist", "Therapist"),
+            ("manager", "Manager"),
+            ("admin", "Admin"),
+            ("client", "Client"),
+        ],
     },
 }
 

@@ -17,7 +17,7 @@ def safe_delay(task, *args) -> bool:
     """
     try:
         task.delay(*args)
-    except Exception:  # noqa: BLE001 - any broker/transport error; the write already committed
+    except Exception:
         logger.warning("could not enqueue %s%s; the sweeper will recover it", task.name, args, exc_info=True)
         return False
     return True

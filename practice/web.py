@@ -45,7 +45,11 @@ class LoginView(auth_views.LoginView):
 
 
 class OtpForm(forms.Form):
-    otp = forms.CharField(label="Code", max_length=32, widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}))
+    otp = forms.CharField(
+        label="Code",
+        max_length=32,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}),
+    )
 
 
 @login_required

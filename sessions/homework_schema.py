@@ -21,9 +21,7 @@ import re
 from datetime import date
 from typing import Any, Literal, Required, TypedDict, get_args
 
-FieldType = Literal[
-    "text", "long_text", "number", "scale", "choice", "multi_choice", "checkbox", "date"
-]
+FieldType = Literal["text", "long_text", "number", "scale", "choice", "multi_choice", "checkbox", "date"]
 HomeworkKind = Literal[
     "thought_record",
     "activity_log",
@@ -108,9 +106,7 @@ class InvalidSchemaError(ValueError):
 
     def __init__(self, errors: list[SchemaError]) -> None:
         self.errors = errors
-        super().__init__(
-            "; ".join(f"{error['field']}: {error['message']}" for error in errors)
-        )
+        super().__init__("; ".join(f"{error['field']}: {error['message']}" for error in errors))
 
 
 class _InvalidValue(Exception):
@@ -179,8 +175,7 @@ _SCHEMA_MESSAGES: dict[str, str] = {
     f"underscores (at most {MAX_NAME_LENGTH} characters).",
     "reserved_name": '"{name}" is reserved.',
     "duplicate_name": 'The name "{name}" is already used by another field.',
-    "invalid_label": "Label must be non-empty text of at most "
-    f"{MAX_LABEL_LENGTH} characters.",
+    "invalid_label": f"Label must be non-empty text of at most {MAX_LABEL_LENGTH} characters.",
     "invalid_help": f"Help must be text of at most {MAX_HELP_LENGTH} characters.",
     "invalid_required": '"required" must be true or false.',
     "invalid_type": f"Type must be one of: {', '.join(FIELD_TYPES)}.",
@@ -190,8 +185,7 @@ _SCHEMA_MESSAGES: dict[str, str] = {
     "invalid_range": '"min" must be less than "max".',
     "invalid_step": '"step" must be a positive number.',
     "step_too_large": '"step" must not be larger than the range.',
-    "fractional_bounds": "Whole-number steps (the default for scales) need "
-    "whole-number bounds.",
+    "fractional_bounds": "Whole-number steps (the default for scales) need whole-number bounds.",
     "uneven_step": "The range must divide evenly into steps.",
     "invalid_choices": f"Choices must be a list of 1 to {MAX_CHOICES} non-empty "
     f"texts of at most {MAX_CHOICE_LENGTH} characters without surrounding spaces.",
@@ -225,9 +219,7 @@ def validate_field_schema(fields: object) -> list[SchemaError]:
     return errors
 
 
-def _validate_field(
-    index: int, field: object, seen_names: set[str]
-) -> list[SchemaError]:
+def _validate_field(index: int, field: object, seen_names: set[str]) -> list[SchemaError]:
     if not isinstance(field, dict):
         return [_error(index, "not_an_object")]
     errors: list[SchemaError] = []
@@ -235,11 +227,7 @@ def _validate_field(
     # unambiguously, otherwise against the position in the list.
     reference: str | int = index
     name = field.get("name")
-    if (
-        not isinstance(name, str)
-        or len(name) > MAX_NAME_LENGTH
-        or not _NAME_PATTERN.fullmatch(name)
-    ):
+    if not isinstance(name, str) or len(name) > MAX_NAME_LENGTH or not _NAME_PATTERN.fullmatch(name):
         errors.append(_error(index, "invalid_name"))
     elif name == NON_FIELD_ERRORS:
         errors.append(_error(index, "reserved_name", name=name))
@@ -265,9 +253,7 @@ def _validate_field(
     # Rejecting stray keys catches typos such as "requried" that would otherwise
     # silently change behaviour.
     for key in sorted(set(field) - _COMMON_KEYS - _TYPE_KEYS[field_type], key=str):
-        errors.append(
-            _error(reference, "unexpected_key", key=key, field_type=field_type)
-        )
+        errors.append(_error(reference, "unexpected_key", key=key, field_type=field_type))
     if field_type in ("number", "scale"):
         errors.extend(_validate_numeric_field(reference, field))
     elif field_type in ("choice", "multi_choice"):
@@ -275,20 +261,14 @@ def _validate_field(
     elif field_type in FREE_TEXT_TYPES:
         ceiling = DEFAULT_MAX_LENGTH[field_type]
         limit = field.get("max_length", ceiling)
-        if (
-            not isinstance(limit, int)
-            or isinstance(limit, bool)
-            or not 1 <= limit <= ceiling
-        ):
+        if not isinstance(limit, int) or isinstance(limit, bool) or not 1 <= limit <= ceiling:
             errors.append(_error(reference, "invalid_max_length", ceiling=ceiling))
         if not isinstance(field.get("risk_screen", True), bool):
             errors.append(_error(reference, "invalid_risk_screen"))
     return errors
 
 
-def _validate_numeric_field(
-    reference: str | int, field: dict[str, Any]
-) -> list[SchemaError]:
+def _validate_numeric_field(reference: str | int, field: dict[str, Any]) -> list[SchemaError]:
     errors: list[SchemaError] = []
     bounds: dict[str, int | float] = {}
     for key in ("min", "max"):
@@ -322,9 +302,7 @@ def _validate_choices(reference: str | int, choices: object) -> list[SchemaError
         not isinstance(choices, list)
         or not 1 <= len(choices) <= MAX_CHOICES
         or not all(
-            isinstance(choice, str)
-            and choice.strip() == choice
-            and 1 <= len(choice) <= MAX_CHOICE_LENGTH
+            isinstance(choice, str) and choice.strip() == choice and 1 <= len(choice) <= MAX_CHOICE_LENGTH
             for choice in choices
         )
     ):
@@ -402,9 +380,7 @@ def _clean_choice(field: FieldSpec, value: object) -> str:
 
 def _clean_multi_choice(field: FieldSpec, value: object) -> list[str]:
     if not isinstance(value, list):
-        raise _InvalidValue(
-            f'Expected a list of items but got type "{type(value).__name__}".'
-        )
+        raise _InvalidValue(f'Expected a list of items but got type "{type(value).__name__}".')
     selected: list[str] = []
     messages: list[str] = []
     for item in value:
@@ -467,11 +443,7 @@ def validate_responses(
     but every value that is present must still be valid.
     """
     if not isinstance(responses, dict):
-        return {}, {
-            NON_FIELD_ERRORS: [
-                f"Invalid data. Expected a dictionary, but got {type(responses).__name__}."
-            ]
-        }
+        return {}, {NON_FIELD_ERRORS: [f"Invalid data. Expected a dictionary, but got {type(responses).__name__}."]}
     cleaned: dict[str, Any] = {}
     errors: dict[str, list[str]] = {}
     known_names = {field["name"] for field in fields}
@@ -567,11 +539,7 @@ KIND_SCHEMAS: dict[str, list[FieldSpec]] = {
 
 
 def _slugify(text: str) -> str:
-    slug = (
-        re.sub(r"[^a-z0-9]+", "_", text.lower(), flags=re.ASCII)
-        .strip("_")[:40]
-        .rstrip("_")
-    )
+    slug = re.sub(r"[^a-z0-9]+", "_", text.lower(), flags=re.ASCII).strip("_")[:40].rstrip("_")
     return slug if slug[:1].isalpha() else f"item_{slug}".rstrip("_")
 
 
@@ -586,9 +554,7 @@ def checklist_schema(items: list[str]) -> list[FieldSpec]:
             raise ValueError("Checklist items must be non-empty text.")
         label = item.strip()
         if len(label) > MAX_LABEL_LENGTH:
-            raise ValueError(
-                f"Checklist items must be at most {MAX_LABEL_LENGTH} characters."
-            )
+            raise ValueError(f"Checklist items must be at most {MAX_LABEL_LENGTH} characters.")
         base = _slugify(label)
         name, suffix = base, 2
         while name in used:
@@ -598,9 +564,7 @@ def checklist_schema(items: list[str]) -> list[FieldSpec]:
     return fields
 
 
-def schema_for(
-    kind: str, template_fields: list[FieldSpec] | None = None
-) -> list[FieldSpec]:
+def schema_for(kind: str, template_fields: list[FieldSpec] | None = None) -> list[FieldSpec]:
     """The schema a submission for a template of ``kind`` is validated against.
 
     Fixed kinds ignore ``template_fields`` so stored data can never diverge from
@@ -615,9 +579,7 @@ def schema_for(
     errors = validate_field_schema(template_fields)
     if kind == "checklist" and not errors:
         errors = [
-            _error(field["name"], "not_a_checkbox")
-            for field in template_fields or []
-            if field["type"] != "checkbox"
+            _error(field["name"], "not_a_checkbox") for field in template_fields or [] if field["type"] != "checkbox"
         ]
     if errors:
         raise InvalidSchemaError(errors)

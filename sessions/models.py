@@ -64,9 +64,13 @@ class ProgressNote(models.Model):
     sections = EncryptedJSONField(default=dict)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
     signed_at = models.DateTimeField(null=True, blank=True)
-    signed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    signed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     cosigned_at = models.DateTimeField(null=True, blank=True)
-    cosigned_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    cosigned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     goals = models.ManyToManyField(Goal, blank=True, related_name="notes")
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(default=timezone.now)
@@ -123,7 +127,9 @@ class HomeworkTemplate(models.Model):
     tags = models.JSONField(default=list, blank=True)
     is_builtin = models.BooleanField(default=False)
     is_active = models.BooleanField(default=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -148,7 +154,9 @@ class HomeworkAssignment(models.Model):
     }
 
     client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="homework")
-    template = models.ForeignKey(HomeworkTemplate, null=True, blank=True, on_delete=models.SET_NULL, related_name="assignments")
+    template = models.ForeignKey(
+        HomeworkTemplate, null=True, blank=True, on_delete=models.SET_NULL, related_name="assignments"
+    )
     title = models.CharField(max_length=200)
     kind = models.CharField(max_length=20, choices=HomeworkTemplate.Kind.choices)
     fields = models.JSONField(default=list, blank=True)
@@ -188,8 +196,20 @@ class HomeworkSubmission(models.Model):
 
 class CheckIn(models.Model):
     EMOTIONS = [
-        "calm", "happy", "hopeful", "grateful", "tired", "anxious", "sad", "angry",
-        "lonely", "overwhelmed", "numb", "irritable", "ashamed", "content",
+        "calm",
+        "happy",
+        "hopeful",
+        "grateful",
+        "tired",
+        "anxious",
+        "sad",
+        "angry",
+        "lonely",
+        "overwhelmed",
+        "numb",
+        "irritable",
+        "ashamed",
+        "content",
     ]
 
     client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="checkins")

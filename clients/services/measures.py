@@ -11,7 +11,7 @@ from django.utils import timezone
 from clients.instrument_validation import validate_definition
 from clients.instruments import BUILTIN_INSTRUMENTS
 from clients.models import Assessment, Client, DueQuestionnaire, InstrumentDefinition
-from clients.scoring import score, safety_flags
+from clients.scoring import safety_flags, score
 from practice.api_support import DomainError
 from practice.audit import AuditAction, audit_record
 from practice.models import Practice
@@ -40,7 +40,9 @@ def instrument_define(*, practice: Practice, actor, definition: dict) -> Instrum
     if code in BUILTIN_INSTRUMENTS or InstrumentDefinition.objects.filter(practice=practice, code=code).exists():
         raise DomainError(f"An instrument with code {code!r} already exists.", field="definition")
     with transaction.atomic():
-        custom = InstrumentDefinition.objects.create(practice=practice, code=code, definition=definition, created_by=actor)
+        custom = InstrumentDefinition.objects.create(
+            practice=practice, code=code, definition=definition, created_by=actor
+        )
         audit_record(actor=actor, action=AuditAction.CREATE, target=custom, fields=["code", "definition"])
     return custom
 
@@ -99,10 +101,19 @@ def assessment_record(
             source=source,
             session=session,
         )
-        audit_record(actor=actor, action=AuditAction.CREATE, target=assessment, client_id=client.pk, fields=["instrument", "answers", "difficulty"])
-        DueQuestionnaire.objects.filter(client=client, instrument=definition["code"], status=DueQuestionnaire.Status.PENDING, expires_at__gt=administered_at).update(
-            status=DueQuestionnaire.Status.COMPLETED, assessment=assessment
+        audit_record(
+            actor=actor,
+            action=AuditAction.CREATE,
+            target=assessment,
+            client_id=client.pk,
+            fields=["instrument", "answers", "difficulty"],
         )
+        DueQuestionnaire.objects.filter(
+            client=client,
+            instrument=definition["code"],
+            status=DueQuestionnaire.Status.PENDING,
+            expires_at__gt=administered_at,
+        ).update(status=DueQuestionnaire.Status.COMPLETED, assessment=assessment)
         alerts = [
             raise_alert(
                 client=client,

@@ -58,7 +58,9 @@ def client_create(*, actor, data: dict) -> Client:
     therapist = data.pop("primary_therapist", None)
     if membership.role == Role.THERAPIST:
         if therapist is not None and therapist.pk != membership.pk:
-            raise DomainError("A therapist's new client is their own; ask a manager to assign others.", field="therapist")
+            raise DomainError(
+                "A therapist's new client is their own; ask a manager to assign others.", field="therapist"
+            )
         therapist = membership
     _check_therapist(therapist, practice_id, "therapist")
     for field in ("co_therapist", "supervisor"):
@@ -92,7 +94,9 @@ def client_update(*, client: Client, actor, data: dict, clinical_allowed: bool, 
     allowed = CLIENT_ADMIN_FIELDS | CARE_TEAM_FIELDS | (CLIENT_CLINICAL_FIELDS if clinical_allowed else set())
     refused = set(data) - allowed
     if refused:
-        raise DomainError(f"You may not change: {', '.join(sorted(refused))}.", conflict=False, field=sorted(refused)[0])
+        raise DomainError(
+            f"You may not change: {', '.join(sorted(refused))}.", conflict=False, field=sorted(refused)[0]
+        )
     for field in CARE_TEAM_FIELDS & set(data):
         _check_therapist(data[field], client.practice_id, "therapist" if field == "primary_therapist" else field)
     if "date_of_birth" in data and data["date_of_birth"] > timezone.localdate():
@@ -116,7 +120,9 @@ def client_update(*, client: Client, actor, data: dict, clinical_allowed: bool, 
         client.save()
         reassigned = [field for field in changed if field in CARE_TEAM_FIELDS]
         if reassigned:
-            audit_record(actor=actor, action=AuditAction.REASSIGN, target=client, client_id=client.pk, fields=reassigned)
+            audit_record(
+                actor=actor, action=AuditAction.REASSIGN, target=client, client_id=client.pk, fields=reassigned
+            )
         others = [field for field in changed if field not in CARE_TEAM_FIELDS]
         if others:
             audit_record(actor=actor, action=AuditAction.UPDATE, target=client, client_id=client.pk, fields=others)
@@ -127,15 +133,23 @@ def consent_grant(*, client: Client, kind: str, actor, version: str = "v1") -> C
     with transaction.atomic():
         Consent.objects.filter(client=client, kind=kind, revoked_at__isnull=True).update(revoked_at=timezone.now())
         consent = Consent.objects.create(client=client, kind=kind, version=version, recorded_by=actor)
-        audit_record(actor=actor, action=AuditAction.CREATE, target=consent, client_id=client.pk, fields=["kind", "version"])
+        audit_record(
+            actor=actor, action=AuditAction.CREATE, target=consent, client_id=client.pk, fields=["kind", "version"]
+        )
     return consent
 
 
 def consent_revoke(*, client: Client, kind: str, actor) -> int:
     with transaction.atomic():
-        revoked = Consent.objects.filter(client=client, kind=kind, revoked_at__isnull=True).update(revoked_at=timezone.now())
+        revoked = Consent.objects.filter(client=client, kind=kind, revoked_at__isnull=True).update(
+            revoked_at=timezone.now()
+        )
         audit_record(
-            actor=actor, action=AuditAction.UPDATE, target_type="clients.consent", client_id=client.pk, fields=["revoked_at"]
+            actor=actor,
+            action=AuditAction.UPDATE,
+            target_type="clients.consent",
+            client_id=client.pk,
+            fields=["revoked_at"],
         )
     return revoked
 
@@ -174,7 +188,9 @@ def portal_invite_accept(*, raw_token: str, password: str, email: str | None = N
     """Turn an invite into a client login. Returns the user."""
     invite = portal_invite_lookup(raw_token)
     if invite is None:
-        raise DomainError("This invite link is invalid, used or expired. Ask your therapist for a new one.", field="invite_token")
+        raise DomainError(
+            "This invite link is invalid, used or expired. Ask your therapist for a new one.", field="invite_token"
+        )
     client = invite.client
     login_email = (client.email or email or "").strip().lower()
     if not login_email:
@@ -183,7 +199,9 @@ def portal_invite_accept(*, raw_token: str, password: str, email: str | None = N
     if existing is not None and existing.pk != client.user_id:
         raise DomainError("This email address already has an account.", field="email")
     try:
-        validate_password(password, user=User(email=login_email, first_name=client.first_name, last_name=client.last_name))
+        validate_password(
+            password, user=User(email=login_email, first_name=client.first_name, last_name=client.last_name)
+        )
     except ValidationError as error:
         raise DomainError(" ".join(error.messages), field="password") from error
     with transaction.atomic():
@@ -208,7 +226,13 @@ def portal_invite_accept(*, raw_token: str, password: str, email: str | None = N
         invite.save(update_fields=["used_at"])
         if not Consent.objects.filter(client=client, kind=Consent.Kind.PORTAL, revoked_at__isnull=True).exists():
             Consent.objects.create(client=client, kind=Consent.Kind.PORTAL, recorded_by=user)
-        audit_record(actor=user, action=AuditAction.INVITE_ACCEPT, target=invite, client_id=client.pk, practice_id=client.practice_id)
+        audit_record(
+            actor=user,
+            action=AuditAction.INVITE_ACCEPT,
+            target=invite,
+            client_id=client.pk,
+            practice_id=client.practice_id,
+        )
     return user
 
 
@@ -218,7 +242,13 @@ def goal_create(*, client: Client, actor, data: dict) -> Goal:
         goal = Goal.objects.create(client=client, **data)
         for objective in objectives:
             Objective.objects.create(goal=goal, **objective)
-        audit_record(actor=actor, action=AuditAction.CREATE, target=goal, client_id=client.pk, fields=[*data.keys(), "objectives"])
+        audit_record(
+            actor=actor,
+            action=AuditAction.CREATE,
+            target=goal,
+            client_id=client.pk,
+            fields=[*data.keys(), "objectives"],
+        )
     return goal
 
 
@@ -237,5 +267,7 @@ def plan_review(*, client: Client, actor, reviewed_on: date) -> Client:
     with transaction.atomic():
         client.plan_reviewed_on = reviewed_on
         client.save(update_fields=["plan_reviewed_on", "updated_at"])
-        audit_record(actor=actor, action=AuditAction.UPDATE, target=client, client_id=client.pk, fields=["plan_reviewed_on"])
+        audit_record(
+            actor=actor, action=AuditAction.UPDATE, target=client, client_id=client.pk, fields=["plan_reviewed_on"]
+        )
     return client

@@ -16,7 +16,9 @@ from practice.audit import AuditAction, audit_record
 OPENS_BEFORE_SESSION = dt.timedelta(days=2)
 
 
-def measure_schedule_set(*, client: Client, actor, instrument: str, every_n_sessions: int, expires_after_days: int, active: bool = True) -> MeasureSchedule:
+def measure_schedule_set(
+    *, client: Client, actor, instrument: str, every_n_sessions: int, expires_after_days: int, active: bool = True
+) -> MeasureSchedule:
     if instrument_for(client.practice_id, instrument) is None:
         raise DomainError(f"Unknown instrument {instrument!r}.", field="instrument")
     if not 1 <= every_n_sessions <= 52:
@@ -45,7 +47,9 @@ def create_due_questionnaires(now: dt.datetime | None = None, horizon: dt.timede
 
     now = now or timezone.now()
     created = 0
-    schedules = MeasureSchedule.objects.filter(active=True, client__status=Client.Status.ACTIVE).select_related("client")
+    schedules = MeasureSchedule.objects.filter(active=True, client__status=Client.Status.ACTIVE).select_related(
+        "client"
+    )
     by_client: dict[int, list[MeasureSchedule]] = {}
     for schedule in schedules:
         by_client.setdefault(schedule.client_id, []).append(schedule)

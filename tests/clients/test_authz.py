@@ -25,8 +25,17 @@ def new_client(ctx):
 
 
 MATRIX = [
-    Row("api-clients", "get", {**DENY_ALL, "therapist": 200, "colleague": 200, "outsider": 200, "manager": 200, "admin": 200}),
-    Row("api-clients", "post", {**DENY_ALL, "therapist": 201, "colleague": 201, "outsider": 201, "manager": 201, "admin": 201}, data=new_client),
+    Row(
+        "api-clients",
+        "get",
+        {**DENY_ALL, "therapist": 200, "colleague": 200, "outsider": 200, "manager": 200, "admin": 200},
+    ),
+    Row(
+        "api-clients",
+        "post",
+        {**DENY_ALL, "therapist": 201, "colleague": 201, "outsider": 201, "manager": 201, "admin": 201},
+        data=new_client,
+    ),
     Row("api-client-detail", "get", {**DENY_ALL, "therapist": 200, "manager": 200, "admin": 200}, kwargs=client_pk),
     Row(
         "api-client-detail",
@@ -37,21 +46,39 @@ MATRIX = [
     ),
     Row("api-portal-invite", "post", {**DENY_ALL, "therapist": 201, "manager": 201, "admin": 201}, kwargs=client_pk),
     Row("api-client-consents", "get", {**DENY_ALL, "therapist": 200}, kwargs=client_pk),
-    Row("api-client-consents", "post", {**DENY_ALL, "therapist": 201}, kwargs=client_pk, data=lambda ctx: {"kind": "ai_processing"}),
+    Row(
+        "api-client-consents",
+        "post",
+        {**DENY_ALL, "therapist": 201},
+        kwargs=client_pk,
+        data=lambda ctx: {"kind": "ai_processing"},
+    ),
     Row("api-client-goals", "get", {**DENY_ALL, "therapist": 200}, kwargs=client_pk),
     Row(
         "api-client-goals",
         "post",
         {**DENY_ALL, "therapist": 201},
         kwargs=client_pk,
-        data=lambda ctx: {"problem": "Low mood", "description": "Return to work", "objectives": [{"description": "3 days a week"}]},
+        data=lambda ctx: {
+            "problem": "Low mood",
+            "description": "Return to work",
+            "objectives": [{"description": "3 days a week"}],
+        },
     ),
-    Row("api-instruments", "get", {**{a: 200 for a in DENY_ALL}, "anonymous": 401}),
+    Row("api-instruments", "get", {**dict.fromkeys(DENY_ALL, 200), "anonymous": 401}),
     Row(
         "api-instruments",
         "post",
         {**DENY_ALL, "admin": 201},
-        data=lambda ctx: {"definition": {**__import__("copy").deepcopy(__import__("clients.instruments", fromlist=["x"]).BUILTIN_INSTRUMENTS["gad7"]), "code": "my_gad", "name": "My GAD"}},
+        data=lambda ctx: {
+            "definition": {
+                **__import__("copy").deepcopy(
+                    __import__("clients.instruments", fromlist=["x"]).BUILTIN_INSTRUMENTS["gad7"]
+                ),
+                "code": "my_gad",
+                "name": "My GAD",
+            }
+        },
     ),
     Row("api-client-assessments", "get", {**DENY_ALL, "therapist": 200}, kwargs=client_pk),
     Row(

@@ -87,9 +87,7 @@ def test_cssrs_recent_timing_yes_without_behaviour_counts_and_is_flagged():
 
 
 def test_cssrs_a_no_to_a_skipped_question_is_not_inconsistent():
-    result = score(
-        CSSRS, cssrs(q2=False, q3=False, q4=False, q5=False, q6_past_3_months=False)
-    )
+    result = score(CSSRS, cssrs(q2=False, q3=False, q4=False, q5=False, q6_past_3_months=False))
     assert result["risk_level"] == "none"
     assert result["skip_logic_inconsistent"] is False
 
@@ -186,10 +184,7 @@ def test_cssrs_moderate_and_high_raise_alerts_low_does_not(answers, expected):
 def test_cssrs_alert_reason_names_the_triggering_answers():
     answers = cssrs(q2=True, q3=True, q4=False, q5=True)
     (flag,) = safety_flags(CSSRS, answers, score(CSSRS, answers))
-    assert (
-        flag["reason"]
-        == "C-SSRS screener risk high: a worked-out plan with intent (Q5)"
-    )
+    assert flag["reason"] == "C-SSRS screener risk high: a worked-out plan with intent (Q5)"
 
 
 def test_instruments_without_flag_rules_raise_no_alerts():

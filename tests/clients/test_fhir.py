@@ -55,11 +55,7 @@ def bundle() -> dict:
 
 
 def resources(bundle: dict, kind: str) -> list[dict]:
-    return [
-        entry["resource"]
-        for entry in bundle["entry"]
-        if entry["resource"]["resourceType"] == kind
-    ]
+    return [entry["resource"] for entry in bundle["entry"] if entry["resource"]["resourceType"] == kind]
 
 
 def test_bundle_validates_as_fhir(bundle):
@@ -70,9 +66,7 @@ def test_bundle_validates_as_fhir(bundle):
 
 def test_bundle_orders_patient_then_response_and_observation_per_assessment(bundle):
     kinds = [entry["resource"]["resourceType"] for entry in bundle["entry"]]
-    assert kinds == ["Patient"] + ["QuestionnaireResponse", "Observation"] * len(
-        ALL_ASSESSMENTS
-    )
+    assert kinds == ["Patient"] + ["QuestionnaireResponse", "Observation"] * len(ALL_ASSESSMENTS)
 
 
 def test_patient_resource(bundle):
@@ -85,9 +79,7 @@ def test_patient_resource(bundle):
 def test_every_reference_resolves_inside_the_bundle(bundle):
     full_urls = {entry["fullUrl"] for entry in bundle["entry"]}
     assert len(full_urls) == len(bundle["entry"])
-    for resource in resources(bundle, "QuestionnaireResponse") + resources(
-        bundle, "Observation"
-    ):
+    for resource in resources(bundle, "QuestionnaireResponse") + resources(bundle, "Observation"):
         assert resource["subject"]["reference"] in full_urls
     for observation in resources(bundle, "Observation"):
         assert observation["derivedFrom"][0]["reference"] in full_urls
@@ -121,9 +113,7 @@ def test_phq9_observation_value_and_components(bundle):
     assert components["total_exact"]["valueQuantity"] == {"value": 11.25}
     # Item 9 unanswered: the flag is absent data, never False.
     assert "valueBoolean" not in components["item9_flag"]
-    assert (
-        components["item9_flag"]["dataAbsentReason"]["coding"][0]["code"] == "unknown"
-    )
+    assert components["item9_flag"]["dataAbsentReason"]["coding"][0]["code"] == "unknown"
 
 
 def test_unanswered_items_are_left_out_and_difficulty_is_item_10(bundle):
@@ -142,14 +132,10 @@ def test_unscorable_total_is_absent_data_not_zero(bundle):
 
 
 def test_pcl5_and_wai_sr_groups_become_components(bundle):
-    pcl5 = {
-        c["code"]["text"]: c for c in resources(bundle, "Observation")[3]["component"]
-    }
+    pcl5 = {c["code"]["text"]: c for c in resources(bundle, "Observation")[3]["component"]}
     assert pcl5["clusters.B"]["valueInteger"] == 10
     assert pcl5["provisional_ptsd_dsm5"]["valueBoolean"] is True
-    wai = {
-        c["code"]["text"]: c for c in resources(bundle, "Observation")[4]["component"]
-    }
+    wai = {c["code"]["text"]: c for c in resources(bundle, "Observation")[4]["component"]}
     assert wai["subscales.goal"]["valueInteger"] == 16
     assert wai["means.total"]["valueQuantity"] == {"value": 4.0}
 
@@ -183,14 +169,9 @@ def test_naive_administered_at_is_refused():
 
 def test_aware_non_utc_datetime_keeps_its_offset():
     eastern = timezone(timedelta(hours=-5))
-    moved = dict(
-        ALL_ASSESSMENTS[1], administered_at=datetime(2024, 3, 1, 4, 30, tzinfo=eastern)
-    )
+    moved = dict(ALL_ASSESSMENTS[1], administered_at=datetime(2024, 3, 1, 4, 30, tzinfo=eastern))
     bundle = build_bundle(PATIENT, [moved], generated_at=WHEN)
-    assert (
-        resources(bundle, "Observation")[0]["effectiveDateTime"]
-        == "2024-03-01T04:30:00-05:00"
-    )
+    assert resources(bundle, "Observation")[0]["effectiveDateTime"] == "2024-03-01T04:30:00-05:00"
     Bundle.model_validate(bundle)
 
 

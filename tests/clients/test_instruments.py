@@ -53,14 +53,10 @@ def test_every_builtin_is_json_serialisable_and_round_trips(code):
 )
 def test_builtin_item_counts_and_ranges(code, item_count, item_range, total):
     definition = get_builtin(code)
-    assert [item["number"] for item in definition["items"]] == list(
-        range(1, item_count + 1)
-    )
+    assert [item["number"] for item in definition["items"]] == list(range(1, item_count + 1))
     assert (definition["min_item_value"], definition["max_item_value"]) == item_range
     assert total_range(definition) == total
-    assert [option["value"] for option in definition["options"]] == list(
-        range(item_range[0], item_range[1] + 1)
-    )
+    assert [option["value"] for option in definition["options"]] == list(range(item_range[0], item_range[1] + 1))
 
 
 def test_phq9_item_10_is_separate_and_not_an_item():
@@ -79,9 +75,7 @@ def test_phq9_carries_the_published_thresholds():
     assert definition["max_missing_to_prorate"] == 2
     assert definition["reliable_change"] == {"reliable": 6}
     assert definition["safety_item"] == {"item": 9, "min": 1}
-    assert [
-        (band["min"], band["max"], band["code"]) for band in definition["bands"]
-    ] == [
+    assert [(band["min"], band["max"], band["code"]) for band in definition["bands"]] == [
         (0, 4, "minimal"),
         (5, 9, "mild"),
         (10, 14, "moderate"),
@@ -174,9 +168,7 @@ def base() -> dict:
         "version": "mood_check_v1",
         "licence": "Written by the practice.",
         "answer_format": "list",
-        "items": [
-            {"number": number, "text": f"Question {number}"} for number in (1, 2, 3)
-        ],
+        "items": [{"number": number, "text": f"Question {number}"} for number in (1, 2, 3)],
         "options": [{"value": value, "label": str(value)} for value in range(4)],
         "min_item_value": 0,
         "max_item_value": 3,
@@ -207,9 +199,7 @@ def test_missing_required_key_is_named():
 
 
 def test_non_object_is_rejected():
-    assert validate_definition(["not", "a", "definition"]) == [
-        "The definition must be an object."
-    ]
+    assert validate_definition(["not", "a", "definition"]) == ["The definition must be an object."]
 
 
 @pytest.mark.parametrize(
@@ -355,20 +345,16 @@ def test_a_builtin_with_a_broken_band_is_caught():
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers(-5, 100) | st.text(max_size=5),
-    lambda children: (
-        st.lists(children, max_size=4)
-        | st.dictionaries(st.text(max_size=8), children, max_size=4)
-    ),
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4),
     max_leaves=20,
 )
 
 
 @given(
     st.fixed_dictionaries(
-        {key: json_values for key in base()},
+        dict.fromkeys(base(), json_values),
         optional={
-            "scoring_function": st.sampled_from(sorted(SCORING_FUNCTION_REQUIREMENTS))
-            | json_values,
+            "scoring_function": st.sampled_from(sorted(SCORING_FUNCTION_REQUIREMENTS)) | json_values,
             "flags": json_values,
             "short_forms": json_values,
             "safety_item": json_values,
@@ -398,9 +384,7 @@ PERTURBABLE_KEYS = sorted(
 
 @given(
     st.sampled_from(sorted(BUILTIN_INSTRUMENTS)),
-    st.dictionaries(
-        st.sampled_from(PERTURBABLE_KEYS), json_values, min_size=1, max_size=3
-    ),
+    st.dictionaries(st.sampled_from(PERTURBABLE_KEYS), json_values, min_size=1, max_size=3),
 )
 def test_property_validation_never_crashes_on_a_damaged_builtin(code, damage):
     definition = get_builtin(code)

@@ -17,12 +17,17 @@ pytestmark = pytest.mark.django_db
 
 
 def schedule(therapist, client, **payload):
-    return as_user(therapist).post(reverse("api-client-measure-schedules", kwargs={"pk": client.pk}), payload, format="json")
+    return as_user(therapist).post(
+        reverse("api-client-measure-schedules", kwargs={"pk": client.pk}), payload, format="json"
+    )
 
 
 def test_every_session_and_every_third_session(therapist, client_record):
     assert schedule(therapist, client_record, instrument="phq9", every_n_sessions=1).status_code == 201
-    assert schedule(therapist, client_record, instrument="wai_sr", every_n_sessions=3, expires_after_days=2).status_code == 201
+    assert (
+        schedule(therapist, client_record, instrument="wai_sr", every_n_sessions=3, expires_after_days=2).status_code
+        == 201
+    )
     now = timezone.now()
     for week in range(2):  # two sessions already attended
         SessionFactory(client=client_record, starts_at=now - dt.timedelta(days=14 - 7 * week), status="attended")

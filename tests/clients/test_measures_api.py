@@ -18,7 +18,9 @@ def post_assessment(user, client, payload):
 
 
 def test_phq9_result_has_every_contract_key(therapist, client_record):
-    response = post_assessment(therapist, client_record, {"instrument": "phq9", "answers": [1, 2, 1, 2, 1, 1, 1, 1, 0], "difficulty": 1})
+    response = post_assessment(
+        therapist, client_record, {"instrument": "phq9", "answers": [1, 2, 1, 2, 1, 1, 1, 1, 0], "difficulty": 1}
+    )
     assert response.status_code == 201
     body = response.json()
     assert set(body) >= {"id", "instrument", "answers", "administered_at", "result"}
@@ -35,7 +37,9 @@ def test_phq9_result_has_every_contract_key(therapist, client_record):
 
 def test_prorated_phq9_rounds_half_up(therapist, client_record):
     # 8 answered summing to 12: 12 * 9 / 8 = 13.5 -> 14.
-    response = post_assessment(therapist, client_record, {"instrument": "phq9", "answers": [2, 2, 2, 2, 2, 1, 1, None, 0]})
+    response = post_assessment(
+        therapist, client_record, {"instrument": "phq9", "answers": [2, 2, 2, 2, 2, 1, 1, None, 0]}
+    )
     result = response.json()["result"]
     assert result["total_exact"] == 13.5
     assert result["total"] == 14
@@ -54,7 +58,9 @@ def test_prorated_phq9_rounds_half_up(therapist, client_record):
         ([0, -1, 2, 3, 1, 0, 0, 0, 0], [{"item": 2, "code": "out_of_range"}]),
     ],
 )
-def test_invalid_answers_are_rejected_with_item_and_code_and_nothing_stored(therapist, client_record, answers, expected):
+def test_invalid_answers_are_rejected_with_item_and_code_and_nothing_stored(
+    therapist, client_record, answers, expected
+):
     response = post_assessment(therapist, client_record, {"instrument": "phq9", "answers": answers})
     assert response.status_code == 400
     errors = response.json()["answers"]
@@ -83,7 +89,9 @@ def test_item9_raises_an_alert_in_the_same_request(therapist, client_record, set
 
 
 def test_item9_flag_even_when_not_scorable(therapist, client_record):
-    response = post_assessment(therapist, client_record, {"instrument": "phq9", "answers": [None, None, None, 0, 0, 0, 0, 0, 1]})
+    response = post_assessment(
+        therapist, client_record, {"instrument": "phq9", "answers": [None, None, None, 0, 0, 0, 0, 0, 1]}
+    )
     result = response.json()["result"]
     assert result["scorable"] is False and result["total"] is None
     assert result["item9_flag"] is True
@@ -106,9 +114,13 @@ def test_client_self_report_with_cssrs_high_shows_crisis_resources(client_user, 
 
 def test_series_is_oldest_first_and_filters_by_instrument(therapist, client_record):
     for administered_at, answers in [("2026-01-10T10:00:00Z", [3] * 9), ("2026-01-03T10:00:00Z", [1] * 9)]:
-        post_assessment(therapist, client_record, {"instrument": "phq9", "answers": answers, "administered_at": administered_at})
+        post_assessment(
+            therapist, client_record, {"instrument": "phq9", "answers": answers, "administered_at": administered_at}
+        )
     post_assessment(therapist, client_record, {"instrument": "gad7", "answers": [1] * 7})
-    response = as_user(therapist).get(reverse("api-client-assessments", kwargs={"pk": client_record.pk}), {"instrument": "phq9"})
+    response = as_user(therapist).get(
+        reverse("api-client-assessments", kwargs={"pk": client_record.pk}), {"instrument": "phq9"}
+    )
     results = response.json()["results"]
     assert [row["result"]["total"] for row in results] == [9, 27]
 
@@ -139,7 +151,12 @@ def test_fhir_export_validates(therapist, client_record):
     bundle = Bundle.model_validate(response.json())
     kinds = [entry.resource.__resource_type__ for entry in bundle.entry]
     assert kinds.count("Observation") == 2 and kinds.count("QuestionnaireResponse") == 2 and kinds[0] == "Patient"
-    codes = {coding.code for entry in bundle.entry if entry.resource.__resource_type__ == "Observation" for coding in entry.resource.code.coding or []}
+    codes = {
+        coding.code
+        for entry in bundle.entry
+        if entry.resource.__resource_type__ == "Observation"
+        for coding in entry.resource.code.coding or []
+    }
     assert {"44261-6", "70274-6"} <= codes
 
 

@@ -133,9 +133,7 @@ def test_caseness_is_either_measure_at_its_threshold():
     assert talking_therapies([0, 9], [0, 7], 2)["caseness_post"] is False
 
 
-@pytest.mark.parametrize(
-    ("phq9", "gad7"), [([14, 8], []), ([], [12, 6]), ([None], [12, 6])]
-)
+@pytest.mark.parametrize(("phq9", "gad7"), [([14, 8], []), ([], [12, 6]), ([None], [12, 6])])
 def test_missing_measure_nulls_the_combined_flags(phq9, gad7):
     outcome = talking_therapies(phq9, gad7, attended_sessions=4)
     for key in (
@@ -167,9 +165,7 @@ def test_missing_measure_still_reports_the_measure_that_exists():
 
 
 def test_unscorable_administrations_are_skipped():
-    outcome = talking_therapies(
-        [None, 18, None, 10, None], [None, 12, 6], attended_sessions=3
-    )
+    outcome = talking_therapies([None, 18, None, 10, None], [None, 12, 6], attended_sessions=3)
     assert (outcome["phq9_first"], outcome["phq9_last"]) == (18, 10)
     assert (outcome["gad7_first"], outcome["gad7_last"]) == (12, 6)
 
@@ -185,9 +181,7 @@ def test_single_score_is_both_first_and_last():
     assert outcome["recovery"] is False
 
 
-@pytest.mark.parametrize(
-    ("sessions", "finished"), [(0, False), (1, False), (2, True), (9, True)]
-)
+@pytest.mark.parametrize(("sessions", "finished"), [(0, False), (1, False), (2, True), (9, True)])
 def test_finished_course_needs_two_attended_sessions(sessions, finished):
     assert talking_therapies([10, 5], [8, 4], sessions)["finished_course"] is finished
 
@@ -306,17 +300,14 @@ def test_reliable_deterioration_is_flagged_before_session_six():
     result = not_on_track([(0, 10), (3, 16)])
     assert result == {
         "flag": True,
-        "reason": "PHQ-9 10 -> 16 after 3 sessions; reliable deterioration "
-        "(a rise of 6, threshold 6)",
+        "reason": "PHQ-9 10 -> 16 after 3 sessions; reliable deterioration (a rise of 6, threshold 6)",
     }
 
 
 def test_gad7_deterioration_flags_even_when_phq9_improves():
     result = not_on_track([(0, 18), (4, 9)], [(0, 8), (4, 12)])
     assert result["flag"] is True
-    assert result["reason"].startswith(
-        "GAD-7 8 -> 12 after 4 sessions; reliable deterioration"
-    )
+    assert result["reason"].startswith("GAD-7 8 -> 12 after 4 sessions; reliable deterioration")
 
 
 def test_reliable_improvement_is_on_track():
@@ -340,8 +331,7 @@ def test_before_the_review_point_the_reason_says_when():
     result = not_on_track([(0, 18), (1, 16)])
     assert result == {
         "flag": False,
-        "reason": "PHQ-9 18 -> 16 after 1 session; no reliable improvement yet, "
-        "reviewed again at session 6",
+        "reason": "PHQ-9 18 -> 16 after 1 session; no reliable improvement yet, reviewed again at session 6",
     }
 
 

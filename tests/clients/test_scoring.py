@@ -338,9 +338,7 @@ def test_wai_sr_rejects_zero_because_its_items_start_at_one():
 def test_pcl5_accepts_four_and_rejects_five():
     assert score(PCL5, [4] * 20)["total"] == 80
     errors = rejection(PCL5, [4] * 19 + [5])
-    assert [(error["item"], error["code"]) for error in errors] == [
-        (20, "out_of_range")
-    ]
+    assert [(error["item"], error["code"]) for error in errors] == [(20, "out_of_range")]
 
 
 # --- GAD-7 ---
@@ -494,10 +492,7 @@ def test_pcl5_dsm5_pattern_needs_two_d_and_two_e_symptoms():
 
 @pytest.mark.parametrize(("total", "positive"), [(32, False), (33, True), (34, True)])
 def test_pcl5_default_cutoff_is_33_inclusive(total, positive):
-    assert (
-        score(PCL5, answers_with_total(total, 20, 4))["provisional_ptsd_cutoff"]
-        is positive
-    )
+    assert score(PCL5, answers_with_total(total, 20, 4))["provisional_ptsd_cutoff"] is positive
 
 
 def test_pcl5_cutoff_option_left_null_uses_the_default():
@@ -528,16 +523,12 @@ def test_pcl5_missing_item_is_not_scorable_but_settled_results_are_kept():
 
 
 def test_pcl5_missing_item_that_could_change_the_result_gives_null():
-    answers = [1] * 19 + [
-        None
-    ]  # 19 answered; item 20 at 4 would make 23, still below 33.
+    answers = [1] * 19 + [None]  # 19 answered; item 20 at 4 would make 23, still below 33.
     result = score(PCL5, answers)
     assert result["provisional_ptsd_cutoff"] is False
     # No symptom anywhere, so the pattern fails whatever item 20 is.
     assert result["provisional_ptsd_dsm5"] is False
-    undecided = (
-        [2] * 5 + [2, 2] + [2] * 7 + [2, 0, 0, 0, 0, None]
-    )  # E has 1 symptom + 1 unknown
+    undecided = [2] * 5 + [2, 2] + [2] * 7 + [2, 0, 0, 0, 0, None]  # E has 1 symptom + 1 unknown
     result = score(PCL5, undecided)
     assert result["provisional_ptsd_dsm5"] is None
     assert result["provisional_ptsd_cutoff"] is None  # 30 answered; 34 possible
@@ -562,9 +553,7 @@ def test_wai_sr_subscales_follow_the_item_mapping():
 
 
 def test_wai_sr_means_round_half_up_to_two_decimals():
-    result = score(
-        WAI_SR, [5, 4, 5, 4, 4, 4, 4, 4, 4, 4, 4, 4]
-    )  # total 50 -> 4.1666...
+    result = score(WAI_SR, [5, 4, 5, 4, 4, 4, 4, 4, 4, 4, 4, 4])  # total 50 -> 4.1666...
     assert result["means"]["total"] == 4.17
     assert result["means"]["task"] == 4.25  # items 1, 2, 10, 12 = 5 + 4 + 4 + 4
 
@@ -665,9 +654,7 @@ def test_round_half_up(value, places, expected):
     assert round_half_up(value, places) == expected
 
 
-LIST_INSTRUMENTS = [
-    code for code, d in BUILTIN_INSTRUMENTS.items() if d["answer_format"] == "list"
-]
+LIST_INSTRUMENTS = [code for code, d in BUILTIN_INSTRUMENTS.items() if d["answer_format"] == "list"]
 
 
 @st.composite
@@ -708,9 +695,7 @@ def test_property_scoring_is_the_same_for_a_list_or_a_tuple(case):
 
 
 @given(st.lists(st.integers(0, 3), min_size=9, max_size=9), st.integers(0, 8))
-def test_property_phq9_one_missing_item_keeps_total_within_one_band_step(
-    answers, missing
-):
+def test_property_phq9_one_missing_item_keeps_total_within_one_band_step(answers, missing):
     with_gap: list = list(answers)
     with_gap[missing] = None
     result = score(PHQ9, with_gap)

@@ -15,7 +15,9 @@ pytestmark = pytest.mark.django_db
 def test_a_write_creates_exactly_one_event(therapist, client_record):
     api = as_user(therapist)
     before = AuditEvent.objects.count()
-    response = api.patch(reverse("api-client-detail", kwargs={"pk": client_record.pk}), {"phone": "555-0199"}, format="json")
+    response = api.patch(
+        reverse("api-client-detail", kwargs={"pk": client_record.pk}), {"phone": "555-0199"}, format="json"
+    )
     assert response.status_code == 200
     events = AuditEvent.objects.order_by("-id")[: AuditEvent.objects.count() - before]
     assert [(event.action, event.fields) for event in events] == [("update", ["phone"])]
@@ -33,8 +35,16 @@ def test_reading_clinical_content_is_audited(therapist, client_record):
 
 def test_audit_rows_hold_no_phi_values(therapist, client_record):
     api = as_user(therapist)
-    api.patch(reverse("api-client-detail", kwargs={"pk": client_record.pk}), {"presenting_concerns": f"Panic {PHI_CANARY}"}, format="json")
-    api.post(reverse("api-client-goals", kwargs={"pk": client_record.pk}), {"problem": PHI_CANARY, "description": PHI_CANARY}, format="json")
+    api.patch(
+        reverse("api-client-detail", kwargs={"pk": client_record.pk}),
+        {"presenting_concerns": f"Panic {PHI_CANARY}"},
+        format="json",
+    )
+    api.post(
+        reverse("api-client-goals", kwargs={"pk": client_record.pk}),
+        {"problem": PHI_CANARY, "description": PHI_CANARY},
+        format="json",
+    )
     api.get(reverse("api-client-detail", kwargs={"pk": client_record.pk}))
     for event in AuditEvent.objects.all():
         row = " ".join(str(value) for value in event.__dict__.values())
@@ -63,13 +73,19 @@ def test_admin_lists_the_audit_log_filtered_by_client(admin, therapist, client_r
     assert response.status_code == 200
     rows = response.json()["results"]
     assert rows and {row["client_id"] for row in rows} == {client_record.pk}
-    assert {"actor", "action", "target_type", "target_id", "created_at", "fields", "ip_address", "request_id"} <= set(rows[0])
+    assert {"actor", "action", "target_type", "target_id", "created_at", "fields", "ip_address", "request_id"} <= set(
+        rows[0]
+    )
 
 
 def test_audit_log_never_crosses_practices(admin, outsider):
     from clients.models import Client
 
-    as_user(outsider).post(reverse("api-clients"), {"first_name": "Other", "last_name": "Place", "date_of_birth": "1990-01-01"}, format="json")
+    as_user(outsider).post(
+        reverse("api-clients"),
+        {"first_name": "Other", "last_name": "Place", "date_of_birth": "1990-01-01"},
+        format="json",
+    )
     other_id = Client.objects.get(last_name="Place").pk
     rows = as_user(admin).get(reverse("api-audit"), {"client": other_id}).json()["results"]
     assert rows == []

@@ -164,11 +164,11 @@ def test_session_absolute_timeout(therapist, settings):
 
 
 def test_passwords_are_hashed_with_argon2_by_default():
-    from django.conf import settings as django_settings
-    from django.test import override_settings
-
     # The test overlay swaps in a fast hasher; production's first hasher is argon2.
     import importlib
+
+    from django.conf import settings as django_settings
+    from django.test import override_settings
 
     import practice.settings as project_settings
 

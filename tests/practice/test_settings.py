@@ -14,8 +14,26 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def run_manage(*args: str, env: dict) -> subprocess.CompletedProcess:
-    base = {key: value for key, value in os.environ.items() if not key.startswith(("DATABASE_URL", "CELERY_", "CACHE_URL", "SECRET_KEY", "ALLOWED_HOSTS", "DEBUG", "FIELD_ENCRYPTION", "ALLIANCE_", "DJANGO_"))}
-    return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env={**base, **env}, capture_output=True, text=True, timeout=120)
+    base = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(
+            (
+                "DATABASE_URL",
+                "CELERY_",
+                "CACHE_URL",
+                "SECRET_KEY",
+                "ALLOWED_HOSTS",
+                "DEBUG",
+                "FIELD_ENCRYPTION",
+                "ALLIANCE_",
+                "DJANGO_",
+            )
+        )
+    }
+    return subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=ROOT, env={**base, **env}, capture_output=True, text=True, timeout=120
+    )
 
 
 PRODUCTION = {
@@ -41,7 +59,9 @@ def test_production_refuses_debug(tmp_path):
 
 
 def test_check_deploy_is_clean_in_production(tmp_path):
-    result = run_manage("check", "--deploy", "--fail-level", "WARNING", env={**PRODUCTION, "ALLIANCE_DATA_DIR": str(tmp_path)})
+    result = run_manage(
+        "check", "--deploy", "--fail-level", "WARNING", env={**PRODUCTION, "ALLIANCE_DATA_DIR": str(tmp_path)}
+    )
     assert result.returncode == 0, result.stderr + result.stdout
 
 

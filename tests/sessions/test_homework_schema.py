@@ -63,9 +63,7 @@ def schema_codes(fields: Any) -> list[tuple[Any, str]]:
 
 
 def test_thought_record_valid_submission_is_cleaned() -> None:
-    cleaned, errors = validate_responses(
-        KIND_SCHEMAS["thought_record"], VALID_THOUGHT_RECORD
-    )
+    cleaned, errors = validate_responses(KIND_SCHEMAS["thought_record"], VALID_THOUGHT_RECORD)
     assert errors == {}
     assert cleaned["situation"] == "Boss criticised my report in the team meeting."
     assert cleaned["emotion_intensity"] == 85
@@ -74,8 +72,7 @@ def test_thought_record_valid_submission_is_cleaned() -> None:
 
 def test_thought_record_only_first_columns_is_complete() -> None:
     first_columns = {
-        key: VALID_THOUGHT_RECORD[key]
-        for key in ("situation", "automatic_thought", "emotion", "emotion_intensity")
+        key: VALID_THOUGHT_RECORD[key] for key in ("situation", "automatic_thought", "emotion", "emotion_intensity")
     }
     assert is_complete(KIND_SCHEMAS["thought_record"], first_columns)
 
@@ -121,10 +118,7 @@ def test_thought_record_only_first_columns_is_complete() -> None:
     ],
 )
 def test_thought_record_invalid_submissions(changes: dict, expected: dict) -> None:
-    assert (
-        field_errors(KIND_SCHEMAS["thought_record"], VALID_THOUGHT_RECORD | changes)
-        == expected
-    )
+    assert field_errors(KIND_SCHEMAS["thought_record"], VALID_THOUGHT_RECORD | changes) == expected
 
 
 def test_thought_record_reports_every_missing_required_field() -> None:
@@ -140,9 +134,7 @@ def test_thought_record_reports_every_missing_required_field() -> None:
     ("raw", "cleaned"),
     [("75", 75), (" 75 ", 75), (75.0, 75), ("75.0", 75), ("+7", 7), (0, 0), (100, 100)],
 )
-def test_numbers_are_normalised_to_integers_on_whole_number_scales(
-    raw: Any, cleaned: int
-) -> None:
+def test_numbers_are_normalised_to_integers_on_whole_number_scales(raw: Any, cleaned: int) -> None:
     result, errors = validate_responses(
         KIND_SCHEMAS["thought_record"],
         VALID_THOUGHT_RECORD | {"emotion_intensity": raw},
@@ -215,9 +207,7 @@ def test_activity_log_invalid_submissions(changes: dict, expected: dict) -> None
 
 
 def test_leap_day_and_padded_dates_are_accepted() -> None:
-    cleaned, errors = validate_responses(
-        KIND_SCHEMAS["activity_log"], {"activity": "Swim", "date": " 2024-02-29 "}
-    )
+    cleaned, errors = validate_responses(KIND_SCHEMAS["activity_log"], {"activity": "Swim", "date": " 2024-02-29 "})
     assert errors == {}
     assert cleaned["date"] == "2024-02-29"
 
@@ -260,9 +250,7 @@ def test_exposure_log_valid_submission() -> None:
     ],
 )
 def test_exposure_log_invalid_submissions(changes: dict, expected: dict) -> None:
-    assert (
-        field_errors(KIND_SCHEMAS["exposure_log"], VALID_EXPOSURE | changes) == expected
-    )
+    assert field_errors(KIND_SCHEMAS["exposure_log"], VALID_EXPOSURE | changes) == expected
 
 
 # ---------------------------------------------------------------------------
@@ -270,9 +258,7 @@ def test_exposure_log_invalid_submissions(changes: dict, expected: dict) -> None
 
 
 def test_journal_entry_is_stripped() -> None:
-    cleaned, errors = validate_responses(
-        KIND_SCHEMAS["journal"], {"entry": "\n Grateful for tea.\n"}
-    )
+    cleaned, errors = validate_responses(KIND_SCHEMAS["journal"], {"entry": "\n Grateful for tea.\n"})
     assert (cleaned, errors) == ({"entry": "Grateful for tea."}, {})
 
 
@@ -295,10 +281,7 @@ def test_journal_invalid_submissions(responses: dict, expected: dict) -> None:
 
 
 def test_text_limit_counts_characters_after_stripping() -> None:
-    assert (
-        field_errors(KIND_SCHEMAS["journal"], {"entry": "  " + "x" * 10_000 + "  "})
-        == {}
-    )
+    assert field_errors(KIND_SCHEMAS["journal"], {"entry": "  " + "x" * 10_000 + "  "}) == {}
 
 
 # ---------------------------------------------------------------------------
@@ -306,9 +289,7 @@ def test_text_limit_counts_characters_after_stripping() -> None:
 
 
 def test_checklist_schema_builds_optional_checkboxes_with_unique_slugs() -> None:
-    fields = checklist_schema(
-        ["Named 5 things I can see", " 5 things! ", "5 things", "???"]
-    )
+    fields = checklist_schema(["Named 5 things I can see", " 5 things! ", "5 things", "???"])
     assert [field["name"] for field in fields] == [
         "named_5_things_i_can_see",
         "item_5_things",
@@ -316,24 +297,18 @@ def test_checklist_schema_builds_optional_checkboxes_with_unique_slugs() -> None
         "item",
     ]
     assert fields[1]["label"] == "5 things!"
-    assert all(
-        field["type"] == "checkbox" and not field["required"] for field in fields
-    )
+    assert all(field["type"] == "checkbox" and not field["required"] for field in fields)
     assert validate_field_schema(fields) == []
 
 
-@pytest.mark.parametrize(
-    "items", [[], [""], ["ok", "  "], ["ok", 3], "not a list", ["x" * 201]]
-)
+@pytest.mark.parametrize("items", [[], [""], ["ok", "  "], ["ok", 3], "not a list", ["x" * 201]])
 def test_checklist_schema_rejects_bad_items(items: Any) -> None:
     with pytest.raises(ValueError):
         checklist_schema(items)
 
 
 def test_checklist_submissions() -> None:
-    fields = schema_for(
-        "checklist", checklist_schema(["No caffeine after midday", "No naps"])
-    )
+    fields = schema_for("checklist", checklist_schema(["No caffeine after midday", "No naps"]))
     assert validate_responses(fields, {"no_caffeine_after_midday": True}) == (
         {"no_caffeine_after_midday": True},
         {},
@@ -346,9 +321,7 @@ def test_checklist_submissions() -> None:
 
 
 def test_checklist_requires_only_checkboxes() -> None:
-    fields = checklist_schema(["Breathe"]) + [
-        {"name": "notes", "label": "Notes", "type": "text"}
-    ]
+    fields = [*checklist_schema(["Breathe"]), {"name": "notes", "label": "Notes", "type": "text"}]
     with pytest.raises(InvalidSchemaError) as raised:
         schema_for("checklist", fields)
     assert raised.value.errors == [
@@ -467,9 +440,7 @@ def test_required_multi_choice_treats_empty_list_as_missing() -> None:
 
 
 def test_required_checkbox_means_answered_not_ticked() -> None:
-    fields: list[FieldSpec] = [
-        {"name": "agree", "label": "Agree", "type": "checkbox", "required": True}
-    ]
+    fields: list[FieldSpec] = [{"name": "agree", "label": "Agree", "type": "checkbox", "required": True}]
     assert field_errors(fields, {"agree": False}) == {}
     assert field_errors(fields, {}) == {"agree": REQUIRED}
 
@@ -478,11 +449,7 @@ def test_required_checkbox_means_answered_not_ticked() -> None:
 def test_responses_must_be_an_object(responses: Any) -> None:
     cleaned, errors = validate_responses(WORKSHEET, responses)
     assert cleaned == {}
-    assert errors == {
-        "non_field_errors": [
-            f"Invalid data. Expected a dictionary, but got {type(responses).__name__}."
-        ]
-    }
+    assert errors == {"non_field_errors": [f"Invalid data. Expected a dictionary, but got {type(responses).__name__}."]}
     assert not is_complete(WORKSHEET, responses)
 
 
@@ -492,9 +459,7 @@ def test_responses_must_be_an_object(responses: Any) -> None:
 
 def test_partial_draft_allows_missing_required_fields() -> None:
     draft = {"situation": "On the train", "emotion_intensity": "60"}
-    cleaned, errors = validate_responses(
-        KIND_SCHEMAS["thought_record"], draft, partial=True
-    )
+    cleaned, errors = validate_responses(KIND_SCHEMAS["thought_record"], draft, partial=True)
     assert errors == {}
     assert cleaned == {"situation": "On the train", "emotion_intensity": 60}
     assert not is_complete(KIND_SCHEMAS["thought_record"], draft)
@@ -510,9 +475,7 @@ def test_partial_draft_still_validates_present_values() -> None:
 
 def test_draft_can_be_finished_later() -> None:
     fields = KIND_SCHEMAS["exposure_log"]
-    draft, errors = validate_responses(
-        fields, {"situation": "Lift", "suds_before": 50}, partial=True
-    )
+    draft, errors = validate_responses(fields, {"situation": "Lift", "suds_before": 50}, partial=True)
     assert errors == {}
     assert not is_complete(fields, draft)
     finished = draft | {"suds_peak": 70, "suds_after": 20}
@@ -656,9 +619,7 @@ def test_schema_errors_carry_readable_messages() -> None:
 
 
 def test_validate_field_schema_reports_all_problems_of_a_field() -> None:
-    assert schema_codes(
-        [{"name": "A", "label": "", "type": "number", "min": 3, "max": 1}]
-    ) == [
+    assert schema_codes([{"name": "A", "label": "", "type": "number", "min": 3, "max": 1}]) == [
         (0, "invalid_name"),
         (0, "invalid_label"),
         (0, "invalid_range"),
@@ -679,10 +640,7 @@ def test_fixed_kind_schemas_are_valid(kind: str) -> None:
 
 
 def test_fixed_kind_field_names() -> None:
-    names = {
-        kind: [field["name"] for field in fields]
-        for kind, fields in KIND_SCHEMAS.items()
-    }
+    names = {kind: [field["name"] for field in fields] for kind, fields in KIND_SCHEMAS.items()}
     assert names["thought_record"] == [
         "situation", "automatic_thought", "emotion", "emotion_intensity",
         "evidence_for", "evidence_against", "balanced_thought", "rerated_intensity",
@@ -702,9 +660,7 @@ def test_fixed_kind_field_names() -> None:
 
 
 def test_schema_for_fixed_kinds_returns_an_independent_copy() -> None:
-    schema = schema_for(
-        "thought_record", [{"name": "ignored", "label": "X", "type": "text"}]
-    )
+    schema = schema_for("thought_record", [{"name": "ignored", "label": "X", "type": "text"}])
     assert schema == KIND_SCHEMAS["thought_record"]
     schema[0]["label"] = "changed"
     schema.pop()
@@ -739,17 +695,11 @@ def test_schema_for_unknown_kind() -> None:
 def test_library_covers_every_kind_with_unique_slugs_and_titles() -> None:
     assert 8 <= len(BUILTIN_TEMPLATES) <= 15
     assert {template["kind"] for template in BUILTIN_TEMPLATES} == set(KINDS)
-    assert len({template["slug"] for template in BUILTIN_TEMPLATES}) == len(
-        BUILTIN_TEMPLATES
-    )
-    assert len({template["title"] for template in BUILTIN_TEMPLATES}) == len(
-        BUILTIN_TEMPLATES
-    )
+    assert len({template["slug"] for template in BUILTIN_TEMPLATES}) == len(BUILTIN_TEMPLATES)
+    assert len({template["title"] for template in BUILTIN_TEMPLATES}) == len(BUILTIN_TEMPLATES)
 
 
-@pytest.mark.parametrize(
-    "template", BUILTIN_TEMPLATES, ids=lambda template: template["slug"]
-)
+@pytest.mark.parametrize("template", BUILTIN_TEMPLATES, ids=lambda template: template["slug"])
 def test_builtin_template_is_well_formed(template: dict) -> None:
     schema = schema_for(template["kind"], template["fields"])
     assert schema
@@ -760,9 +710,7 @@ def test_builtin_template_is_well_formed(template: dict) -> None:
     # Descriptions feed embedding-based recommendations, so they must say something.
     assert len(template["description"]) >= 150
     assert len(template["instructions"]) >= 100
-    assert template["tags"] and all(
-        tag == tag.strip().lower() for tag in template["tags"]
-    )
+    assert template["tags"] and all(tag == tag.strip().lower() for tag in template["tags"])
     assert builtin_template(template["slug"]) is template
     assert template["title"] in recommendation_text(template)
     # An empty submission never slips through as complete unless nothing is required.
@@ -786,13 +734,9 @@ def test_builtin_template_unknown_slug() -> None:
 # ---------------------------------------------------------------------------
 # Property tests
 
-PROPERTY_SETTINGS = settings(
-    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow]
-)
+PROPERTY_SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
-names = st.from_regex(r"[a-z][a-z0-9_]{0,20}", fullmatch=True).filter(
-    lambda name: name != "non_field_errors"
-)
+names = st.from_regex(r"[a-z][a-z0-9_]{0,20}", fullmatch=True).filter(lambda name: name != "non_field_errors")
 labels = st.text(min_size=1, max_size=60).filter(lambda label: label.strip() != "")
 choice_lists = st.lists(
     st.text(
@@ -806,9 +750,7 @@ choice_lists = st.lists(
     max_size=8,
     unique_by=str.casefold,
 )
-free_text_characters = st.characters(
-    exclude_categories=("Cs",), exclude_characters="\x00\r"
-)
+free_text_characters = st.characters(exclude_categories=("Cs",), exclude_characters="\x00\r")
 
 
 @st.composite
@@ -870,13 +812,9 @@ def test_any_in_range_value_is_accepted(data: st.DataObject, field: FieldSpec) -
 
 @PROPERTY_SETTINGS
 @given(data=st.data(), field=numeric_fields)
-def test_any_out_of_range_value_is_rejected(
-    data: st.DataObject, field: FieldSpec
-) -> None:
+def test_any_out_of_range_value_is_rejected(data: st.DataObject, field: FieldSpec) -> None:
     low, high = field.get("min"), field.get("max")
-    sides = [
-        side for side, bound in (("below", low), ("above", high)) if bound is not None
-    ]
+    sides = [side for side, bound in (("below", low), ("above", high)) if bound is not None]
     if not sides:
         return  # an open-ended number has no out-of-range values
     side = data.draw(st.sampled_from(sides))
@@ -892,12 +830,8 @@ def test_any_out_of_range_value_is_rejected(
 
 @PROPERTY_SETTINGS
 @given(field=numeric_fields, flag=st.booleans(), partial=st.booleans())
-def test_booleans_are_never_numbers(
-    field: FieldSpec, flag: bool, partial: bool
-) -> None:
-    assert field_errors([field], {"value": flag}, partial=partial) == {
-        "value": NOT_A_NUMBER
-    }
+def test_booleans_are_never_numbers(field: FieldSpec, flag: bool, partial: bool) -> None:
+    assert field_errors([field], {"value": flag}, partial=partial) == {"value": NOT_A_NUMBER}
 
 
 @st.composite
@@ -909,12 +843,8 @@ def valid_fields(draw: st.DrawFn, name: str) -> FieldSpec:
     if draw(st.booleans()):
         field["help"] = draw(st.text(max_size=100))
     if field_type in ("number", "scale"):
-        numeric = draw(
-            whole_number_fields() if field_type == "scale" else numeric_fields
-        )
-        field.update(
-            {key: numeric[key] for key in ("min", "max", "step") if key in numeric}
-        )
+        numeric = draw(whole_number_fields() if field_type == "scale" else numeric_fields)
+        field.update({key: numeric[key] for key in ("min", "max", "step") if key in numeric})
     elif field_type in ("choice", "multi_choice"):
         field["choices"] = draw(choice_lists)
     elif field_type in ("text", "long_text"):
@@ -954,9 +884,7 @@ def valid_answer(draw: st.DrawFn, field: FieldSpec) -> tuple[Any, Any]:
         choice = draw(st.sampled_from(field["choices"]))
         return draw(padded(choice)), choice
     if field_type == "multi_choice":
-        picked = draw(
-            st.lists(st.sampled_from(field["choices"]), min_size=1, max_size=6)
-        )
+        picked = draw(st.lists(st.sampled_from(field["choices"]), min_size=1, max_size=6))
         return picked, list(dict.fromkeys(picked))
     if field_type == "checkbox":
         flag = draw(st.booleans())
@@ -974,9 +902,7 @@ def test_generated_valid_schemas_pass_validation(fields: list[FieldSpec]) -> Non
 
 @PROPERTY_SETTINGS
 @given(data=st.data(), fields=valid_schemas())
-def test_valid_responses_round_trip(
-    data: st.DataObject, fields: list[FieldSpec]
-) -> None:
+def test_valid_responses_round_trip(data: st.DataObject, fields: list[FieldSpec]) -> None:
     raw: dict[str, Any] = {}
     expected: dict[str, Any] = {}
     for field in fields:
@@ -992,23 +918,18 @@ def test_valid_responses_round_trip(
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=20),
-    lambda children: (
-        st.lists(children, max_size=4)
-        | st.dictionaries(st.text(max_size=8), children, max_size=4)
-    ),
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4),
     max_leaves=12,
 )
 
 
 @PROPERTY_SETTINGS
 @given(fields=valid_schemas(), data=st.data(), partial=st.booleans())
-def test_arbitrary_input_never_crashes(
-    fields: list[FieldSpec], data: st.DataObject, partial: bool
-) -> None:
+def test_arbitrary_input_never_crashes(fields: list[FieldSpec], data: st.DataObject, partial: bool) -> None:
     keys = st.sampled_from([field["name"] for field in fields]) | st.text(max_size=8)
     responses = data.draw(st.dictionaries(keys, json_values, max_size=8) | json_values)
     cleaned, errors = validate_responses(fields, responses, partial=partial)
     assert set(cleaned).isdisjoint(errors)
     assert all(isinstance(messages, list) and messages for messages in errors.values())
-    for name, text in free_text_of(fields, responses):
+    for _name, text in free_text_of(fields, responses):
         assert text == text.strip() and text

@@ -22,21 +22,83 @@ from insights.models import Alert
 from practice.models import Membership, Practice
 from practice.roles import Role
 from practice.services import member_add, practice_create
-from sessions.models import CheckIn, HomeworkAssignment, HomeworkSubmission, HomeworkTemplate, NoteAddendum, ProgressNote, Session
+from sessions.models import (
+    CheckIn,
+    HomeworkAssignment,
+    HomeworkSubmission,
+    HomeworkTemplate,
+    NoteAddendum,
+    ProgressNote,
+    Session,
+)
 
 User = get_user_model()
-DEMO_PASSWORD = "alliance-demo-2026"
+DEMO_PASSWORD = "alliance-demo-2026"  # noqa: S105 - the published demo password
 SLUG = "northside"
 
 FIRST_NAMES = [
-    "Avery", "Jordan", "Riley", "Morgan", "Casey", "Taylor", "Jamie", "Quinn", "Rowan", "Sage",
-    "Elliot", "Harper", "Reese", "Emerson", "Dakota", "Finley", "Hayden", "Kendall", "Logan", "Parker",
-    "Skyler", "Blake", "Cameron", "Drew", "Frankie", "Gray", "Jesse", "Lane", "Marlow", "Noel",
+    "Avery",
+    "Jordan",
+    "Riley",
+    "Morgan",
+    "Casey",
+    "Taylor",
+    "Jamie",
+    "Quinn",
+    "Rowan",
+    "Sage",
+    "Elliot",
+    "Harper",
+    "Reese",
+    "Emerson",
+    "Dakota",
+    "Finley",
+    "Hayden",
+    "Kendall",
+    "Logan",
+    "Parker",
+    "Skyler",
+    "Blake",
+    "Cameron",
+    "Drew",
+    "Frankie",
+    "Gray",
+    "Jesse",
+    "Lane",
+    "Marlow",
+    "Noel",
 ]
 LAST_NAMES = [
-    "Alvarez", "Bennett", "Chowdhury", "Dubois", "Eriksen", "Fischer", "Gallagher", "Haddad", "Ibrahim", "Jensen",
-    "Kowalski", "Larsen", "Moreau", "Nakamura", "Okafor", "Petrov", "Quintero", "Rossi", "Silva", "Tanaka",
-    "Ueda", "Varga", "Whitfield", "Xu", "Yilmaz", "Zeller", "Abbott", "Brennan", "Castillo", "Delaney",
+    "Alvarez",
+    "Bennett",
+    "Chowdhury",
+    "Dubois",
+    "Eriksen",
+    "Fischer",
+    "Gallagher",
+    "Haddad",
+    "Ibrahim",
+    "Jensen",
+    "Kowalski",
+    "Larsen",
+    "Moreau",
+    "Nakamura",
+    "Okafor",
+    "Petrov",
+    "Quintero",
+    "Rossi",
+    "Silva",
+    "Tanaka",
+    "Ueda",
+    "Varga",
+    "Whitfield",
+    "Xu",
+    "Yilmaz",
+    "Zeller",
+    "Abbott",
+    "Brennan",
+    "Castillo",
+    "Delaney",
 ]
 CONCERNS = [
     "Low mood, withdrawal from friends and loss of interest since a job loss.",
@@ -79,7 +141,9 @@ COURSES = {
 }
 
 
-def answers_for_total(rng: random.Random, total: int, items: int, max_value: int, safety_item: int | None = None) -> list[int]:
+def answers_for_total(
+    rng: random.Random, total: int, items: int, max_value: int, safety_item: int | None = None
+) -> list[int]:
     total = max(0, min(total, items * max_value))
     answers = [0] * items
     fillable = [i for i in range(items) if i != (safety_item - 1 if safety_item else -1)]
@@ -110,10 +174,34 @@ class Command(BaseCommand):
         now = timezone.now().replace(minute=0, second=0, microsecond=0)
         with transaction.atomic():
             practice = practice_create(name="Northside Therapy", slug=SLUG)
-            member_add(practice=practice, role=Role.MANAGER, email="manager@northside.example", password=DEMO_PASSWORD, first_name="Maya", last_name="Lindqvist", validate=False)
-            member_add(practice=practice, role=Role.ADMIN, email="admin@northside.example", password=DEMO_PASSWORD, first_name="Sam", last_name="Osei", validate=False)
+            member_add(
+                practice=practice,
+                role=Role.MANAGER,
+                email="manager@northside.example",
+                password=DEMO_PASSWORD,
+                first_name="Maya",
+                last_name="Lindqvist",
+                validate=False,
+            )
+            member_add(
+                practice=practice,
+                role=Role.ADMIN,
+                email="admin@northside.example",
+                password=DEMO_PASSWORD,
+                first_name="Sam",
+                last_name="Osei",
+                validate=False,
+            )
             therapists = [
-                member_add(practice=practice, role=Role.THERAPIST, email=email, password=DEMO_PASSWORD, first_name=first, last_name=last, validate=False)
+                member_add(
+                    practice=practice,
+                    role=Role.THERAPIST,
+                    email=email,
+                    password=DEMO_PASSWORD,
+                    first_name=first,
+                    last_name=last,
+                    validate=False,
+                )
                 for email, first, last in [
                     ("rivera@northside.example", "Elena", "Rivera"),
                     ("okafor@northside.example", "Daniel", "Okafor"),
@@ -152,7 +240,9 @@ class Command(BaseCommand):
             status=status,
             referred_at=intake - dt.timedelta(days=rng.randint(5, 45)),
             intake_date=None if status == Client.Status.WAITLIST else intake,
-            discharged_at=(intake + dt.timedelta(days=rng.randint(80, 120))) if status == Client.Status.DISCHARGED else None,
+            discharged_at=(intake + dt.timedelta(days=rng.randint(80, 120)))
+            if status == Client.Status.DISCHARGED
+            else None,
             discharge_reason="Completed treatment" if status == Client.Status.DISCHARGED else "",
             presenting_concerns=CONCERNS[concern_index],
             diagnosis_codes=DIAGNOSES[concern_index],
@@ -161,14 +251,30 @@ class Command(BaseCommand):
             reminder_hour=rng.choice([8, 12, 18, 20]),
         )
         Consent.objects.bulk_create(
-            [Consent(client=client, kind=kind, granted_at=now - dt.timedelta(days=days_ago)) for kind in ("treatment", "portal")]
-            + ([Consent(client=client, kind="ai_processing", granted_at=now - dt.timedelta(days=days_ago))] if index % 4 != 3 else [])
+            [
+                Consent(client=client, kind=kind, granted_at=now - dt.timedelta(days=days_ago))
+                for kind in ("treatment", "portal")
+            ]
+            + (
+                [Consent(client=client, kind="ai_processing", granted_at=now - dt.timedelta(days=days_ago))]
+                if index % 4 != 3
+                else []
+            )
         )
-        goal = Goal.objects.create(client=client, problem=CONCERNS[concern_index], description="Return to valued activities most days of the week", target_date=intake + dt.timedelta(days=120))
+        goal = Goal.objects.create(
+            client=client,
+            problem=CONCERNS[concern_index],
+            description="Return to valued activities most days of the week",
+            target_date=intake + dt.timedelta(days=120),
+        )
         Objective.objects.create(goal=goal, description="PHQ-9 below 10 for two consecutive reviews", measure="PHQ-9")
         if status == Client.Status.WAITLIST:
             return
-        end = min(now, timezone.make_aware(dt.datetime.combine(client.discharged_at, dt.time(12)))) if client.discharged_at else now
+        end = (
+            min(now, timezone.make_aware(dt.datetime.combine(client.discharged_at, dt.time(12))))
+            if client.discharged_at
+            else now
+        )
         self.seed_course(rng, client, therapist, templates, intake, end, now, index)
 
     def seed_course(self, rng, client, therapist, templates, intake, end, now, index) -> None:
@@ -187,10 +293,32 @@ class Command(BaseCommand):
         for number, starts_at in enumerate(starts):
             future = starts_at > now
             roll = rng.random()
-            status = "scheduled" if future else ("attended" if roll < 0.82 else "no_show" if roll < 0.9 else "cancelled" if roll < 0.96 else "late_cancelled")
+            status = (
+                "scheduled"
+                if future
+                else (
+                    "attended"
+                    if roll < 0.82
+                    else "no_show"
+                    if roll < 0.9
+                    else "cancelled"
+                    if roll < 0.96
+                    else "late_cancelled"
+                )
+            )
             if number == 0 and not future:
                 status = "attended"
-            sessions.append(Session(client=client, therapist=therapist, starts_at=starts_at, duration_minutes=50, kind="intake" if number == 0 else "individual", status=status, status_changed_at=None if future else starts_at + dt.timedelta(hours=1)))
+            sessions.append(
+                Session(
+                    client=client,
+                    therapist=therapist,
+                    starts_at=starts_at,
+                    duration_minutes=50,
+                    kind="intake" if number == 0 else "individual",
+                    status=status,
+                    status_changed_at=None if future else starts_at + dt.timedelta(hours=1),
+                )
+            )
         Session.objects.bulk_create(sessions)
         attended = [s for s in sessions if s.status == "attended"]
         for position, session in enumerate(attended):
@@ -204,52 +332,158 @@ class Command(BaseCommand):
                     if code == "phq9" and course == "deteriorating" and position == len(attended) - 1:
                         answers[8] = 1
                     result = score(definition, answers)
-                    assessments.append(Assessment(client=client, instrument=code, version=result["version"], answers=answers, result=result, total=result["total"], administered_at=session.starts_at - dt.timedelta(minutes=10), administered_by=client.user, source="portal", session=session))
+                    assessments.append(
+                        Assessment(
+                            client=client,
+                            instrument=code,
+                            version=result["version"],
+                            answers=answers,
+                            result=result,
+                            total=result["total"],
+                            administered_at=session.starts_at - dt.timedelta(minutes=10),
+                            administered_by=client.user,
+                            source="portal",
+                            session=session,
+                        )
+                    )
             if position % 3 == 2:
-                answers = [max(1, min(5, 4 + rng.randint(-1, 1) - (1 if course == "not_on_track" and position > 4 else 0))) for _ in range(12)]
+                answers = [
+                    max(1, min(5, 4 + rng.randint(-1, 1) - (1 if course == "not_on_track" and position > 4 else 0)))
+                    for _ in range(12)
+                ]
                 result = score(BUILTIN_INSTRUMENTS["wai_sr"], answers)
-                assessments.append(Assessment(client=client, instrument="wai_sr", version=result["version"], answers=answers, result=result, total=result["total"], administered_at=session.starts_at + dt.timedelta(minutes=55), administered_by=client.user, source="portal", session=session))
+                assessments.append(
+                    Assessment(
+                        client=client,
+                        instrument="wai_sr",
+                        version=result["version"],
+                        answers=answers,
+                        result=result,
+                        total=result["total"],
+                        administered_at=session.starts_at + dt.timedelta(minutes=55),
+                        administered_by=client.user,
+                        source="portal",
+                        session=session,
+                    )
+                )
             recent = session.starts_at > now - dt.timedelta(days=5)
-            overdue = session.starts_at < now - dt.timedelta(hours=72) and index % 7 == 0 and position == len(attended) - 1
+            overdue = (
+                session.starts_at < now - dt.timedelta(hours=72) and index % 7 == 0 and position == len(attended) - 1
+            )
             signed = not recent and not overdue
             sections = {
                 "data": f"Session {position + 1}. Client reviewed the week's homework and mood ratings; discussed {['sleep', 'avoidance', 'worry', 'self-criticism', 'activity scheduling'][position % 5]}.",
-                "assessment": ["Engaged and reflective.", "Mood lower than last week; no risk disclosed.", "Making steady progress.", "Avoidance maintaining anxiety."][position % 4],
+                "assessment": [
+                    "Engaged and reflective.",
+                    "Mood lower than last week; no risk disclosed.",
+                    "Making steady progress.",
+                    "Avoidance maintaining anxiety.",
+                ][position % 4],
                 "plan": "Continue CBT; homework agreed; review measures next session.",
             }
-            notes.append(ProgressNote(client=client, session=session, author=therapist.user, format="dap", sections=sections, status="signed" if signed else "draft", signed_at=session.starts_at + dt.timedelta(hours=rng.randint(2, 60)) if signed else None, signed_by=therapist.user if signed else None, created_at=session.starts_at + dt.timedelta(hours=1)))
+            notes.append(
+                ProgressNote(
+                    client=client,
+                    session=session,
+                    author=therapist.user,
+                    format="dap",
+                    sections=sections,
+                    status="signed" if signed else "draft",
+                    signed_at=session.starts_at + dt.timedelta(hours=rng.randint(2, 60)) if signed else None,
+                    signed_by=therapist.user if signed else None,
+                    created_at=session.starts_at + dt.timedelta(hours=1),
+                )
+            )
             if not session.starts_at > now - dt.timedelta(days=1):
                 template = templates[(index + position) % len(templates)]
                 due = session.starts_at + dt.timedelta(days=6)
                 completes = rng.random() < engagement
-                homework.append((HomeworkAssignment(client=client, template=template, title=template.title, kind=template.kind, fields=template.fields, instructions=template.instructions, due_at=due, status="completed" if completes else ("assigned" if due > now else "missed"), assigned_by=therapist.user, created_at=session.starts_at + dt.timedelta(minutes=50), completed_at=(due - dt.timedelta(hours=rng.randint(-30, 100))) if completes else None, series=uuid.uuid4() if position % 5 == 0 else None), completes))
+                homework.append(
+                    (
+                        HomeworkAssignment(
+                            client=client,
+                            template=template,
+                            title=template.title,
+                            kind=template.kind,
+                            fields=template.fields,
+                            instructions=template.instructions,
+                            due_at=due,
+                            status="completed" if completes else ("assigned" if due > now else "missed"),
+                            assigned_by=therapist.user,
+                            created_at=session.starts_at + dt.timedelta(minutes=50),
+                            completed_at=(due - dt.timedelta(hours=rng.randint(-30, 100))) if completes else None,
+                            series=uuid.uuid4() if position % 5 == 0 else None,
+                        ),
+                        completes,
+                    )
+                )
         Assessment.objects.bulk_create(assessments)
         ProgressNote.objects.bulk_create(notes)
         signed_notes = [note for note in notes if note.status == "signed"]
         if signed_notes:
-            NoteAddendum.objects.create(note=signed_notes[0], author=therapist.user, text="Correction: the client's sister, not brother, attended the first appointment.", created_at=signed_notes[0].signed_at + dt.timedelta(days=1), signed_at=signed_notes[0].signed_at + dt.timedelta(days=1))
+            NoteAddendum.objects.create(
+                note=signed_notes[0],
+                author=therapist.user,
+                text="Correction: the client's sister, not brother, attended the first appointment.",
+                created_at=signed_notes[0].signed_at + dt.timedelta(days=1),
+                signed_at=signed_notes[0].signed_at + dt.timedelta(days=1),
+            )
         HomeworkAssignment.objects.bulk_create([assignment for assignment, _ in homework])
         for assignment, completes in homework:
             if completes:
-                submissions.append(HomeworkSubmission(assignment=assignment, responses=self.responses_for(rng, assignment), is_draft=False, created_at=assignment.completed_at, submitted_at=assignment.completed_at))
+                submissions.append(
+                    HomeworkSubmission(
+                        assignment=assignment,
+                        responses=self.responses_for(rng, assignment),
+                        is_draft=False,
+                        created_at=assignment.completed_at,
+                        submitted_at=assignment.completed_at,
+                    )
+                )
         HomeworkSubmission.objects.bulk_create(submissions)
         day = timezone.make_aware(dt.datetime.combine(intake, dt.time(20)))
         last_day = end if end < now else now
         while day < last_day:
             if rng.random() < engagement * 0.8:
                 progress = (day - first_session) / max(dt.timedelta(days=1), (last_day - first_session))
-                base = 4 + (4 * progress if course in ("recovered", "improving") else (-2 * progress if course == "deteriorating" else 0))
+                base = 4 + (
+                    4 * progress
+                    if course in ("recovered", "improving")
+                    else (-2 * progress if course == "deteriorating" else 0)
+                )
                 mood = max(0, min(10, round(base + rng.uniform(-1.5, 1.5))))
                 note = rng.choice(CHECKIN_NOTES_GOOD if mood >= 5 else CHECKIN_NOTES_LOW) if rng.random() < 0.5 else ""
-                checkins.append(CheckIn(client=client, mood=mood, emotions=rng.sample(CheckIn.EMOTIONS, 2), note=note, created_at=day + dt.timedelta(minutes=rng.randint(-120, 120))))
+                checkins.append(
+                    CheckIn(
+                        client=client,
+                        mood=mood,
+                        emotions=rng.sample(CheckIn.EMOTIONS, 2),
+                        note=note,
+                        created_at=day + dt.timedelta(minutes=rng.randint(-120, 120)),
+                    )
+                )
             day += dt.timedelta(days=1)
         CheckIn.objects.bulk_create(checkins)
         if course == "deteriorating" and client.status == Client.Status.ACTIVE:
             from insights.safety import raise_alert
 
-            raise_alert(client=client, kind="phq9_item9", severity="concern", reason="PHQ-9 item 9 (thoughts of being better off dead or of self-harm) answered 1 (Several days)", source_type="assessment", source_id=assessments[-1].pk if assessments else None)
+            raise_alert(
+                client=client,
+                kind="phq9_item9",
+                severity="concern",
+                reason="PHQ-9 item 9 (thoughts of being better off dead or of self-harm) answered 1 (Several days)",
+                source_type="assessment",
+                source_id=assessments[-1].pk if assessments else None,
+            )
         elif index % 6 == 1 and attended:
-            alert = Alert.objects.create(client=client, kind="risk_language", severity="concern", reason="Risk language in check in (note): passive wish not to wake up", created_at=attended[0].starts_at + dt.timedelta(days=3), acknowledge_by=attended[0].starts_at + dt.timedelta(days=4))
+            alert = Alert.objects.create(
+                client=client,
+                kind="risk_language",
+                severity="concern",
+                reason="Risk language in check in (note): passive wish not to wake up",
+                created_at=attended[0].starts_at + dt.timedelta(days=3),
+                acknowledge_by=attended[0].starts_at + dt.timedelta(days=4),
+            )
             alert.status = "resolved"
             alert.acknowledged_at = alert.created_at + dt.timedelta(minutes=rng.randint(20, 300))
             alert.acknowledged_by = therapist.user
@@ -264,11 +498,32 @@ class Command(BaseCommand):
             return {"entry": rng.choice(JOURNAL_ENTRIES)}
         if assignment.kind == "thought_record":
             before = rng.randint(60, 90)
-            return {"situation": "Manager asked for a quick word after the meeting", "automatic_thought": "I'm going to be fired", "emotion": "Anxious", "emotion_intensity": before, "evidence_for": "She looked serious", "evidence_against": "My last review was good; she often asks for quick words", "balanced_thought": "She may just want an update; I can ask", "rerated_intensity": before - rng.randint(20, 40)}
+            return {
+                "situation": "Manager asked for a quick word after the meeting",
+                "automatic_thought": "I'm going to be fired",
+                "emotion": "Anxious",
+                "emotion_intensity": before,
+                "evidence_for": "She looked serious",
+                "evidence_against": "My last review was good; she often asks for quick words",
+                "balanced_thought": "She may just want an update; I can ask",
+                "rerated_intensity": before - rng.randint(20, 40),
+            }
         if assignment.kind == "activity_log":
-            return {"activity": "Walk in the park", "planned": True, "done": True, "mastery": rng.randint(3, 8), "pleasure": rng.randint(3, 9)}
+            return {
+                "activity": "Walk in the park",
+                "planned": True,
+                "done": True,
+                "mastery": rng.randint(3, 8),
+                "pleasure": rng.randint(3, 9),
+            }
         if assignment.kind == "exposure_log":
-            return {"situation": "Bus ride to town", "suds_before": 70, "suds_peak": 80, "suds_after": 35, "duration_minutes": 25}
+            return {
+                "situation": "Bus ride to town",
+                "suds_before": 70,
+                "suds_peak": 80,
+                "suds_after": 35,
+                "duration_minutes": 25,
+            }
         from sessions.homework_schema import schema_for
 
         responses = {}
@@ -299,7 +554,7 @@ class Command(BaseCommand):
 
     def print_logins(self) -> None:
         self.stdout.write("")
-        self.stdout.write("Demo logins (password for every account: %s)" % DEMO_PASSWORD)
+        self.stdout.write(f"Demo logins (password for every account: {DEMO_PASSWORD})")
         self.stdout.write("  therapist  rivera@northside.example   (also okafor@, chen@)")
         self.stdout.write("  manager    manager@northside.example")
         self.stdout.write("  admin      admin@northside.example")

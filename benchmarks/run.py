@@ -1,0 +1,126 @@
+"""`make bench`: the insights recompute benchmark on PostgreSQL, with its pass/fail ratios.
+
+    .venv/bin/python benchmarks/run.py                       # 10,000 clients, 1,000,000 events
+    .venv/bin/python benchmarks/run.py --clients 1000 --events 100000   # a quick run
+
+Database: --database-url, else BENCH_DATABASE_URL, else
+postgres://postgres@127.0.0.1:5432/alliance_bench (created when missing, then migrated).
+The generator empties the practice tables, so the database name must contain "bench".
+
+Checks, all measured in this run:
+1. time: full recompute (recompute_all) <= 3x the raw SQL reference (one GROUP BY over the
+   same events + one INSERT ... ON CONFLICT upsert);
+2. memory: peak RSS of the recompute process at the full size <= 1.2x its peak at a tenth
+   of the size (each in a fresh subprocess);
+3. queries: recompute_client uses the same number of queries for the clients with the least
+   and the most history, at both sizes.
+Exits 1 when a check fails.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from urllib.parse import urlparse
+
+ROOT = Path(__file__).resolve().parent.parent
+PYTHON = sys.executable
+DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/alliance_bench"
+TIME_RATIO_MAX = 3.0
+MEMORY_RATIO_MAX = 1.2
+
+
+def bench_env(database_url: str) -> dict[str, str]:
+    env = dict(os.environ)
+    env["DATABASE_URL"] = database_url
+    # The benchmark measures the computation, not a broker: tasks stay in-process.
+    env.pop("CELERY_BROKER_URL", None)
+    env.setdefault("LOG_LEVEL", "WARNING")
+    return env
+
+
+def ensure_database(database_url: str) -> None:
+    import psycopg
+
+    parsed = urlparse(database_url)
+    name = parsed.path.lstrip("/")
+    if "bench" not in name or name.startswith("test"):
+        raise SystemExit(f"refusing to use database {name!r}: the benchmark empties it; use a *bench* database")
+    admin_url = parsed._replace(path="/postgres").geturl()
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+        if not exists:
+            conn.execute(f'CREATE DATABASE "{name}"')
+            print(f"created database {name}")
+
+
+def run(args: list[str], env: dict[str, str]) -> str:
+    completed = subprocess.run([PYTHON, *args], cwd=ROOT, env=env, capture_output=True, text=True)
+    if completed.returncode != 0:
+        sys.stderr.write(completed.stdout + completed.stderr)
+        raise SystemExit(f"failed: {' '.join(args)}")
+    return completed.stdout
+
+
+def measure(mode: str, env: dict[str, str], *extra: str) -> dict:
+    output = run(["benchmarks/bench_recompute.py", mode, *extra], env)
+    return json.loads(output.strip().splitlines()[-1])
+
+
+def phase(label: str, clients: int, events: int, env: dict[str, str], *, timing: bool) -> dict:
+    print(f"\n== {label}: {clients:,} clients, {events:,} events ==", flush=True)
+    print(run(["benchmarks/generate.py", "--clients", str(clients), "--events", str(events)], env).strip(), flush=True)
+    result = {
+        "memory": measure("memory", env),
+        "tracemalloc": measure("memory", env, "--tracemalloc"),
+        "queries": measure("queries", env),
+    }
+    print(f"memory:  {result['memory']}", flush=True)
+    print(f"python heap: {result['tracemalloc']}", flush=True)
+    print(f"queries: {result['queries']}", flush=True)
+    if timing:
+        result["timing"] = measure("timing", env)
+        print(f"timing: {result['timing']}", flush=True)
+    return result
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--clients", type=int, default=10_000)
+    parser.add_argument("--events", type=int, default=1_000_000)
+    parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL))
+    args = parser.parse_args()
+
+    ensure_database(args.database_url)
+    env = bench_env(args.database_url)
+    run(["manage.py", "migrate", "--noinput"], env)
+
+    small = phase("small", max(10, args.clients // 10), max(100, args.events // 10), env, timing=False)
+    large = phase("large", args.clients, args.events, env, timing=True)
+
+    time_ratio = large["timing"]["recompute_seconds"] / large["timing"]["reference_seconds"]
+    memory_ratio = large["memory"]["peak_rss_mb"] / small["memory"]["peak_rss_mb"]
+    heap_ratio = large["tracemalloc"]["tracemalloc_peak_mb"] / max(small["tracemalloc"]["tracemalloc_peak_mb"], 0.01)
+    query_counts = {
+        phase_result["queries"][key]["queries"]
+        for phase_result in (small, large)
+        for key in ("least_history", "most_history")
+    }
+    checks = [
+        ("time: recompute_all / reference SQL", time_ratio, f"<= {TIME_RATIO_MAX}", time_ratio <= TIME_RATIO_MAX),
+        ("memory: peak RSS large / small", memory_ratio, f"<= {MEMORY_RATIO_MAX}", memory_ratio <= MEMORY_RATIO_MAX),
+        ("python heap peak large / small (info)", heap_ratio, "-", True),
+        ("queries per recompute_client", min(query_counts), "same at every size", len(query_counts) == 1),
+    ]
+    print("\n== results ==")
+    for name, value, limit, ok in checks:
+        print(f"{'PASS' if ok else 'FAIL'}  {name}: {value:.2f} (limit {limit})")
+    return 0 if all(ok for *_, ok in checks) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
