@@ -23,7 +23,11 @@ def alerts_for(user):
     membership = user.membership
     return Alert.objects.filter(
         Q(client__in=Client.objects.clinical_scope(user))
-        | Q(escalation_level__gte=1, client__practice__backup_clinician=membership, client__practice_id=membership.practice_id)
+        | Q(
+            escalation_level__gte=1,
+            client__practice__backup_clinician=membership,
+            client__practice_id=membership.practice_id,
+        )
     ).select_related("client")
 
 
@@ -117,5 +121,7 @@ class AlertResolveView(APIView):
         alert = get_object_or_404(alerts_for(request.user), pk=pk)
         data = ResolveSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        alert = alert_resolve(alert=alert, actor=request.user, outcome=data.validated_data["outcome"], note=data.validated_data["note"])
+        alert = alert_resolve(
+            alert=alert, actor=request.user, outcome=data.validated_data["outcome"], note=data.validated_data["note"]
+        )
         return Response(AlertSerializer(alert).data)

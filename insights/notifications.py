@@ -21,7 +21,11 @@ SUBJECT = "Alliance: a client alert needs your attention"
 
 
 def _body(alert: Alert, escalated: bool) -> str:
-    lead = "An alert on a client's record was not acknowledged in time and has been escalated to you." if escalated else "A new alert was raised on one of your clients."
+    lead = (
+        "An alert on a client's record was not acknowledged in time and has been escalated to you."
+        if escalated
+        else "A new alert was raised on one of your clients."
+    )
     return (
         f"{lead}\n\nSeverity: {alert.severity}\nAcknowledge by: {alert.acknowledge_by:%Y-%m-%d %H:%M %Z}\n\n"
         "Sign in to Alliance to review it. For privacy this email contains no client details."
@@ -51,18 +55,18 @@ def escalate_overdue(now=None) -> int:
     """
     now = now or timezone.now()
     escalated = 0
-    overdue = Alert.objects.filter(status=Alert.Status.OPEN, acknowledge_by__lte=now, escalation_level__lt=2).select_related(
-        "client__practice__backup_clinician__user"
-    )
+    overdue = Alert.objects.filter(
+        status=Alert.Status.OPEN, acknowledge_by__lte=now, escalation_level__lt=2
+    ).select_related("client__practice__backup_clinician__user")
     for alert in overdue:
         window = alert.acknowledge_by - alert.created_at
         if alert.escalation_level == 1 and alert.escalated_at and now < alert.escalated_at + window:
             continue
         level = alert.escalation_level + 1
         with transaction.atomic():
-            updated = Alert.objects.filter(pk=alert.pk, escalation_level=alert.escalation_level, status=Alert.Status.OPEN).update(
-                escalation_level=F("escalation_level") + 1, escalated_at=now
-            )
+            updated = Alert.objects.filter(
+                pk=alert.pk, escalation_level=alert.escalation_level, status=Alert.Status.OPEN
+            ).update(escalation_level=F("escalation_level") + 1, escalated_at=now)
             if not updated:
                 continue
             audit_record(
@@ -77,7 +81,7 @@ def escalate_overdue(now=None) -> int:
         if recipients:
             try:
                 send_mail(SUBJECT, _body(alert, escalated=True), settings.DEFAULT_FROM_EMAIL, recipients)
-            except Exception:  # noqa: BLE001 - the escalation is recorded; mail retries next run
+            except Exception:
                 logger.warning("escalation mail for alert %s failed", alert.pk, exc_info=True)
         escalated += 1
     return escalated

@@ -150,7 +150,13 @@ def alert_acknowledge(*, alert: Alert, actor, note: str = "") -> Alert:
         alert.acknowledged_by = actor
         alert.acknowledge_note = note
         alert.save(update_fields=["status", "acknowledged_at", "acknowledged_by", "acknowledge_note"])
-        audit_record(actor=actor, action=AuditAction.ACKNOWLEDGE, target=alert, client_id=alert.client_id, fields=["status", "acknowledge_note"])
+        audit_record(
+            actor=actor,
+            action=AuditAction.ACKNOWLEDGE,
+            target=alert,
+            client_id=alert.client_id,
+            fields=["status", "acknowledge_note"],
+        )
     return alert
 
 
@@ -174,14 +180,24 @@ def alert_resolve(*, alert: Alert, actor, outcome: str, note: str) -> Alert:
         alert.outcome = outcome
         alert.resolution_note = note
         alert.save()
-        audit_record(actor=actor, action=AuditAction.RESOLVE, target=alert, client_id=alert.client_id, fields=["status", "outcome", "resolution_note"])
+        audit_record(
+            actor=actor,
+            action=AuditAction.RESOLVE,
+            target=alert,
+            client_id=alert.client_id,
+            fields=["status", "outcome", "resolution_note"],
+        )
     return alert
 
 
 def open_risk_alerts(client_ids) -> dict[int, str]:
     """Highest unresolved severity per client: the chart's risk flag (cleared only by a person)."""
     flags: dict[int, str] = {}
-    for client_id, severity in Alert.objects.filter(client_id__in=client_ids).exclude(status=Alert.Status.RESOLVED).values_list("client_id", "severity"):
+    for client_id, severity in (
+        Alert.objects.filter(client_id__in=client_ids)
+        .exclude(status=Alert.Status.RESOLVED)
+        .values_list("client_id", "severity")
+    ):
         if flags.get(client_id) != Alert.Severity.URGENT:
             flags[client_id] = severity
     return flags

@@ -9,12 +9,22 @@ from celery import shared_task
 logger = logging.getLogger(__name__)
 
 
-@shared_task(name="insights.notify_alert", acks_late=True, time_limit=60, soft_time_limit=50, max_retries=5, autoretry_for=(ConnectionError, OSError), retry_backoff=True)
+@shared_task(
+    name="insights.notify_alert",
+    acks_late=True,
+    time_limit=60,
+    soft_time_limit=50,
+    max_retries=5,
+    autoretry_for=(ConnectionError, OSError),
+    retry_backoff=True,
+)
 def notify_alert(alert_id: int) -> None:
     from insights.models import Alert
     from insights.notifications import notify_alert_created
 
-    alert = Alert.objects.filter(pk=alert_id).select_related("client__primary_therapist__user", "client__practice").first()
+    alert = (
+        Alert.objects.filter(pk=alert_id).select_related("client__primary_therapist__user", "client__practice").first()
+    )
     if alert is None:
         logger.info("alert %s is gone; nothing to notify", alert_id)
         return

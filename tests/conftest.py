@@ -158,7 +158,11 @@ class Snapshot:
         return cls(counts)
 
     def changed_since(self, other: Snapshot) -> dict:
-        return {label: (other.counts[label], count) for label, count in self.counts.items() if other.counts.get(label) != count}
+        return {
+            label: (other.counts[label], count)
+            for label, count in self.counts.items()
+            if other.counts.get(label) != count
+        }
 
 
 def count_audit() -> int:

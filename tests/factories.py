@@ -47,7 +47,9 @@ class ClientFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Client
 
-    practice = factory.LazyAttribute(lambda o: o.primary_therapist.practice if o.primary_therapist else PracticeFactory())
+    practice = factory.LazyAttribute(
+        lambda o: o.primary_therapist.practice if o.primary_therapist else PracticeFactory()
+    )
     primary_therapist = factory.SubFactory(MembershipFactory)
     first_name = factory.Faker("first_name")
     last_name = factory.Faker("last_name")
@@ -75,7 +77,9 @@ class ProgressNoteFactory(factory.django.DjangoModelFactory):
     client = factory.SubFactory(ClientFactory)
     author = factory.LazyAttribute(lambda o: o.client.primary_therapist.user)
     format = "dap"
-    sections = factory.LazyFunction(lambda: {"data": "Client reported a hard week.", "assessment": "Stable.", "plan": "Continue."})
+    sections = factory.LazyFunction(
+        lambda: {"data": "Client reported a hard week.", "assessment": "Stable.", "plan": "Continue."}
+    )
 
 
 class HomeworkTemplateFactory(factory.django.DjangoModelFactory):

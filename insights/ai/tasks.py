@@ -39,7 +39,9 @@ def ai_refresh_consenting() -> int:
     from practice.tasks_support import safe_delay
 
     client_ids = (
-        Client.objects.filter(status=Client.Status.ACTIVE, consents__kind=Consent.Kind.AI_PROCESSING, consents__revoked_at__isnull=True)
+        Client.objects.filter(
+            status=Client.Status.ACTIVE, consents__kind=Consent.Kind.AI_PROCESSING, consents__revoked_at__isnull=True
+        )
         .values_list("pk", flat=True)
         .distinct()
     )

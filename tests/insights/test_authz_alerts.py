@@ -25,7 +25,13 @@ def alert_pk(ctx):
 MATRIX = [
     Row("api-alerts", "get", THERAPISTS_LIST),
     Row("api-alert-detail", "get", {**DENY_ALL, "therapist": 200}, kwargs=alert_pk),
-    Row("api-alert-acknowledge", "post", {**DENY_ALL, "therapist": 200}, kwargs=alert_pk, data=lambda ctx: {"note": "Called the client"}),
+    Row(
+        "api-alert-acknowledge",
+        "post",
+        {**DENY_ALL, "therapist": 200},
+        kwargs=alert_pk,
+        data=lambda ctx: {"note": "Called the client"},
+    ),
     Row(
         "api-alert-resolve",
         "post",

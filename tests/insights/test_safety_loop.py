@@ -37,7 +37,11 @@ def test_risky_text_raises_an_urgent_alert_and_returns_crisis_resources(client_r
 
 def test_benign_text_raises_nothing(client_record, client_user):
     outcome = screen_client_text(
-        client=client_record, texts=[("note", "Went for a run and felt better.")], source_type="check_in", source_id=1, actor=client_user
+        client=client_record,
+        texts=[("note", "Went for a run and felt better.")],
+        source_type="check_in",
+        source_id=1,
+        actor=client_user,
     )
     assert outcome.level == "none" and outcome.crisis_resources == []
     assert not Alert.objects.exists()
@@ -49,7 +53,13 @@ def test_alert_is_created_with_no_worker_running(client_record, client_user, set
     from django.db import transaction
 
     with transaction.atomic():
-        screen_client_text(client=client_record, texts=[("note", "I want to die, I have a plan")], source_type="check_in", source_id=2, actor=client_user)
+        screen_client_text(
+            client=client_record,
+            texts=[("note", "I want to die, I have a plan")],
+            source_type="check_in",
+            source_id=2,
+            actor=client_user,
+        )
     assert Alert.objects.filter(client=client_record, status="open").count() == 1
 
 
@@ -60,13 +70,21 @@ def test_deadlines_follow_practice_configuration(client_record):
     assert add_business_days(now, 1).weekday() == 0  # Monday, not Saturday
 
 
-def test_escalation_to_backup_then_manager_then_human_resolution(client_record, client_user, therapist, colleague, manager):
+def test_escalation_to_backup_then_manager_then_human_resolution(
+    client_record, client_user, therapist, colleague, manager
+):
     practice = client_record.practice
     practice.backup_clinician = colleague.membership
     practice.save()
     start = timezone.now()
     with time_machine.travel(start, tick=False):
-        screen_client_text(client=client_record, texts=[("note", "Tonight is the night, I'm going to end my life")], source_type="check_in", source_id=3, actor=client_user)
+        screen_client_text(
+            client=client_record,
+            texts=[("note", "Tonight is the night, I'm going to end my life")],
+            source_type="check_in",
+            source_id=3,
+            actor=client_user,
+        )
     alert = Alert.objects.get()
     mail.outbox.clear()
 
@@ -92,7 +110,9 @@ def test_escalation_to_backup_then_manager_then_human_resolution(client_record, 
 
     # Only a person closes it, with an outcome and a note.
     api = as_user(therapist)
-    bad = api.post(reverse("api-alert-resolve", kwargs={"pk": alert.pk}), {"outcome": "contacted_client"}, format="json")
+    bad = api.post(
+        reverse("api-alert-resolve", kwargs={"pk": alert.pk}), {"outcome": "contacted_client"}, format="json"
+    )
     assert bad.status_code == 400
     assert Alert.objects.get().status == "open"
     response = api.post(
@@ -103,7 +123,9 @@ def test_escalation_to_backup_then_manager_then_human_resolution(client_record, 
     assert response.status_code == 200
     alert.refresh_from_db()
     assert alert.status == "resolved" and alert.resolved_by == therapist and alert.outcome == "contacted_client"
-    again = api.post(reverse("api-alert-resolve", kwargs={"pk": alert.pk}), {"outcome": "false_positive", "note": "x"}, format="json")
+    again = api.post(
+        reverse("api-alert-resolve", kwargs={"pk": alert.pk}), {"outcome": "false_positive", "note": "x"}, format="json"
+    )
     assert again.status_code == 409
 
 
@@ -111,7 +133,9 @@ def test_acknowledge_records_who_and_when_and_keeps_the_alert_on_the_chart(clien
     from insights.safety import open_risk_alerts, raise_alert
 
     alert = raise_alert(client=client_record, kind="phq9_item9", severity="concern", reason="PHQ-9 item 9 answered 1")
-    response = as_user(therapist).post(reverse("api-alert-acknowledge", kwargs={"pk": alert.pk}), {"note": "Will ask in session"}, format="json")
+    response = as_user(therapist).post(
+        reverse("api-alert-acknowledge", kwargs={"pk": alert.pk}), {"note": "Will ask in session"}, format="json"
+    )
     assert response.status_code == 200
     body = response.json()
     assert body["acknowledged_at"] and body["status"] == "acknowledged"
