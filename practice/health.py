@@ -38,10 +38,10 @@ def _check_cache() -> str | None:
 def _check_broker() -> str | None:
     if settings.CELERY_TASK_ALWAYS_EAGER or not settings.CELERY_BROKER_URL:
         return None
-    from practice.celery import app
+    from kombu import Connection
 
     try:
-        with app.connection_for_write() as conn:
+        with Connection(settings.CELERY_BROKER_URL, connect_timeout=1) as conn:
             conn.ensure_connection(max_retries=1, timeout=1)
     except Exception as error:  # noqa: BLE001
         return type(error).__name__

@@ -26,6 +26,23 @@ PHI_CANARY = "CANARY-PHI-7f3a"
 
 
 @pytest.fixture(autouse=True)
+def _in_process_tasks(request):
+    """Unit tests run Celery tasks in-process whatever the broker; tests/integration does not.
+
+    The real broker and worker are exercised by tests/integration, against Redis.
+    """
+    from practice.celery import app
+
+    if "tests/integration/" in str(request.node.fspath):
+        yield
+        return
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = previous
+
+
+@pytest.fixture(autouse=True)
 def _fast_tests(settings):
     # A test overlay may only speed tests up: a fast hasher, nothing else.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

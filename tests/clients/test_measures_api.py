@@ -77,10 +77,19 @@ def test_unknown_instrument_is_a_field_error(therapist, client_record):
     assert "instrument" in response.json()
 
 
-def test_item9_raises_an_alert_in_the_same_request(therapist, client_record, settings):
-    settings.CELERY_TASK_ALWAYS_EAGER = False  # no worker: the alert must not depend on one
-    settings.CELERY_BROKER_URL = "redis://127.0.0.1:1/0"
-    response = post_assessment(therapist, client_record, {"instrument": "phq9", "answers": [0, 0, 0, 0, 0, 0, 0, 0, 2]})
+def test_item9_raises_an_alert_in_the_same_request(
+    therapist, client_record, monkeypatch, django_capture_on_commit_callbacks
+):
+    from insights import safety_tasks
+    from practice.celery import app
+
+    # No worker and no broker: the alert must not depend on either.
+    monkeypatch.setitem(app.conf, "task_always_eager", False)
+    monkeypatch.setattr(safety_tasks.notify_alert, "delay", lambda *args: (_ for _ in ()).throw(OSError("broker down")))
+    with django_capture_on_commit_callbacks(execute=True):
+        response = post_assessment(
+            therapist, client_record, {"instrument": "phq9", "answers": [0, 0, 0, 0, 0, 0, 0, 0, 2]}
+        )
     assert response.status_code == 201
     assert response.json()["result"]["item9_flag"] is True
     alert = Alert.objects.get(client=client_record)

@@ -47,12 +47,17 @@ def test_benign_text_raises_nothing(client_record, client_user):
     assert not Alert.objects.exists()
 
 
-def test_alert_is_created_with_no_worker_running(client_record, client_user, settings):
-    settings.CELERY_TASK_ALWAYS_EAGER = False
-    settings.CELERY_BROKER_URL = "redis://127.0.0.1:1/0"  # nothing listens: publishing fails
+def test_alert_is_created_with_no_worker_running(
+    client_record, client_user, monkeypatch, django_capture_on_commit_callbacks
+):
     from django.db import transaction
 
-    with transaction.atomic():
+    from insights import safety_tasks
+    from practice.celery import app
+
+    monkeypatch.setitem(app.conf, "task_always_eager", False)
+    monkeypatch.setattr(safety_tasks.notify_alert, "delay", lambda *args: (_ for _ in ()).throw(OSError("broker down")))
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
         screen_client_text(
             client=client_record,
             texts=[("note", "I want to die, I have a plan")],
