@@ -222,8 +222,8 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_THROTTLE_RATES": {
-        "auth": env.str("AUTH_THROTTLE_RATE", default="30/min"),
-        "auth_user": env.str("AUTH_USER_THROTTLE_RATE", default="10/min"),
+        "auth": env.str("AUTH_THROTTLE_RATE", default="300/min"),
+        "auth_user": env.str("AUTH_USER_THROTTLE_RATE", default="120/min"),
     },
     "EXCEPTION_HANDLER": "practice.api_support.exception_handler",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",

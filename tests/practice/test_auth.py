@@ -188,3 +188,12 @@ def test_client_with_revoked_portal_consent_cannot_get_a_token(client_user, clie
     consent_revoke(client=client_record, kind="portal", actor=None)
     response = get_token(client_user.email)
     assert response.status_code == 400 and "withdrawn" in str(response.json())
+
+
+def test_sign_in_endpoint_is_throttled(therapist, monkeypatch):
+    from practice.api_support import AuthRateThrottle, AuthUserRateThrottle
+
+    monkeypatch.setattr(AuthRateThrottle, "THROTTLE_RATES", {"auth": "3/min"})
+    monkeypatch.setattr(AuthUserRateThrottle, "THROTTLE_RATES", {"auth_user": "100/min"})
+    statuses = [get_token(therapist.email).status_code for _ in range(4)]
+    assert statuses == [200, 200, 200, 429]
