@@ -24,7 +24,8 @@ migrate: install
 # Seeds once: data/.demo-seeded marks a seeded database (delete it, or `make clean-demo`, to reseed).
 seed: migrate
 	@if [ ! -f data/.demo-seeded ]; then \
-		ALLIANCE_DEMO=1 $(PY) manage.py seed_demo --seed 7 | tee data/demo-logins.txt && touch data/.demo-seeded; \
+		ALLIANCE_DEMO=1 $(PY) manage.py seed_demo --seed 7 > data/demo-logins.txt && touch data/.demo-seeded; \
+		cat data/demo-logins.txt; \
 	else \
 		echo "Demo data already seeded."; cat data/demo-logins.txt; \
 	fi

@@ -13,6 +13,7 @@ import uuid
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.test import override_settings
 from django.utils import timezone
 
 from clients.instruments import BUILTIN_INSTRUMENTS
@@ -172,7 +173,8 @@ class Command(BaseCommand):
             return
         rng = random.Random(seed)
         now = timezone.now().replace(minute=0, second=0, microsecond=0)
-        with transaction.atomic():
+        # Alerts raised while seeding would email the demo therapists; keep that out of the output.
+        with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"), transaction.atomic():
             practice = practice_create(name="Northside Therapy", slug=SLUG)
             member_add(
                 practice=practice,
@@ -540,17 +542,11 @@ class Command(BaseCommand):
 
     def recompute(self, practice) -> None:
         """Fill analytics now so the demo opens with them (the workers keep them fresh)."""
-        try:
-            from insights.engagement import recompute_all_clients
-        except ImportError:
-            recompute_all_clients = None
-        if recompute_all_clients is not None:
-            recompute_all_clients()
-        try:
-            from insights.aggregates import refresh_practice_aggregates
-        except ImportError:
-            return
-        refresh_practice_aggregates(practice.pk)
+        from insights.aggregates import refresh_practice_aggregates
+        from insights.engagement import recompute_all
+
+        recompute_all()
+        refresh_practice_aggregates(practice)
 
     def print_logins(self) -> None:
         self.stdout.write("")
