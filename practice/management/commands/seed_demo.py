@@ -84,7 +84,7 @@ LAST_NAMES = [
     "Larsen",
     "Moreau",
     "Nakamura",
-    "Okafor",
+    "Owusu",
     "Petrov",
     "Quintero",
     "Rossi",
