@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+from pathlib import Path
 
 import pytest
 from django.core.management import call_command
@@ -35,7 +36,7 @@ def test_manager_changes_the_range_and_downloads_the_csv(desktop, live_server):
 
     with desktop.expect_download() as download_info:
         desktop.click("text=Download CSV")
-    content = open(download_info.value.path(), encoding="utf-8").read()
+    content = Path(download_info.value.path()).read_text(encoding="utf-8")
     assert "attendance" in content.lower() and start.isoformat() in content
     for name in names:
         assert name not in content
