@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404
 from rest_framework import exceptions, status
@@ -60,7 +62,10 @@ class AuthUserRateThrottle(SimpleRateThrottle):
     scope = "auth_user"
 
     def get_cache_key(self, request, view):
-        username = str(request.data.get("username", "") if hasattr(request, "data") else "").lower()
-        if not username:
+        data = getattr(request, "data", None)
+        username = data.get("username") if isinstance(data, dict) else None
+        if not isinstance(username, str) or not username.strip():
             return None
-        return self.cache_format % {"scope": self.scope, "ident": username[:200]}
+        # Hashed: the key stays short and safe for any cache backend whatever was sent.
+        ident = hashlib.sha256(username.strip().lower().encode()).hexdigest()
+        return self.cache_format % {"scope": self.scope, "ident": ident}

@@ -197,3 +197,9 @@ def test_sign_in_endpoint_is_throttled(therapist, monkeypatch):
     monkeypatch.setattr(AuthUserRateThrottle, "THROTTLE_RATES", {"auth_user": "100/min"})
     statuses = [get_token(therapist.email).status_code for _ in range(4)]
     assert statuses == [200, 200, 200, 429]
+
+
+@pytest.mark.parametrize("body", [[], ["a", "b"], "just a string", {"username": ["x"], "password": 3}, {"username": "x" * 5000, "password": "y"}])
+def test_malformed_sign_in_bodies_are_400_not_500(db, body):
+    response = APIClient().post(reverse("api-token"), body, format="json")
+    assert response.status_code == 400
