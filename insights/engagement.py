@@ -31,6 +31,10 @@ said otherwise; every percentage is null when its denominator is 0 - never 0 or 
 - measure_completion_percent: attended sessions (past 90 days) with an assessment
   administered within 24 hours either side of the start.
 - latest_measure_change: per PHQ-9 / GAD-7, latest minus previous scorable total.
+- Rounding: half up (as CLINICAL.md rounds totals) - percentages and mood averages on the
+  exact ratio, float aggregates (slopes, median days late) on their 15-significant-digit
+  decimal form, the risk score in decimal arithmetic - so the PostgreSQL single-statement
+  route (insights/engagement_sql.py) stores exactly what this module computes.
 - disengagement_risk: score in [0, 1] = sum of weighted factors (RISK_WEIGHTS): portal
   inactivity beyond 3 days (full at 21; portal clients only), 2+ missed assignments in a
   row, low engagement, no-shows >= 25% of sessions, mood trending down; `reasons` name each
@@ -41,10 +45,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from django.db import connection, connections
+from django.db import connection
 from django.db.models import Q
 from django.utils import timezone
 
@@ -66,17 +70,38 @@ MEASURE_LABELS = {"phq9": "PHQ-9", "gad7": "GAD-7"}
 INACTIVE_FROM_DAYS = 3
 INACTIVE_FULL_DAYS = 21
 MOOD_DECLINE_PER_DAY = -0.1  # 1.4 points over 14 days on the 0-10 scale
-RISK_WEIGHTS = {"inactivity": 0.35, "missed_in_a_row": 0.25, "low_completion": 0.15, "no_shows": 0.15, "mood": 0.10}
+# Decimal: the score is exact decimal arithmetic, rounded half up, like the SQL path's numeric.
+RISK_WEIGHTS = {
+    "inactivity": Decimal("0.35"),
+    "missed_in_a_row": Decimal("0.25"),
+    "low_completion": Decimal("0.15"),
+    "no_shows": Decimal("0.15"),
+    "mood": Decimal("0.10"),
+}
+
+
+def _half_up(value: Decimal, digits: int) -> float:
+    # Half up (away from zero), as CLINICAL.md rounds totals; "+ 0.0" turns -0.0 into 0.0.
+    return float(value.quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP)) + 0.0
 
 
 def _percent(numerator: Any, denominator: Any) -> float | None:
+    """100 * numerator / denominator to one decimal, rounded half up on the exact ratio (the
+    same as PostgreSQL's round(numeric): insights/engagement_sql.py must give equal values)."""
+    return _ratio(100 * int(numerator or 0), denominator, 1)
+
+
+def _ratio(numerator: Any, denominator: Any, digits: int) -> float | None:
+    """An exact ratio of integers (counts, sums of integer moods), rounded half up."""
     if not denominator:
         return None
-    return round(100.0 * float(numerator or 0) / float(denominator), 1)
+    return _half_up(Decimal(int(numerator or 0)) / Decimal(int(denominator)), digits)
 
 
 def _float(value: Any, digits: int = 2) -> float | None:
-    return None if value is None else round(float(value), digits)
+    """A float aggregate rounded half up on its 15-significant-digit decimal form, which is
+    what PostgreSQL's float8::numeric cast keeps (so both paths round the same way)."""
+    return None if value is None else _half_up(Decimal(f"{float(value):.15g}"), digits)
 
 
 def _from_epoch(seconds: Any) -> dt.datetime | None:
@@ -157,8 +182,8 @@ def build_engagement(
         "checkin_days_last_14": int(mood.get("checkin_days_14") or 0),
         "mood_checkins_14d": int(mood.get("n14") or 0),
         "mood_checkins_30d": int(mood.get("n30") or 0),
-        "mood_average_14d": _float(mood.get("mood_avg_14"), 1),
-        "mood_average_30d": _float(mood.get("mood_avg_30"), 1),
+        "mood_average_14d": _ratio(mood.get("sy14"), mood.get("n14"), 1),
+        "mood_average_30d": _ratio(mood.get("sy30"), mood.get("n30"), 1),
         "mood_trend": slope_14,
         "mood_trend_direction": _direction(slope_14),
         "mood_trend_14d": slope_14,
@@ -183,17 +208,17 @@ def disengagement_risk(engagement: dict[str, Any], *, has_portal: bool) -> dict[
     Inactivity only counts for clients with a portal login: without one, the portal cannot
     see their work.
     """
-    factors: list[tuple[float, str]] = []
+    factors: list[tuple[Decimal, str]] = []
     days = engagement["days_since_last_activity"]
     if has_portal:
         if days is None:
             factors.append((RISK_WEIGHTS["inactivity"], "no portal activity recorded yet"))
         elif days > INACTIVE_FROM_DAYS:
-            share = min(1.0, (days - INACTIVE_FROM_DAYS) / (INACTIVE_FULL_DAYS - INACTIVE_FROM_DAYS))
-            factors.append((RISK_WEIGHTS["inactivity"] * share, f"no portal activity for {days} days"))
+            ramp = RISK_WEIGHTS["inactivity"] * (days - INACTIVE_FROM_DAYS) / (INACTIVE_FULL_DAYS - INACTIVE_FROM_DAYS)
+            factors.append((min(RISK_WEIGHTS["inactivity"], ramp), f"no portal activity for {days} days"))
     missed = engagement["homework_missed_in_a_row"]
     if missed >= 2:
-        share = 1.0 if missed >= 3 else 0.5
+        share = 1 if missed >= 3 else Decimal("0.5")
         factors.append((RISK_WEIGHTS["missed_in_a_row"] * share, f"{missed} missed assignments in a row"))
     if engagement["low_engagement"]:
         done, counted = engagement["homework_completed_last_n"], engagement["homework_counted_last_n"]
@@ -206,7 +231,7 @@ def disengagement_risk(engagement: dict[str, Any], *, has_portal: bool) -> dict[
     if engagement["mood_trend_direction"] == "down":
         factors.append((RISK_WEIGHTS["mood"], "mood trending down"))
     factors.sort(key=lambda factor: -factor[0])
-    score = round(min(1.0, sum(weight for weight, _ in factors)), 2)
+    score = _half_up(min(Decimal(1), sum((weight for weight, _ in factors), Decimal(0))), 2)
     return {"score": score, "reasons": [reason for _, reason in factors]}
 
 
@@ -356,44 +381,23 @@ def recompute_all(batch_size: int = RECOMPUTE_BATCH_SIZE) -> int:
     """Nightly full recompute; each batch commits on its own, so an interrupted run keeps
     the batches it finished and a rerun converges to the same state.
 
-    On PostgreSQL (outside a transaction) the aggregates of the next batch are read on a
-    second connection while this one builds and stores the current batch: the database and
-    Python work side by side instead of in turn. At most two batches are in memory.
+    On PostgreSQL each batch is ONE statement (insights/engagement_sql.py): aggregates, JSON
+    document, risk and upsert all in the database, so no metric travels through Python;
+    batches run on two connections side by side.
+    Elsewhere (SQLite) the batches go through build_engagement() and bulk_create; a test
+    pins that both routes store the same snapshots.
     """
-    if connection.vendor != "postgresql" or connection.in_atomic_block:
-        total = 0
-        for clients in iter_client_batches(batch_size):
-            # Keyset batches hold every client with an id in their range.
-            recompute_batch(clients, contiguous=True)
-            total += len(clients)
-        return total
-    return _recompute_all_pipelined(batch_size)
+    if connection.vendor == "postgresql":
+        from insights import engagement_sql
 
-
-def _fetch_in_worker_thread(batch: Batch, now: dt.datetime, tzname: str) -> bulk.BatchAggregates:
-    with timezone.override(tzname):
-        return bulk.fetch_aggregates(batch, now)
-
-
-def _recompute_all_pipelined(batch_size: int) -> int:
+        # `batch_size` bounds what Python holds per batch; this route holds nothing, and
+        # bigger statements scan the submissions join fewer times (benchmarks/README.md).
+        return engagement_sql.recompute_all(max(batch_size, engagement_sql.MIN_BATCH_SIZE))
     total = 0
-    tzname = timezone.get_current_timezone_name()
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="insights-prefetch") as pool:
-        try:
-            pending = None
-            for clients in iter_client_batches(batch_size):
-                started = timezone.now()
-                future = pool.submit(_fetch_in_worker_thread, _batch_of(clients, True), started, tzname)
-                if pending is not None:
-                    _store_batch(pending[0], pending[2].result(), now=pending[1], started=pending[1])
-                    total += len(pending[0])
-                pending = (clients, started, future)
-            if pending is not None:
-                _store_batch(pending[0], pending[2].result(), now=pending[1], started=pending[1])
-                total += len(pending[0])
-        finally:
-            # Django connections belong to their thread: close the prefetch thread's own.
-            pool.submit(connections.close_all).result()
+    for clients in iter_client_batches(batch_size):
+        # Keyset batches hold every client with an id in their range.
+        recompute_batch(clients, contiguous=True)
+        total += len(clients)
     return total
 
 

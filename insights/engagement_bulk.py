@@ -4,9 +4,11 @@ Every function here takes a *batch* of clients and returns one aggregate row per
 one client and ten thousand clients cost the same number of queries. The work happens in the
 database (aggregates and window functions); Python only reads one row per client per query.
 
-The SQL is portable between PostgreSQL and SQLite. The two places where they differ
-(epoch seconds of a timestamp, the local calendar day of a timestamp, "within a day of") are
-isolated in the `_Dialect` helpers below. Parameters are always named (`%(name)s`).
+The SQL is portable between PostgreSQL and SQLite. The places where they differ (epoch
+seconds of a timestamp, the local calendar day of a timestamp, "within a day of", the median
+days late: percentile_cont on PostgreSQL) are isolated in the `_Dialect` helpers below or
+chosen by vendor. Each query exists as a `*_sql(batch, now)` builder so that
+insights/engagement_sql.py can run all five inside its single upsert statement. Parameters are always named (`%(name)s`).
 """
 
 from __future__ import annotations
@@ -151,7 +153,7 @@ def _time_params(now: dt.datetime) -> dict[str, Any]:
     }
 
 
-def homework_aggregates(batch: Batch, now: dt.datetime) -> dict[int, dict[str, Any]]:
+def homework_sql(batch: Batch, now: dt.datetime) -> tuple[str, dict[str, Any]]:
     """Completion over the last N / 30 / 90 days, on-time, median days late, missed in a row.
 
     Counted: assignments that are due (due_at <= now) or completed; cancelled never counts.
@@ -164,6 +166,26 @@ def homework_aggregates(batch: Batch, now: dt.datetime) -> dict[int, dict[str, A
         "lastn": LAST_N_ASSIGNMENTS,
     }
     completed_s, due_s = d.epoch("h.completed_at"), d.epoch("h.due_at")
+    if d.vendor == "postgresql":
+        # One pass: the ordered-set aggregate sorts each client's few late days itself, and
+        # the assignments are read once, in index order, with no materialised CTE.
+        median_ctes, median_join, median_column = "", "", "agg.median_days_late"
+        median_agg = "percentile_cont(0.5) WITHIN GROUP (ORDER BY days_late) AS median_days_late,"
+    else:
+        median_ctes = """late AS (
+        SELECT client_id, days_late,
+               ROW_NUMBER() OVER (PARTITION BY client_id ORDER BY days_late) AS lrn,
+               COUNT(*) OVER (PARTITION BY client_id) AS lcnt
+        FROM hw WHERE days_late IS NOT NULL
+    ),
+    median AS (
+        SELECT client_id, AVG(days_late) AS median_days_late FROM late
+        WHERE lrn = (lcnt + 1) / 2 OR lrn = (lcnt + 2) / 2
+        GROUP BY client_id
+    ),
+    """
+        median_join, median_column = "LEFT JOIN median ON median.client_id = agg.client_id", "median.median_days_late"
+        median_agg = ""
     sql = f"""
     WITH hw AS (
         SELECT h.client_id AS client_id, h.due_at AS due_at,
@@ -175,25 +197,13 @@ def homework_aggregates(batch: Batch, now: dt.datetime) -> dict[int, dict[str, A
                          AND h.due_at >= %(d90)s
                     THEN ({completed_s} - {due_s}) / 86400.0 END AS days_late,
                ROW_NUMBER() OVER (PARTITION BY h.client_id ORDER BY h.due_at DESC, h.id DESC) AS rn,
-               {d.epoch("h.created_at")} AS created_s,
-               {completed_s} AS completed_s
+               h.created_at AS created_at, h.completed_at AS completed_at
         FROM {_table(HomeworkAssignment)} h
         WHERE {where} AND h.status <> %(cancelled)s
               AND (h.due_at <= %(now)s OR h.status = %(completed)s)
     ),
-    late AS (
-        SELECT client_id, days_late,
-               ROW_NUMBER() OVER (PARTITION BY client_id ORDER BY days_late) AS lrn,
-               COUNT(*) OVER (PARTITION BY client_id) AS lcnt
-        FROM hw WHERE days_late IS NOT NULL
-    ),
-    median AS (
-        SELECT client_id, AVG(days_late) AS median_days_late FROM late
-        WHERE lrn = (lcnt + 1) / 2 OR lrn = (lcnt + 2) / 2
-        GROUP BY client_id
-    ),
-    agg AS (
-        SELECT client_id,
+{median_ctes}    agg AS (
+        SELECT client_id, {median_agg}
                SUM(CASE WHEN rn <= %(lastn)s THEN 1 ELSE 0 END) AS lastn_counted,
                SUM(CASE WHEN rn <= %(lastn)s THEN done ELSE 0 END) AS lastn_completed,
                SUM(CASE WHEN due_at >= %(d30)s THEN 1 ELSE 0 END) AS counted_30,
@@ -203,20 +213,21 @@ def homework_aggregates(batch: Batch, now: dt.datetime) -> dict[int, dict[str, A
                SUM(CASE WHEN due_at >= %(d90)s THEN on_time ELSE 0 END) AS on_time_90,
                MIN(CASE WHEN done = 1 THEN rn END) AS first_completed_rn,
                COUNT(*) AS counted_all,
-               MAX(created_s) AS created_max,
-               MAX(completed_s) AS completed_max
+               -- Epoch of the latest (not the latest epoch): one conversion per client.
+               {d.epoch("MAX(created_at)")} AS created_max,
+               {d.epoch("MAX(completed_at)")} AS completed_max
         FROM hw GROUP BY client_id
     )
     SELECT agg.client_id, agg.lastn_counted, agg.lastn_completed, agg.counted_30,
            agg.completed_30, agg.counted_90, agg.completed_90, agg.on_time_90,
            agg.first_completed_rn, agg.counted_all, agg.created_max, agg.completed_max,
-           median.median_days_late
-    FROM agg LEFT JOIN median ON median.client_id = agg.client_id
+           {median_column}
+    FROM agg {median_join}
     """  # noqa: S608 - only table names and fixed SQL fragments are formatted in; values are bound
-    return _rows_by_client(sql, params)
+    return sql, params
 
 
-def activity_aggregates(batch: Batch, now: dt.datetime) -> dict[int, dict[str, Any]]:
+def activity_sql(batch: Batch, now: dt.datetime) -> tuple[str, dict[str, Any]]:
     """Streaks (gaps and islands over active days), last activity. Activity = a check-in or a
     submitted (non-draft) homework submission."""
     d = _Dialect()
@@ -224,44 +235,44 @@ def activity_aggregates(batch: Batch, now: dt.datetime) -> dict[int, dict[str, A
     where_h, _ = batch.filter_sql("h.client_id")
     params |= _time_params(now) | {"false": False}
     submitted = "COALESCE(s.submitted_at, s.created_at)"
+    # Events in time order per client (a local calendar day never decreases as time goes
+    # on). Gaps and islands without numbering the days: a day starts a run unless the
+    # previous event was the same day or the day before; run_start = the latest such start
+    # so far, and since a run has no gaps its length at a day is day - run_start + 1.
+    # Two window passes share one sort; the final GROUP BY reads rows in client order.
     sql = f"""
     WITH events AS (
-        SELECT c.client_id AS client_id, {d.day("c.created_at")} AS day,
-               {d.epoch("c.created_at")} AS ts
+        SELECT c.client_id AS client_id, {d.day("c.created_at")} AS day, c.created_at AS ts
         FROM {_table(CheckIn)} c
         WHERE {where_c} AND c.created_at <= %(now)s
         UNION ALL
-        SELECT h.client_id AS client_id, {d.day(submitted)} AS day, {d.epoch(submitted)} AS ts
+        SELECT h.client_id AS client_id, {d.day(submitted)} AS day, {submitted} AS ts
         FROM {_table(HomeworkSubmission)} s
         INNER JOIN {_table(HomeworkAssignment)} h ON h.id = s.assignment_id
         WHERE {where_h} AND s.is_draft = %(false)s AND {submitted} <= %(now)s
     ),
-    -- Gaps and islands in one sort by (client, day), duplicates included: dense_rank numbers
-    -- the distinct days; a day starts a run unless the previous event was the same day or
-    -- the day before; run_pos = position of the day inside its run. Both windows share the
-    -- sort, and the final GROUP BY reads rows already in client order.
-    marked AS (
-        SELECT client_id, day, ts, DENSE_RANK() OVER w AS day_rank,
-               CASE WHEN day - LAG(day) OVER w <= 1 THEN NULL ELSE DENSE_RANK() OVER w END AS start_rank
-        FROM events WINDOW w AS (PARTITION BY client_id ORDER BY day)
+    lagged AS (
+        SELECT client_id, day, ts, LAG(day) OVER (PARTITION BY client_id ORDER BY ts) AS prev
+        FROM events
     ),
-    positioned AS (
-        SELECT client_id, day, ts, day_rank,
-               day_rank - MAX(start_rank) OVER (PARTITION BY client_id ORDER BY day ROWS UNBOUNDED PRECEDING) + 1 AS run_pos
-        FROM marked
+    runs AS (
+        SELECT client_id, day, ts, prev,
+               MAX(CASE WHEN prev IS NULL OR day - prev > 1 THEN day END)
+                   OVER (PARTITION BY client_id ORDER BY ts ROWS UNBOUNDED PRECEDING) AS run_start
+        FROM lagged
     )
     SELECT client_id,
-           MAX(run_pos) AS longest_streak,
-           MAX(CASE WHEN day >= %(yesterday)s THEN run_pos ELSE 0 END) AS current_streak,
+           MAX(day - run_start + 1) AS longest_streak,
+           MAX(CASE WHEN day >= %(yesterday)s THEN day - run_start + 1 ELSE 0 END) AS current_streak,
            MAX(day) AS last_day,
-           MAX(ts) AS last_ts,
-           MAX(day_rank) AS active_days
-    FROM positioned GROUP BY client_id
+           {d.epoch("MAX(ts)")} AS last_ts,
+           SUM(CASE WHEN prev IS NULL OR day <> prev THEN 1 ELSE 0 END) AS active_days
+    FROM runs GROUP BY client_id
     """  # noqa: S608 - only table names and fixed SQL fragments are formatted in; values are bound
-    return _rows_by_client(sql, params)
+    return sql, params
 
 
-def mood_aggregates(batch: Batch, now: dt.datetime) -> dict[int, dict[str, Any]]:
+def mood_sql(batch: Batch, now: dt.datetime) -> tuple[str, dict[str, Any]]:
     """Check-in days in the last 14 calendar days; mood mean and least-squares slope (per day)
     over the last 14 and 30 days, from SUM(x), SUM(y), SUM(xy), SUM(x^2) and COUNT.
 
@@ -297,17 +308,17 @@ def mood_aggregates(batch: Batch, now: dt.datetime) -> dict[int, dict[str, Any]]
                SUM(x * x) AS sxx30, COUNT(DISTINCT day) AS days30
         FROM points GROUP BY client_id
     )
-    SELECT client_id, checkin_days_14, n14, n30, days14, days30,
+    SELECT client_id, checkin_days_14, n14, n30, days14, days30, sy14, sy30,
            CASE WHEN n14 > 0 THEN sy14 / n14 END AS mood_avg_14,
            sy30 / n30 AS mood_avg_30,
            {slope("n14", "sx14", "sy14", "sxy14", "sxx14", "days14")} AS slope_14,
            {slope("n30", "sx30", "sy30", "sxy30", "sxx30", "days30")} AS slope_30
     FROM sums
     """  # noqa: S608 - only table names and fixed SQL fragments are formatted in; values are bound
-    return _rows_by_client(sql, params)
+    return sql, params
 
 
-def session_aggregates(batch: Batch, now: dt.datetime) -> dict[int, dict[str, Any]]:
+def session_sql(batch: Batch, now: dt.datetime) -> tuple[str, dict[str, Any]]:
     """Past sessions in the last 90 days by status, and attended sessions with an assessment
     administered within a day either side of the start."""
     d = _Dialect()
@@ -332,10 +343,10 @@ def session_aggregates(batch: Batch, now: dt.datetime) -> dict[int, dict[str, An
     WHERE {where} AND s.starts_at <= %(now)s AND s.starts_at >= %(d90)s
     GROUP BY s.client_id
     """  # noqa: S608 - only table names and fixed SQL fragments are formatted in; values are bound
-    return _rows_by_client(sql, params)
+    return sql, params
 
 
-def measure_aggregates(batch: Batch, now: dt.datetime) -> dict[int, dict[str, dict[str, Any]]]:
+def measure_sql(batch: Batch, now: dt.datetime) -> tuple[str, dict[str, Any]]:
     """Latest and previous scorable total per instrument (PHQ-9, GAD-7)."""
     d = _Dialect()
     where, params = batch.filter_sql("a.client_id")
@@ -360,6 +371,27 @@ def measure_aggregates(batch: Batch, now: dt.datetime) -> dict[int, dict[str, di
     FROM ranked WHERE rn <= 2
     GROUP BY client_id, instrument
     """  # noqa: S608 - only table names and fixed SQL fragments are formatted in; values are bound
+    return sql, params
+
+
+def homework_aggregates(batch: Batch, now: dt.datetime) -> dict[int, dict[str, Any]]:
+    return _rows_by_client(*homework_sql(batch, now))
+
+
+def activity_aggregates(batch: Batch, now: dt.datetime) -> dict[int, dict[str, Any]]:
+    return _rows_by_client(*activity_sql(batch, now))
+
+
+def mood_aggregates(batch: Batch, now: dt.datetime) -> dict[int, dict[str, Any]]:
+    return _rows_by_client(*mood_sql(batch, now))
+
+
+def session_aggregates(batch: Batch, now: dt.datetime) -> dict[int, dict[str, Any]]:
+    return _rows_by_client(*session_sql(batch, now))
+
+
+def measure_aggregates(batch: Batch, now: dt.datetime) -> dict[int, dict[str, dict[str, Any]]]:
+    sql, params = measure_sql(batch, now)
     result: dict[int, dict[str, dict[str, Any]]] = {}
     with connection.cursor() as cursor:
         cursor.execute(sql, params)

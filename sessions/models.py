@@ -177,6 +177,14 @@ class HomeworkAssignment(models.Model):
         indexes = [
             models.Index(fields=["client", "due_at"]),
             models.Index(fields=["status", "due_at"]),
+            # The engagement recompute reads each client's assignments newest first
+            # (insights.engagement_bulk.homework_sql): on PostgreSQL an index-only scan in
+            # that order, with no sort of the whole table.
+            models.Index(
+                fields=["client", "-due_at", "-id"],
+                include=["status", "completed_at", "created_at"],
+                name="hw_client_due_desc_idx",
+            ),
         ]
 
 
@@ -220,7 +228,12 @@ class CheckIn(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["client", "created_at"])]
+        indexes = [
+            models.Index(fields=["client", "created_at"]),
+            # The engagement recompute's mood figures read the last 30 days of every client
+            # (insights.engagement_bulk.mood_sql): an index-only range scan on PostgreSQL.
+            models.Index(fields=["created_at"], include=["client", "mood"], name="checkin_recent_mood_idx"),
+        ]
 
 
 class Message(models.Model):

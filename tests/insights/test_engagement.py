@@ -420,6 +420,106 @@ def test_snapshot_metrics_carry_no_free_text(client_record):
     assert "Avery" not in str(snapshot.metrics)
 
 
+# The PostgreSQL statement and the generic route ------------------------------------------
+
+
+def rich_history(therapist, portal_client, idle_portal_client) -> list:
+    """Clients covering every metric, including exact rounding ties (x.x5 values)."""
+    practice = therapist.membership.practice
+    tie, busy, empty = (ClientFactory(primary_therapist=therapist.membership, practice=practice) for _ in range(3))
+    # Ties: mood 21 / 4 = 5.25; one assignment 6 hours late (0.25 days); 1 of 16 done (6.25%).
+    for day, mood in ((1, 5), (2, 5), (3, 5), (4, 6)):
+        checkin(tie, days=day, mood=mood)
+    homework(tie, due_days_ago=40, status=Status.COMPLETED, completed_days_ago=39.75)
+    for day in range(15):
+        homework(tie, due_days_ago=45 + day * 2, status=Status.MISSED)
+    # Streaks, submissions, a trend, sessions with no-shows and measures.
+    for day in range(20):
+        if day not in (6, 7):
+            checkin(busy, days=day + 0.3, mood=(day * 3) % 11)
+    for day in range(6):
+        assignment = homework(
+            busy, due_days_ago=day * 5 + 1, status=Status.COMPLETED, completed_days_ago=day * 5 + 1.4 - day % 2
+        )
+        submit(assignment, days=day * 5 + 1.4 - day % 2)
+    homework(busy, due_days_ago=0.5, status=Status.MISSED)
+    for day, status in ((7, "attended"), (14, "no_show"), (21, "attended"), (28, "late_cancelled"), (35, "no_show")):
+        SessionFactory(client=busy, starts_at=days_ago(day), status=status)
+    assessment(busy, "phq9", 16, days=21)
+    assessment(busy, "phq9", 8, days=7.2)
+    assessment(busy, "gad7", 11, days=6.9)
+    # A portal client inactive for 12 days (risk share 0.175: a tie at 2 decimals), three
+    # missed in a row, a no-show, mood going down.
+    for day, mood in ((16, 9), (14, 6), (12, 2)):
+        checkin(portal_client, days=day, mood=mood)
+    for day in (20, 15, 10):
+        homework(portal_client, due_days_ago=day, status=Status.MISSED)
+    SessionFactory(client=portal_client, starts_at=days_ago(10), status="no_show")
+    return [tie, busy, portal_client, empty, idle_portal_client]
+
+
+def stored_snapshots() -> dict[int, tuple]:
+    return {
+        row[0]: row[1:]
+        for row in EngagementSnapshot.objects.values_list(
+            "client_id", "metrics", "disengagement_risk", "low_engagement", "watermark", "stale"
+        )
+    }
+
+
+def test_rounding_is_half_up_on_exact_ties(therapist, client_record, other_client_record):
+    tie = rich_history(therapist, client_record, other_client_record)[0]
+    result = metrics(tie)
+    assert result["mood_average_14d"] == 5.3  # 5.25
+    assert result["homework_median_days_late"] == 0.3  # 0.25
+    assert result["homework_completion_percent_90d"] == 6.3  # 6.25
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the single-statement route is PostgreSQL only")
+def test_postgresql_statement_stores_the_same_snapshots_as_the_generic_route(
+    therapist, client_record, client_user, other_client_record, other_client_user
+):
+    from insights import engagement_sql
+
+    clients = rich_history(therapist, client_record, other_client_record)
+    assert len(engagement_sql.client_id_ranges(2)) == 3
+    assert engagement_sql.recompute_all(batch_size=2) == len(clients)
+    from_sql = stored_snapshots()
+    EngagementSnapshot.objects.all().delete()
+    for client in clients:
+        engagement.recompute_batch([engagement.client_facts(client)])
+    generic = stored_snapshots()
+    assert from_sql == generic
+    assert from_sql[clients[2].pk][0]["disengagement_risk"] == {
+        "score": 0.73,  # 0.25 + 0.175 + 0.15 + 0.15 = 0.725, half up
+        "reasons": [
+            "3 missed assignments in a row",
+            "no portal activity for 12 days",
+            "0 of the last 3 assignments completed",
+            "1 no-show in the last 90 days",
+        ],
+    }
+    assert from_sql[other_client_record.pk][0]["disengagement_risk"] == {
+        "score": 0.35,
+        "reasons": ["no portal activity recorded yet"],
+    }
+    assert {key for value in from_sql.values() for key in value[0]["engagement"]} == set(
+        from_sql[clients[3].pk][0]["engagement"]
+    )
+
+
+def test_recompute_all_leaves_a_snapshot_stale_when_its_source_changed_meanwhile(client_record):
+    engagement.recompute_all()
+    EngagementSnapshot.objects.filter(client=client_record).update(
+        stale=True, source_changed_at=NOW + dt.timedelta(seconds=1)
+    )
+    engagement.recompute_all()
+    assert EngagementSnapshot.objects.get(client=client_record).stale is True
+    EngagementSnapshot.objects.filter(client=client_record).update(source_changed_at=NOW - dt.timedelta(seconds=1))
+    engagement.recompute_all()
+    assert EngagementSnapshot.objects.get(client=client_record).stale is False
+
+
 # Query counts -----------------------------------------------------------------------------
 
 
