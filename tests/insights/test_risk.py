@@ -27,8 +27,14 @@ from insights import risk, risk_eval  # noqa: E402
 DATA = Path(__file__).parent / "data"
 DEV_SET = DATA / "risk-dev.jsonl"
 EXTRA_SET = DATA / "risk-extra.jsonl"
+# Written for this round of tuning: categories of language (subject ellipsis, cross-sentence
+# plans, preparation, research, conditional deadlines, threats) and their look-alike negatives.
+TUNING_SET = DATA / "risk-tuning.jsonl"
 RECALL_TARGET = 0.95
 PRECISION_TARGET = 0.85
+TUNING_PRECISION_TARGET = 0.9
+# Typical entries take well under a millisecond; this leaves room for a busy CI machine.
+RULES_MEDIAN_MS_LIMIT = 2.0
 
 
 def rules(text: str) -> risk.RiskResult:
@@ -66,6 +72,33 @@ def test_held_out_set_does_not_regress() -> None:
     report = risk_eval.evaluate_mode(risk_eval.load_examples(EXTRA_SET), use_embeddings=False)
     assert report.recall >= 0.85, report.misses
     assert report.precision >= 0.9, report.misses
+
+
+def test_tuning_set_rules_only_meets_targets() -> None:
+    report = risk_eval.evaluate_mode(risk_eval.load_examples(TUNING_SET), use_embeddings=False)
+    assert report.recall >= RECALL_TARGET, report.misses
+    assert report.precision >= TUNING_PRECISION_TARGET, report.misses
+
+
+@pytest.mark.embeddings
+def test_tuning_set_with_embeddings_meets_targets(embedder: risk.Embedder) -> None:
+    report = risk_eval.evaluate_mode(risk_eval.load_examples(TUNING_SET), use_embeddings=True)
+    assert report.recall >= RECALL_TARGET, report.misses
+    assert report.precision >= TUNING_PRECISION_TARGET, report.misses
+
+
+def test_rules_stay_fast_on_typical_entries() -> None:
+    texts = [example.text for example in risk_eval.load_examples(TUNING_SET)]
+    rules(texts[0])  # compile-time caches, so the first timed text is like the rest
+    best_median = float("inf")
+    for _ in range(3):  # best of three runs, so one noisy neighbour on CI does not fail it
+        timings = []
+        for text in texts:
+            started = time.perf_counter()
+            rules(text)
+            timings.append((time.perf_counter() - started) * 1000)
+        best_median = min(best_median, sorted(timings)[len(timings) // 2])
+    assert best_median < RULES_MEDIAN_MS_LIMIT
 
 
 def test_evaluate_reports_both_modes_without_embeddings() -> None:
@@ -434,3 +467,140 @@ def test_any_text_with_embeddings_gives_a_valid_result(embedder: risk.Embedder, 
     assert result.level in risk.LEVELS
     if result.flagged and result.span is not None:
         assert text[result.start : result.end] == result.span
+
+
+# --- Categories of language (sentences that appear in no data file) -------------------------
+
+# Each category is screened by rules alone and, in the embeddings test below, with the model.
+CATEGORY_CASES = {
+    # The subject is left out: "Gonna end it", "Won't be here".
+    "subject_ellipsis": [
+        ("Going to end things this Friday.", "urgent"),
+        ("Not going to be around much longer, I can feel it.", "concern"),
+        ("Not gonna be here after tonight.", "urgent"),
+        ("Will be gone by morning, sorry.", "urgent"),
+    ],
+    # A means in one sentence, the time or the intent in the next.
+    "cross_sentence": [
+        ("Got a whole box of sleeping pills now. Tonight's when I take them.", "urgent"),
+        ("The rifle is in the cupboard. I'm going to use it this weekend.", "urgent"),
+        ("I've saved up loads of them. Tomorrow I'm taking them all.", "urgent"),
+        ("I want to die. Tonight.", "urgent"),
+        ("I want to die. Tomorrow I have an exam.", "concern"),
+        ("I collected my prescription. Tomorrow I'm seeing my GP about the side effects.", "none"),
+    ],
+    "end_it_and_slang": [
+        ("Honestly I might just finish it all this week.", "urgent"),
+        ("Thinking of checking out of life for good.", "concern"),
+        ("planning to unalive myself on friday", "urgent"),
+        ("I'm ending it tonight.", "urgent"),
+        ("Checking out of the hostel early and heading to the airport.", "none"),
+        ("I'm ending things with my flatmate, we're moving out.", "none"),
+    ],
+    "means_with_readiness_or_time": [
+        ("The pills are counted out next to my bed and I'm ready.", "urgent"),
+        ("I keep staring at the razor blades in the bathroom thinking about tonight.", "urgent"),
+        ("My knife is sharpened and I'm making a curry for my guests tonight.", "none"),
+        ("Rope's coiled in the tent bag, ready for tomorrow's climb.", "none"),
+    ],
+    "preparation_and_goodbye": [
+        ("I've rehomed my rabbit and written letters to my brothers.", "urgent"),
+        ("When my husband finds me I want him to know it wasn't his fault.", "urgent"),
+        ("Put my affairs in order and I'm ready now.", "urgent"),
+        ("Waved goodbye to my nan today, she won't see me again.", "urgent"),
+        ("I wrote my will after we got married, it was on our to-do list.", "none"),
+    ],
+    "conditional_deadline": [
+        ("If the debt collectors call again by Thursday, I'm ending my life.", "urgent"),
+        ("If she hasn't replied by Sunday I'm going to kill myself.", "urgent"),
+        ("If nothing's better by the weekend I'm ending it.", "urgent"),
+        # The negation in the condition does not reach the consequence.
+        ("If it doesn't stop by Sunday I'm ending it.", "urgent"),
+        ("If he won't leave me alone I'll kill myself.", "urgent"),
+        ("If the landlord hasn't fixed the boiler by Friday I'm ending the contract.", "none"),
+    ],
+    "method_research": [
+        ("I've been googling how many codeine tablets would kill me.", "urgent"),
+        ("Looked up which cliffs near here are high enough.", "urgent"),
+        ("I googled how to end a presentation with impact.", "none"),
+        ("Searched how many paracetamol I can take safely for toothache.", "none"),
+    ],
+    "threats_to_others": [
+        ("He'll regret laying a finger on my sister, I've got a crowbar in the car.", "urgent"),
+        ("I know where my ex works and I've got a knife.", "urgent"),
+        ("I want to hurt him so badly after what he did.", "concern"),
+        # Hyperbole about a trivial grievance.
+        ("I'm going to kill the idiot who scratched my car lol", "none"),
+    ],
+    "guards": [
+        ("I have no intention of ending my life.", "none"),
+        ("I used to want to die, but now I'm really enjoying life.", "none"),
+        ("My previous suicide attempt was five years ago.", "concern"),
+        ("My sister texted that she'd taken all her pills, so I rang an ambulance.", "none"),
+        ("The surgeon said I'll be ready to go home tomorrow.", "none"),
+    ],
+}
+CATEGORY_PARAMS = [
+    pytest.param(text, level, id=f"{category}-{number}")
+    for category, cases in CATEGORY_CASES.items()
+    for number, (text, level) in enumerate(cases)
+]
+
+
+def test_category_sentences_are_not_in_any_data_file() -> None:
+    # They are checks of generalisation, so none may have been tuned on. (The blind held-out
+    # file is deliberately not read.)
+    seen = set()
+    for path in (DEV_SET, EXTRA_SET, TUNING_SET):
+        seen |= {example.text.casefold() for example in risk_eval.load_examples(path)}
+    seen |= {anchor.text.casefold() for anchor in risk.load_anchors()}
+    assert not [
+        text for text, _ in (case for cases in CATEGORY_CASES.values() for case in cases) if text.casefold() in seen
+    ]
+
+
+@pytest.mark.parametrize(("text", "level"), CATEGORY_PARAMS)
+def test_category_levels_with_rules(text: str, level: str) -> None:
+    assert rules(text).level == level, rules(text)
+
+
+@pytest.mark.embeddings
+@pytest.mark.parametrize(("text", "level"), CATEGORY_PARAMS)
+def test_category_levels_with_embeddings(embedder: risk.Embedder, text: str, level: str) -> None:
+    result = risk.screen_text(text, use_embeddings=True)
+    assert result.level == level, result
+
+
+def test_cross_sentence_plan_reports_a_verbatim_span_over_both_sentences() -> None:
+    text = "The noose\u2019s not done but the pills are. They\u2019re lined up and I\u2019m ready."
+    result = rules(text)
+    assert result.level == "urgent"
+    assert result.category == "plan"
+    assert text[result.start : result.end] == result.span
+    assert "pills" in result.span
+    assert "ready" in result.span
+
+
+def test_a_negated_means_does_not_combine_with_the_next_sentence() -> None:
+    assert rules("I don't have any pills left. Tonight I'm going to use it.").level == "none"
+
+
+def test_a_time_word_in_an_unrelated_next_sentence_does_not_escalate() -> None:
+    assert rules("I want to die. Tomorrow I'm going to the dentist.").level == "concern"
+    assert rules("I want to die. This weekend.").level == "urgent"
+
+
+def test_hyperbole_only_softens_threats_to_others() -> None:
+    assert rules("I could strangle my cousin for hogging the remote lol").level == "none"
+    assert rules("I want to die lol").level == "concern"
+    assert rules("honestly I'm going to kill myself lol").level == "urgent"
+
+
+def test_a_weapon_still_makes_a_vengeful_remark_urgent() -> None:
+    assert rules("They'll be sorry, I've bought a machete.").level == "urgent"
+    assert rules("They'll be sorry they missed the gig.").level == "none"
+
+
+def test_past_attempts_are_history_not_an_emergency() -> None:
+    assert rules("I overdosed years ago when I was at school.").level == "concern"
+    assert rules("I overdosed an hour ago.").level == "urgent"
