@@ -423,7 +423,11 @@ def embedding_status() -> dict[str, Any]:
 def warm_up() -> dict[str, Any]:
     """Load the model eagerly (at process start) so the first request does not pay for it."""
     if embeddings_enabled():
-        load_embedder()
+        embedder = load_embedder()
+        if embedder is not None:
+            from insights.risk_classifier import classifier_for
+
+            classifier_for(embedder)  # trained here too, so no request pays for it
     return embedding_status()
 
 

@@ -48,7 +48,8 @@ class RequestContext:
 
 
 _request_context: contextvars.ContextVar[RequestContext] = contextvars.ContextVar(
-    "alliance_request_context", default=RequestContext()  # noqa: B039 - a frozen dataclass is immutable
+    "alliance_request_context",
+    default=RequestContext(),  # noqa: B039 - a frozen dataclass is immutable
 )
 
 

@@ -199,7 +199,10 @@ def test_sign_in_endpoint_is_throttled(therapist, monkeypatch):
     assert statuses == [200, 200, 200, 429]
 
 
-@pytest.mark.parametrize("body", [[], ["a", "b"], "just a string", {"username": ["x"], "password": 3}, {"username": "x" * 5000, "password": "y"}])
+@pytest.mark.parametrize(
+    "body",
+    [[], ["a", "b"], "just a string", {"username": ["x"], "password": 3}, {"username": "x" * 5000, "password": "y"}],
+)
 def test_malformed_sign_in_bodies_are_400_not_500(db, body):
     response = APIClient().post(reverse("api-token"), body, format="json")
     assert response.status_code == 400
