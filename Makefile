@@ -52,6 +52,7 @@ e2e: install
 	$(PY) -m pytest -q tests/e2e
 
 bench: install
+	$(PY) benchmarks/nudge_simulation.py
 	$(PY) benchmarks/run.py
 
 schema: install
