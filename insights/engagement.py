@@ -392,7 +392,9 @@ def recompute_all(batch_size: int = RECOMPUTE_BATCH_SIZE) -> int:
 
         # `batch_size` bounds what Python holds per batch; this route holds nothing, and
         # bigger statements scan the submissions join fewer times (benchmarks/README.md).
-        return engagement_sql.recompute_all(max(batch_size, engagement_sql.MIN_BATCH_SIZE))
+        # An explicitly smaller batch (an operator throttling a busy database) is honoured.
+        size = max(batch_size, engagement_sql.MIN_BATCH_SIZE) if batch_size >= RECOMPUTE_BATCH_SIZE else batch_size
+        return engagement_sql.recompute_all(size)
     total = 0
     for clients in iter_client_batches(batch_size):
         # Keyset batches hold every client with an id in their range.

@@ -33,11 +33,10 @@ def _in_process_tasks(request):
     """
     from practice.celery import app
 
-    if "tests/integration/" in str(request.node.fspath):
-        yield
-        return
+    integration = "tests/integration/" in str(request.node.fspath)
     previous = app.conf.task_always_eager
-    app.conf.task_always_eager = True
+    # Set both ways explicitly: a value leaked by any earlier test cannot decide the mode.
+    app.conf.task_always_eager = not integration
     yield
     app.conf.task_always_eager = previous
 
