@@ -112,56 +112,42 @@ def brief_refresh(
     """Compute and store the session prep brief; records a read of the quoted sources."""
     require_ai_consent(client)
     brief = compute_brief(client, encoder=encoder, now=now)
+    # The brief shows check-in notes and homework answers: a read of clinical content.
+    fields = ["checkin.note", "homework_submission.responses", "session_brief"]
+    return _store_output(
+        client=client, actor=actor, kind=Kind.SESSION_BRIEF, output=brief, read_fields=fields, now=now
+    ), brief
+
+
+def _store_output(
+    *, client: Client, actor, kind: str, output, read_fields: list[str], now: dt.datetime | None
+) -> AiSuggestion:
+    """Store an AI output as a suggestion and, when a person is looking, audit the read."""
     with transaction.atomic():
         suggestion = suggestion_store(
             client=client,
-            kind=Kind.SESSION_BRIEF,
-            payload=brief.payload(),
-            reasons=brief.reasons,
-            inputs=brief.inputs,
-            method=brief.method,
-            version=brief.version,
+            kind=kind,
+            payload=output.payload(),
+            reasons=output.reasons,
+            inputs=output.inputs,
+            method=output.method,
+            version=output.version,
             now=now,
         )
         if actor is not None:
-            # The brief shows check-in notes and homework answers: a read of clinical content.
             audit_record(
-                actor=actor,
-                action=AuditAction.READ,
-                target=suggestion,
-                client_id=client.pk,
-                fields=[
-                    "checkin.note",
-                    "homework_submission.responses",
-                    "session_brief",
-                ],
+                actor=actor, action=AuditAction.READ, target=suggestion, client_id=client.pk, fields=read_fields
             )
-    return suggestion, brief
+    return suggestion
 
 
 def affect_refresh(*, client: Client, actor=None, now: dt.datetime | None = None) -> tuple[AiSuggestion, Affect]:
     require_ai_consent(client)
     affect = compute_affect(client, now=now)
-    with transaction.atomic():
-        suggestion = suggestion_store(
-            client=client,
-            kind=Kind.AFFECT,
-            payload=affect.payload(),
-            reasons=affect.reasons,
-            inputs=affect.inputs,
-            method=affect.method,
-            version=affect.version,
-            now=now,
-        )
-        if actor is not None:
-            audit_record(
-                actor=actor,
-                action=AuditAction.READ,
-                target=suggestion,
-                client_id=client.pk,
-                fields=["checkin.mood", "affect"],
-            )
-    return suggestion, affect
+    fields = ["checkin.mood", "affect"]
+    return _store_output(
+        client=client, actor=actor, kind=Kind.AFFECT, output=affect, read_fields=fields, now=now
+    ), affect
 
 
 def recommendations_refresh(
