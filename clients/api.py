@@ -31,7 +31,9 @@ from practice.permissions import capability_required
 from practice.roles import Capability, Role
 
 StaffOnly = capability_required(Capability.VIEW_CLINICAL, Capability.VIEW_ROSTER)
-ClinicalOnly = capability_required(Capability.VIEW_CLINICAL)
+# Reads also open to an admin's active break-glass grant (clinical_scope limits them to the
+# granted client); writes never are.
+ClinicalOnly = capability_required(Capability.VIEW_CLINICAL, break_glass_read=True)
 
 
 def is_clinician(user) -> bool:
@@ -42,6 +44,11 @@ def clinical_client_or_404(user, client_id, *, write: bool = False) -> Client:
     """The client, if the user may read (or, with write, change) its clinical record."""
     queryset = Client.objects.editable_by(user) if write else Client.objects.clinical_scope(user)
     return get_object_or_404(queryset, pk=client_id)
+
+
+def under_break_glass(user, client: Client) -> bool:
+    """An admin reading a client through an active break-glass grant."""
+    return user.role == Role.ADMIN and Client.objects.clinical_scope(user).filter(pk=client.pk).exists()
 
 
 class ClientListView(generics.ListCreateAPIView):
@@ -109,7 +116,7 @@ class ClientDetailView(APIView):
     @extend_schema(responses={200: ClientDetailSerializer})
     def get(self, request, pk):
         client = self.get_object()
-        if is_clinician(request.user):
+        if is_clinician(request.user) or under_break_glass(request.user, client):
             with transaction.atomic():
                 audit_record(
                     actor=request.user,

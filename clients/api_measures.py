@@ -21,7 +21,11 @@ from practice.audit import AuditAction, audit_record
 from practice.permissions import IsClientUser, capability_required
 from practice.roles import Capability
 
-ClinicalOnly = capability_required(Capability.VIEW_CLINICAL)
+# Reads also open to an admin's active break-glass grant (clinical_scope limits them to the
+# granted client); writes never are.
+ClinicalOnly = capability_required(Capability.VIEW_CLINICAL, break_glass_read=True)
+# Exports are not part of emergency access (minimum necessary).
+CareTeamOnly = capability_required(Capability.VIEW_CLINICAL)
 
 
 class InstrumentSerializer(serializers.Serializer):
@@ -212,7 +216,7 @@ class OutcomesView(APIView):
 
 
 class FhirExportView(APIView):
-    permission_classes = [ClinicalOnly]
+    permission_classes = [CareTeamOnly]
 
     @extend_schema(
         responses={

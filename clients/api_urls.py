@@ -31,3 +31,13 @@ urlpatterns += [
     ),
     path("me/questionnaires/", api_measures.MyDueQuestionnairesView.as_view(), name="api-me-questionnaires"),
 ]
+
+from clients import api_break_glass  # noqa: E402
+
+urlpatterns += [
+    path(
+        "clients/<int:pk>/break-glass/", api_break_glass.ClientBreakGlassView.as_view(), name="api-client-break-glass"
+    ),
+    path("break-glass/", api_break_glass.BreakGlassListView.as_view(), name="api-break-glass"),
+    path("break-glass/<int:pk>/revoke/", api_break_glass.BreakGlassRevokeView.as_view(), name="api-break-glass-revoke"),
+]

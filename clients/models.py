@@ -38,11 +38,15 @@ class ClientQuerySet(models.QuerySet):
     def clinical_scope(self, user) -> ClientQuerySet:
         """Clients whose clinical content the user may read: care team, or the client self.
 
-        Managers and admins see the roster, never clinical content.
+        Managers never see clinical content. Admins only see the clients they hold an active
+        break-glass grant for (read-only: `editable_by` never includes an admin).
         """
         membership = self._membership(user)
-        if membership is None or membership.role in (Role.MANAGER, Role.ADMIN):
+        if membership is None or membership.role == Role.MANAGER:
             return self.none()
+        if membership.role == Role.ADMIN:
+            granted = BreakGlassGrant.objects.active().filter(granted_to=membership).values("client_id")
+            return self.filter(practice_id=membership.practice_id, pk__in=granted)
         return self.visible_to(user)
 
     def editable_by(self, user) -> ClientQuerySet:
@@ -271,3 +275,47 @@ class DueQuestionnaire(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["client", "instrument", "session"], name="unique_due_per_session")
         ]
+
+
+class BreakGlassGrantQuerySet(models.QuerySet):
+    def active(self, now=None) -> BreakGlassGrantQuerySet:
+        return self.filter(revoked_at__isnull=True, expires_at__gt=now or timezone.now())
+
+    def ended(self, now=None) -> BreakGlassGrantQuerySet:
+        return self.filter(Q(revoked_at__isnull=False) | Q(expires_at__lte=now or timezone.now()))
+
+    def visible_to(self, user) -> BreakGlassGrantQuerySet:
+        """Grants of the user's practice, for the admins who open them and the managers who
+        oversee them."""
+        membership = user.membership_or_none if getattr(user, "is_authenticated", False) else None
+        if membership is None or not membership.is_active or membership.role not in (Role.ADMIN, Role.MANAGER):
+            return self.none()
+        return self.filter(client__practice_id=membership.practice_id)
+
+
+class BreakGlassGrant(models.Model):
+    """Emergency, time-limited, read-only access of one admin to one client's clinical record.
+
+    Opened with a reason, audited, announced to the client's therapist and the managers, and
+    ended by expiry or by revocation. Psychotherapy notes stay readable by their author only.
+    """
+
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="break_glass_grants")
+    granted_to = models.ForeignKey(Membership, on_delete=models.PROTECT, related_name="break_glass_grants")
+    reason = EncryptedTextField()
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        Membership, on_delete=models.PROTECT, null=True, blank=True, related_name="revoked_break_glass_grants"
+    )
+    notified_at = models.DateTimeField(null=True, blank=True)
+
+    objects = BreakGlassGrantQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["granted_to", "expires_at"])]
+
+    def is_active(self, now=None) -> bool:
+        return self.revoked_at is None and self.expires_at > (now or timezone.now())

@@ -1,7 +1,9 @@
-"""The practice roster page (managers and admins): names, status, therapist, dates; reassign."""
+"""The practice roster page (managers and admins): names, status, therapist, dates; reassign.
+And the break-glass pages: an admin opens emergency access; admins and managers review it."""
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -9,10 +11,11 @@ from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
-from clients.models import Client
-from clients.services import records
+from clients.models import BreakGlassGrant, Client
+from clients.services import break_glass, records
 from practice.api_support import DomainError
 from practice.models import Membership
 from practice.roles import Capability, Role, has_capability
@@ -89,5 +92,77 @@ def roster(request):
         "therapist_filter": therapist_filter,
         "search": search,
         "query": query.urlencode(),
+        "can_break_glass": has_capability(request.user.role, Capability.BREAK_GLASS),
     }
     return render(request, "clients/roster.html", context)
+
+
+# ---------------------------------------------------------------------------
+# Break-glass: an admin opens emergency read-only access; admins and managers review grants.
+
+
+class BreakGlassForm(forms.Form):
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
+        help_text="Why you need this record now, without clinical detail: managers review it.",
+    )
+    duration_minutes = forms.IntegerField(
+        label="For how long (minutes)",
+        initial=break_glass.DEFAULT_MINUTES,
+        min_value=break_glass.MIN_MINUTES,
+        max_value=break_glass.MAX_MINUTES,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def break_glass_open(request, pk: int):
+    """Admins only (anyone else 404): the form, then the read-only chart."""
+    if not has_capability(request.user.role, Capability.BREAK_GLASS):
+        raise Http404
+    client = get_object_or_404(Client.objects.visible_to(request.user), pk=pk)
+    form = BreakGlassForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                break_glass.break_glass_open(
+                    client=client,
+                    actor=request.user,
+                    reason=form.cleaned_data["reason"],
+                    minutes=form.cleaned_data["duration_minutes"],
+                )
+            except DomainError as error:
+                if error.conflict:
+                    messages.info(request, error.message)
+                    return redirect("client-chart", pk=client.pk)
+                form.add_error(error.field if error.field in form.fields else None, error.message)
+            else:
+                return redirect("client-chart", pk=client.pk)
+        status = 400
+    return render(request, "clients/break_glass_open.html", {"client": client, "form": form}, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def break_glass_list(request):
+    """The practice's emergency grants, newest first; admins and managers end them here."""
+    if not has_capability(request.user.role, Capability.REVIEW_BREAK_GLASS):
+        raise Http404
+    grants = BreakGlassGrant.objects.visible_to(request.user)
+    if request.method == "POST":
+        grant = get_object_or_404(grants, pk=request.POST.get("grant", ""))
+        try:
+            break_glass.break_glass_revoke(grant=grant, actor=request.user)
+            messages.success(request, "Emergency access ended.")
+        except DomainError as error:
+            messages.info(request, error.message)
+        return redirect("break-glass")
+    page = Paginator(
+        grants.select_related("client", "granted_to__user", "revoked_by__user"), ROSTER_PAGE_SIZE
+    ).get_page(request.GET.get("page"))
+    now = timezone.now()
+    for grant in page.object_list:
+        grant.running = grant.is_active(now)
+    return render(request, "clients/break_glass_list.html", {"page": page})

@@ -29,13 +29,14 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from clients.charts import measure_panels, sparkline
-from clients.models import Assessment, Client, Consent, Goal
+from clients.models import Assessment, BreakGlassGrant, Client, Consent, Goal
 from clients.selectors import assessment_series, client_outcomes
 from clients.services import records
 from clients.services.measures import instruments_for
 from insights.models import Alert, EngagementSnapshot
 from practice.api_support import DomainError
 from practice.audit import AuditAction, audit_record
+from practice.permissions import holds_break_glass_grant
 from practice.roles import Role
 from sessions import selectors as session_selectors
 from sessions.models import CheckIn, HomeworkAssignment, HomeworkSubmission, HomeworkTemplate, ProgressNote, Session
@@ -51,6 +52,8 @@ TABS = (
     ("ai", "AI"),
     ("documents", "Documents"),
 )
+# AI adjuncts are the care team's tools: a break-glass reader does not get them.
+CARE_TEAM_TABS = frozenset({"ai"})
 TIMELINE_LIMIT = 100
 MOOD_POINTS = 60
 CONSENT_LABELS = {
@@ -71,6 +74,22 @@ def therapist_required(view):
     @wraps(view)
     def guarded(request, *args, **kwargs):
         if request.user.role != Role.THERAPIST:
+            raise Http404
+        return view(request, *args, **kwargs)
+
+    return login_required(guarded)
+
+
+def chart_reader_required(view):
+    """Therapists, and admins holding an active break-glass grant (reading only: GET). Every
+    other role, and an admin without a grant, gets 404; `chart_client_or_404` narrows an admin
+    to the granted client."""
+
+    @wraps(view)
+    def guarded(request, *args, **kwargs):
+        role = request.user.role
+        reading_under_grant = role == Role.ADMIN and request.method == "GET" and holds_break_glass_grant(request.user)
+        if role != Role.THERAPIST and not reading_under_grant:
             raise Http404
         return view(request, *args, **kwargs)
 
@@ -407,6 +426,10 @@ def _documents(client: Client, user, forms_: dict) -> dict:
     notes = list(session_selectors.notes_for_client(client=client, actor=user))
     for note in notes:
         note.overdue = session_selectors.is_note_overdue(note)
+    if user.role != Role.THERAPIST:
+        # Break-glass reader: the notes are shown here (the editor is the care team's), and
+        # psychotherapy notes are their author's alone.
+        return {"notes": notes, "notes_inline": True}
     own = list(session_selectors.psychotherapy_notes_for_client(client=client, actor=user))
     return {
         "notes": notes,
@@ -537,11 +560,15 @@ ACTIONS = {
 def _render(
     request, client: Client, tab: str, forms_: dict, *, status: int = 200, error: str | None = None
 ) -> HttpResponse:
+    grant = None
+    if request.user.role != Role.THERAPIST:
+        grant = BreakGlassGrant.objects.active().filter(client=client, granted_to=request.user.membership).first()
     context = {
         "client": client,
         "tab": tab,
-        "tabs": TABS,
+        "tabs": TABS if grant is None else [(key, label) for key, label in TABS if key not in CARE_TEAM_TABS],
         "editable": can_edit(request.user, client),
+        "break_glass": grant,
         "error": error,
         **_header(client, request.user),
     }
@@ -549,12 +576,12 @@ def _render(
     return render(request, "therapist/chart.html", context, status=status)
 
 
-@therapist_required
+@chart_reader_required
 @require_http_methods(["GET", "POST"])
 def client_chart(request, pk: int) -> HttpResponse:
     client = chart_client_or_404(request.user, pk)
     tab = request.GET.get("tab", "overview")
-    if tab not in TAB_BUILDERS:
+    if tab not in TAB_BUILDERS or (request.user.role != Role.THERAPIST and tab in CARE_TEAM_TABS):
         tab = "overview"
     if request.method == "GET":
         return _render(request, client, tab, {})

@@ -22,3 +22,7 @@ from clients import web_chart  # noqa: E402
 urlpatterns += [
     path("clients/<int:pk>/", web_chart.client_chart, name="client-chart"),
 ]
+urlpatterns += [
+    path("clients/<int:pk>/break-glass/", web.break_glass_open, name="break-glass-open"),
+    path("break-glass/", web.break_glass_list, name="break-glass"),
+]

@@ -18,7 +18,7 @@ from insights.models import EngagementSnapshot
 from practice.permissions import capability_required
 from practice.roles import Capability
 
-InsightsPermission = capability_required(Capability.VIEW_CLINICAL)
+InsightsPermission = capability_required(Capability.VIEW_CLINICAL, break_glass_read=True)
 
 
 class RiskSerializer(serializers.Serializer):

@@ -39,6 +39,8 @@ class AuditAction(StrEnum):
     ESCALATE = "escalate"
     DECIDE = "decide"
     KEY_ROTATE = "key_rotate"
+    BREAK_GLASS = "break_glass"
+    REVOKE = "revoke"
 
 
 @dataclass(frozen=True)

@@ -13,11 +13,23 @@ def user_role(user) -> str | None:
     return user.role
 
 
-def capability_required(*capabilities: Capability, write: tuple[Capability, ...] | None = None):
+def holds_break_glass_grant(user) -> bool:
+    """An active break-glass grant for any client (the client queryset then narrows it)."""
+    membership = user.membership_or_none
+    if membership is None or not has_capability(user_role(user), Capability.BREAK_GLASS):
+        return False
+    # The reverse relation of clients.BreakGlassGrant: no import of an app above this one.
+    return membership.break_glass_grants.active().exists()
+
+
+def capability_required(
+    *capabilities: Capability, write: tuple[Capability, ...] | None = None, break_glass_read: bool = False
+):
     """A permission class: the role needs one of `capabilities` (and one of `write` to write).
 
     A role that cannot see the resource at all gets 404, never 403: a 403 would confirm
-    that the thing exists.
+    that the thing exists. With `break_glass_read`, an admin holding an active break-glass
+    grant may also read (safe methods only); `Client.objects.clinical_scope` limits what.
     """
 
     class HasCapability(permissions.BasePermission):
@@ -26,7 +38,13 @@ def capability_required(*capabilities: Capability, write: tuple[Capability, ...]
             if role is None:
                 return False  # DRF turns this into 401 for anonymous users
             if not any(has_capability(role, capability) for capability in capabilities):
-                raise exceptions.NotFound()
+                emergency = (
+                    break_glass_read
+                    and request.method in permissions.SAFE_METHODS
+                    and holds_break_glass_grant(request.user)
+                )
+                if not emergency:
+                    raise exceptions.NotFound()
             writing = write and request.method not in permissions.SAFE_METHODS
             if writing and not any(has_capability(role, capability) for capability in write):
                 raise exceptions.PermissionDenied()

@@ -29,6 +29,8 @@ class Capability(StrEnum):
     ACKNOWLEDGE_ALERTS = "acknowledge_alerts"
     USE_PORTAL = "use_portal"
     VIEW_API_DOCS = "view_api_docs"
+    BREAK_GLASS = "break_glass"  # open emergency read-only access to one client's clinical record
+    REVIEW_BREAK_GLASS = "review_break_glass"  # list and revoke the practice's emergency grants
 
 
 ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
@@ -50,6 +52,7 @@ ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
             Capability.MANAGE_MEMBERS,
             Capability.VIEW_REPORTS,
             Capability.VIEW_API_DOCS,
+            Capability.REVIEW_BREAK_GLASS,
         }
     ),
     Role.ADMIN: frozenset(
@@ -63,6 +66,8 @@ ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
             Capability.CONFIGURE_PRACTICE,
             Capability.MANAGE_LIBRARY,
             Capability.VIEW_API_DOCS,
+            Capability.BREAK_GLASS,
+            Capability.REVIEW_BREAK_GLASS,
         }
     ),
     Role.CLIENT: frozenset({Capability.USE_PORTAL}),

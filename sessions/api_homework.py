@@ -46,7 +46,9 @@ LibraryAccess = capability_required(
     Capability.MANAGE_LIBRARY,
     write=(Capability.MANAGE_LIBRARY,),
 )
-ClinicalOnly = capability_required(Capability.VIEW_CLINICAL)
+# Reads also open to an admin's active break-glass grant (clinical_scope limits them to the
+# granted client); writes never are.
+ClinicalOnly = capability_required(Capability.VIEW_CLINICAL, break_glass_read=True)
 PORTAL_WITHDRAWN = "Your portal access has been withdrawn. Contact your practice if you think this is a mistake."
 STATUS_VALUES = [value for value, _ in HomeworkAssignment.Status.choices]
 RISK_KEYS = inline_serializer(

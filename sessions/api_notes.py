@@ -24,7 +24,11 @@ from sessions.models import NoteAddendum, ProgressNote, PsychotherapyNote, Sessi
 from sessions.services import notes as note_services
 from sessions.services import scheduling
 
-ClinicalOnly = capability_required(Capability.VIEW_CLINICAL)
+# Reads also open to an admin's active break-glass grant (clinical_scope limits them to the
+# granted client); writes never are.
+ClinicalOnly = capability_required(Capability.VIEW_CLINICAL, break_glass_read=True)
+# Psychotherapy notes: their author only, break-glass or not.
+CareTeamOnly = capability_required(Capability.VIEW_CLINICAL)
 
 
 # ---------------------------------------------------------------- output serializers
@@ -455,7 +459,7 @@ class NoteAddendumView(GenericAPIView):
 
 
 class ClientPsychotherapyNoteListView(GenericAPIView):
-    permission_classes = (ClinicalOnly,)
+    permission_classes = (CareTeamOnly,)
     queryset = PsychotherapyNote.objects.none()  # schema only
     serializer_class = PsychotherapyNoteSerializer
 
@@ -482,7 +486,7 @@ class ClientPsychotherapyNoteListView(GenericAPIView):
 
 
 class PsychotherapyNoteDetailView(GenericAPIView):
-    permission_classes = (ClinicalOnly,)
+    permission_classes = (CareTeamOnly,)
     queryset = PsychotherapyNote.objects.none()  # schema only
     serializer_class = PsychotherapyNoteSerializer
 

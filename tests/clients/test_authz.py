@@ -1,7 +1,11 @@
 from __future__ import annotations
 
-import pytest
+import datetime as dt
 
+import pytest
+from django.utils import timezone
+
+from clients.models import BreakGlassGrant
 from tests.authz import Row, run_row
 
 DENY_ALL = {
@@ -18,6 +22,15 @@ DENY_ALL = {
 
 def client_pk(ctx):
     return {"pk": ctx["client"].pk}
+
+
+def open_grant(ctx):
+    return BreakGlassGrant.objects.create(
+        client=ctx["client"],
+        granted_to=ctx["actors"]["admin"].membership,
+        reason="Covering an emergency",
+        expires_at=timezone.now() + dt.timedelta(hours=1),
+    )
 
 
 def new_client(ctx):
@@ -106,6 +119,21 @@ MATRIX = [
         data=lambda ctx: {"instrument": "wai_sr", "every_n_sessions": 3},
     ),
     Row("api-me-questionnaires", "get", {**DENY_ALL, "client_user": 200, "other_client_user": 200}),
+    Row(
+        "api-client-break-glass",
+        "post",
+        {**DENY_ALL, "admin": 201},
+        kwargs=client_pk,
+        data=lambda ctx: {"reason": "Therapist unreachable; client's family reports a crisis."},
+    ),
+    Row("api-break-glass", "get", {**DENY_ALL, "manager": 200, "admin": 200}),
+    Row(
+        "api-break-glass-revoke",
+        "post",
+        {**DENY_ALL, "manager": 200, "admin": 200},
+        # A fresh grant for every caller: the first successful revoke would end a shared one.
+        kwargs=lambda ctx: {"pk": open_grant(ctx).pk},
+    ),
     Row(
         "api-goal-detail",
         "patch",
