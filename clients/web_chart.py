@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from functools import wraps
 from typing import Any
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -31,17 +30,32 @@ from django.views.decorators.http import require_http_methods
 from clients.charts import measure_panels, sparkline
 from clients.models import Assessment, BreakGlassGrant, Client, Consent, Goal
 from clients.selectors import assessment_series, client_outcomes
-from clients.services import records
 from clients.services.measures import instruments_for
+from clients.web_chart_actions import (
+    ACTIONS,
+    ActionFailed,
+    AssignForm,
+    GoalForm,
+    MessageForm,
+    PlanReviewForm,
+    PsychotherapyNoteForm,
+)
 from insights.models import Alert, EngagementSnapshot
 from practice.api_support import DomainError
 from practice.audit import AuditAction, audit_record
 from practice.permissions import holds_break_glass_grant
 from practice.roles import Role
 from sessions import selectors as session_selectors
-from sessions.models import CheckIn, HomeworkAssignment, HomeworkSubmission, HomeworkTemplate, ProgressNote, Session
+from sessions.models import (
+    CheckIn,
+    HomeworkAssignment,
+    HomeworkSubmission,
+    Message,
+    ProgressNote,
+    Session,
+)
+from sessions.services import checkins as checkin_services
 from sessions.services import homework as homework_services
-from sessions.services import notes as note_services
 
 TABS = (
     ("overview", "Overview"),
@@ -49,12 +63,14 @@ TABS = (
     ("measures", "Measures"),
     ("engagement", "Engagement"),
     ("homework", "Homework"),
+    ("messages", "Messages"),
     ("ai", "AI"),
     ("documents", "Documents"),
 )
 # AI adjuncts are the care team's tools: a break-glass reader does not get them.
 CARE_TEAM_TABS = frozenset({"ai"})
 TIMELINE_LIMIT = 100
+MESSAGES_SHOWN = 100
 MOOD_POINTS = 60
 CONSENT_LABELS = {
     Consent.Kind.TREATMENT: "Treatment",
@@ -153,47 +169,6 @@ def open_alerts(client: Client) -> list[Alert]:
         .exclude(status=Alert.Status.RESOLVED)
         .order_by(urgent_first, "-created_at", "-id")
     )
-
-
-# ---------------------------------------------------------------------------
-# Forms (input validation only; the services hold the rules)
-
-
-class GoalForm(forms.Form):
-    problem = forms.CharField(label="Problem", required=False, widget=forms.Textarea(attrs={"rows": 2}))
-    description = forms.CharField(label="Goal", widget=forms.Textarea(attrs={"rows": 2}))
-    target_date = forms.DateField(label="Target date", required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    objective = forms.CharField(label="First objective", required=False)
-    measure = forms.CharField(label="How progress is measured", required=False, max_length=200)
-
-
-class PlanReviewForm(forms.Form):
-    reviewed_on = forms.DateField(label="Plan reviewed on", widget=forms.DateInput(attrs={"type": "date"}))
-
-
-class AssignForm(forms.Form):
-    template = forms.ModelChoiceField(
-        label="Homework from the library", queryset=HomeworkTemplate.objects.none(), empty_label="Choose a template"
-    )
-    due_at = forms.DateTimeField(label="Due", widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
-    goal = forms.ModelChoiceField(
-        label="Linked goal (optional)", queryset=Goal.objects.none(), required=False, empty_label="No goal"
-    )
-    instructions = forms.CharField(
-        label="Instructions (optional)", required=False, widget=forms.Textarea(attrs={"rows": 2})
-    )
-
-    def __init__(self, *args, client: Client, **kwargs):
-        super().__init__(*args, prefix="assign", **kwargs)
-        self.fields["template"].queryset = HomeworkTemplate.objects.filter(
-            practice_id=client.practice_id, is_active=True
-        )
-        self.fields["goal"].queryset = Goal.objects.filter(client=client, status=Goal.Status.ACTIVE)
-        self.fields["goal"].label_from_instance = lambda goal: (goal.description or "Goal")[:80]
-
-
-class PsychotherapyNoteForm(forms.Form):
-    text = forms.CharField(label="Psychotherapy note (only you can read it)", widget=forms.Textarea(attrs={"rows": 4}))
 
 
 # ---------------------------------------------------------------------------
@@ -438,118 +413,24 @@ def _documents(client: Client, user, forms_: dict) -> dict:
     }
 
 
+def _messages(client: Client, user, forms_: dict) -> dict:
+    if can_edit(user, client):
+        checkin_services.messages_mark_read(client=client, actor=user)
+    recent = Message.objects.filter(client=client).select_related("sender").order_by("-created_at", "-id")
+    thread = list(reversed(recent[:MESSAGES_SHOWN]))
+    audit_read(user, client.pk, "clinical_sessions.message", ["body"])
+    return {"thread": thread, "message_form": forms_.get("message") or MessageForm(prefix="message")}
+
+
 TAB_BUILDERS = {
     "overview": _overview,
     "plan": _plan,
     "measures": _measures,
     "engagement": _engagement,
     "homework": _homework,
+    "messages": _messages,
     "ai": _ai,
     "documents": _documents,
-}
-
-
-# ---------------------------------------------------------------------------
-# Writes: each action validates its form and calls one service
-
-
-class ActionFailed(Exception):
-    def __init__(self, tab: str, forms_: dict, status: int = 400):
-        self.tab, self.forms, self.status = tab, forms_, status
-
-
-def _add_goal(request, client: Client) -> str:
-    form = GoalForm(request.POST, prefix="goal")
-    if not form.is_valid():
-        raise ActionFailed("plan", {"goal": form})
-    data = form.cleaned_data
-    objectives = [{"description": data["objective"], "measure": data["measure"]}] if data["objective"] else []
-    records.goal_create(
-        client=client,
-        actor=request.user,
-        data={
-            "problem": data["problem"],
-            "description": data["description"],
-            "target_date": data["target_date"],
-            "objectives": objectives,
-        },
-    )
-    return "plan"
-
-
-def _review_plan(request, client: Client) -> str:
-    form = PlanReviewForm(request.POST, prefix="review")
-    if not form.is_valid():
-        raise ActionFailed("plan", {"review": form})
-    records.plan_review(client=client, actor=request.user, reviewed_on=form.cleaned_data["reviewed_on"])
-    return "plan"
-
-
-def _assign(request, client: Client) -> str:
-    form = AssignForm(request.POST, client=client)
-    if not form.is_valid():
-        raise ActionFailed("homework", {"assign": form})
-    data = form.cleaned_data
-    try:
-        homework_services.homework_assign(
-            client=client,
-            actor=request.user,
-            due_at=data["due_at"],
-            template=data["template"],
-            goal=data["goal"],
-            instructions=data["instructions"],
-        )
-    except homework_services.InvalidInput as error:
-        for field, problems in error.errors.items():
-            form.add_error(
-                field if field in form.fields else None,
-                [str(p.get("message", p)) if isinstance(p, dict) else str(p) for p in problems],
-            )
-        raise ActionFailed("homework", {"assign": form}) from error
-    return "homework"
-
-
-def _feedback(request, client: Client) -> str:
-    assignment = get_object_or_404(HomeworkAssignment, client=client, pk=request.POST.get("assignment") or 0)
-    try:
-        homework_services.feedback_leave(
-            assignment=assignment, actor=request.user, text=request.POST.get("feedback", "")
-        )
-    except homework_services.InvalidInput as error:
-        raise ActionFailed("homework", {"feedback": {assignment.pk: error.errors.get("feedback", [])}}) from error
-    return "homework"
-
-
-def _ai_decide(request, client: Client) -> str:
-    from insights.ai import services as ai
-    from insights.models import AiSuggestion
-
-    suggestion = get_object_or_404(AiSuggestion, client=client, pk=request.POST.get("suggestion") or 0)
-    decision = request.POST.get("decision")
-    try:
-        ai.suggestion_decide(suggestion=suggestion, actor=request.user, decision=decision)
-    except homework_services.InvalidInput as error:
-        raise DomainError(
-            " ".join(str(p) for problems in error.errors.values() for p in problems), conflict=True
-        ) from error
-    return "ai"
-
-
-def _psychotherapy_note(request, client: Client) -> str:
-    form = PsychotherapyNoteForm(request.POST, prefix="pnote")
-    if not form.is_valid():
-        raise ActionFailed("documents", {"pnote": form})
-    note_services.psychotherapy_note_create(client=client, actor=request.user, text=form.cleaned_data["text"])
-    return "documents"
-
-
-ACTIONS = {
-    "add_goal": _add_goal,
-    "review_plan": _review_plan,
-    "assign_homework": _assign,
-    "feedback": _feedback,
-    "ai_decide": _ai_decide,
-    "psychotherapy_note": _psychotherapy_note,
 }
 
 

@@ -34,7 +34,6 @@ from sessions.models import (
     HomeworkAssignment,
     HomeworkSubmission,
     HomeworkTemplate,
-    Message,
 )
 from sessions.services import checkins as checkin_services
 from sessions.services import homework as homework_services
@@ -320,29 +319,6 @@ class CheckInWriteSerializer(serializers.Serializer):
         help_text=", ".join(CheckIn.EMOTIONS),
     )
     note = serializers.CharField(required=False, allow_blank=True)
-
-
-class MessageSerializer(serializers.ModelSerializer):
-    sender_name = serializers.SerializerMethodField()
-
-    class Meta:
-        model = Message
-        fields = (
-            "id",
-            "client",
-            "from_client",
-            "sender_name",
-            "body",
-            "created_at",
-            "read_at",
-        )
-
-    def get_sender_name(self, message) -> str:
-        return message.sender.get_full_name() or ("You" if message.from_client else "Your therapist")
-
-
-class MessageWriteSerializer(serializers.Serializer):
-    body = serializers.CharField()
 
 
 # ---------------------------------------------------------------------------
@@ -645,56 +621,6 @@ class ClientCheckInsView(generics.ListAPIView):
             ["mood", "emotions", "note"],
         )
         return response
-
-
-class MessageThreadMixin:
-    serializer_class = MessageSerializer
-    queryset = Message.objects.none()
-
-    def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):
-            return Message.objects.none()
-        return Message.objects.filter(client=self.thread_client).select_related("sender").order_by("-created_at", "-id")
-
-    def send(self, request, client: Client) -> Response:
-        body = request.data.get("body") if isinstance(request.data, dict) else None
-        result, failed = attempt(checkin_services.message_send, client=client, actor=request.user, body=body)
-        if failed:
-            return failed
-        message, outcome = result
-        return Response(
-            with_risk(dict(MessageSerializer(message).data), outcome),
-            status=status.HTTP_201_CREATED,
-        )
-
-
-class MyMessagesView(MessageThreadMixin, generics.ListAPIView):
-    permission_classes = (IsClientUser,)
-
-    def get(self, request, *args, **kwargs):
-        self.thread_client = portal_client(request)
-        return super().get(request, *args, **kwargs)
-
-    @extend_schema(
-        request=MessageWriteSerializer,
-        responses={201: MessageSerializer, 400: RISK_KEYS},
-    )
-    def post(self, request):
-        return self.send(request, portal_client(request))
-
-
-class ClientMessagesView(MessageThreadMixin, generics.ListAPIView):
-    permission_classes = (ClinicalOnly,)
-
-    def get(self, request, pk):
-        self.thread_client = staff_client(request, pk)
-        response = super().get(request, pk)
-        audit_read(request.user, self.thread_client.pk, "clinical_sessions.message", ["body"])
-        return response
-
-    @extend_schema(request=MessageWriteSerializer, responses={201: MessageSerializer})
-    def post(self, request, pk):
-        return self.send(request, staff_client(request, pk, write=True))
 
 
 class MyCrisisResourcesView(APIView):

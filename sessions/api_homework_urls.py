@@ -1,6 +1,7 @@
 from django.urls import path
 
 from sessions import api_homework as api
+from sessions import api_messages
 
 urlpatterns = [
     path(
@@ -40,11 +41,16 @@ urlpatterns = [
         api.ClientCheckInsView.as_view(),
         name="api-client-checkins",
     ),
-    path("me/messages/", api.MyMessagesView.as_view(), name="api-me-messages"),
+    path("me/messages/", api_messages.MyMessagesView.as_view(), name="api-me-messages"),
     path(
         "clients/<int:pk>/messages/",
-        api.ClientMessagesView.as_view(),
+        api_messages.ClientMessagesView.as_view(),
         name="api-client-messages",
+    ),
+    path(
+        "clients/<int:pk>/messages/read/",
+        api_messages.ClientMessagesReadView.as_view(),
+        name="api-client-messages-read",
     ),
     path(
         "me/crisis-resources/",

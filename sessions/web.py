@@ -39,7 +39,7 @@ from clients.web_chart import (
 from insights.models import Alert
 from practice.api_support import DomainError
 from sessions import selectors
-from sessions.models import CheckIn, HomeworkAssignment, ProgressNote, Session
+from sessions.models import CheckIn, HomeworkAssignment, Message, ProgressNote, Session
 from sessions.services import notes as note_services
 from sessions.services import scheduling
 
@@ -67,6 +67,17 @@ OUTCOME_STATUSES = (
 
 # ---------------------------------------------------------------------------
 # Caseload dashboard
+
+
+def _unread_message_count():
+    rows = (
+        Message.objects.filter(client=OuterRef("pk"), from_client=True, read_at__isnull=True)
+        .order_by()
+        .values("client")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(rows, output_field=IntegerField()), Value(0))
 
 
 def _open_alert_count(severity: str):
@@ -153,6 +164,7 @@ def dashboard(request) -> HttpResponse:
         last_signed_id=Subquery(signed.values("id")[:1]),
         urgent_alerts=_open_alert_count(Alert.Severity.URGENT),
         concern_alerts=_open_alert_count(Alert.Severity.CONCERN),
+        unread_messages=_unread_message_count(),
     )
     rows = list(clients)
     overdue = dict(
@@ -180,6 +192,7 @@ def dashboard(request) -> HttpResponse:
                 -c.concern_alerts,
                 -c.overdue_notes,
                 -int(bool(c.tracking["flag"])),
+                -int(bool(c.unread_messages)),
                 -c.badge["score"],
                 c.last_name.lower(),
                 c.pk,

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
 
 from clients.models import Client
 from insights.freshness import client_activity_changed
@@ -142,3 +143,23 @@ def message_send(*, client: Client, actor, body: Any) -> tuple[Message, Screenin
                 actor=actor,
             )
     return sent, outcome
+
+
+def messages_mark_read(*, client: Client, actor) -> int:
+    """Mark the client's unread messages as read by their care team; returns how many.
+
+    The caller scopes the client with `Client.objects.editable_by(actor)`: a read receipt is
+    the care team's, not a supervisor's or a break-glass reader's.
+    """
+    with transaction.atomic():
+        unread = Message.objects.filter(client=client, from_client=True, read_at__isnull=True)
+        marked = unread.update(read_at=timezone.now())
+        if marked:
+            audit_record(
+                actor=actor,
+                action=AuditAction.UPDATE,
+                target_type=Message._meta.label_lower,
+                client_id=client.pk,
+                fields=["read_at"],
+            )
+    return marked

@@ -116,6 +116,7 @@ MATRIX = [
         kwargs=client_pk,
         data=lambda ctx: {"body": "Looking forward to Tuesday."},
     ),
+    Row("api-client-messages-read", "post", {**DENY_ALL, "therapist": 200}, kwargs=client_pk),
     Row("api-me-crisis-resources", "get", {**DENY_ALL, **CLIENTS_OWN}),
 ]
 
