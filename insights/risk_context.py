@@ -125,7 +125,7 @@ USE_INTENT = _compile(
     r"(?:\w+\s+)?(?:use|take|swallow)|(?:i'?m|im|i\s+am)\s+(?:\w+\s+)?(?:using|taking|swallowing))\s+(?:it|them|those"
     r"|that"
     r"|all\s+of\s+them|them\s+all)\b"
-    r"(?!\s+(?:to|for|back|out|off|with|home|in|apart|easy|seriously|personally))"
+    r"(?!\s+(?:to|for|back|out|off|with|home|in|apart|easy|seriously|personally)\b)"
     r"|\b(?:doing|do)\s+it\s+(?:tonight|tomorrow|today|on\s+\w+day|this\s+\w+|when|after|before|soon|then)\b"
 )
 # "Taking all of them", with no object after it: the pronoun is the pills named before.

@@ -74,9 +74,9 @@ SELF_KILL = (
     r"(?:kill?(?:ing|ed|s)?\s*my\s*self|(?<![\d.]\s)(?<![\d.])kms(?!\s+(?:away|from|to|of|run|walk|ride)\b)"
     r"|off(?:ing)?\s+myself|unaliv(?:e|ing)\s+myself"
     r"|end(?:ing)?\s+(?:my\s+(?:own\s+)?life|it\s+all|my\s+existence|everything)"
-    r"|end(?:ing)?\s+it(?!\s+(?:with|between|off|for\s+(?:him|her|them)))\b"
+    r"|end(?:ing)?\s+it(?!\s+(?:with|between|off|for\s+(?:him|her|them))\b)\b"
     # "ending things" and "finish it all" mean the same; "ending things with him" is a breakup.
-    r"|end(?:ing|ed)?\s+things(?!\s+(?:with|between|off|on\s+a|up|there|here|properly|well|nicely))\b"
+    r"|end(?:ing|ed)?\s+things(?!\s+(?:with|between|off|on\s+a|up|there|here|properly|well|nicely)\b)\b"
     r"|finish(?:ing)?\s+(?:it\s+all|myself\s+off|my\s+(?:own\s+)?life)"
     r"|check(?:ing)?\s+out\s+(?:for\s+good|permanently|of\s+(?:this\s+)?(?:life|this\s+world|existence))"
     r"|tak(?:e|ing)\s+my\s+(?:own\s+)?life|commit(?:ting)?\s+suicide"
@@ -317,7 +317,7 @@ RULES: tuple[RiskRule, ...] = (
         r"|finishing\s+"
         r"(?:it\s+all|my\s+(?:own\s+)?life|myself\s+off))(?!\s+(?:with|between|off|on\s+a|up|here|there|for\s+(?:today"
         r"|now"
-        r"|him|her|them)|now\s+for))"
+        r"|him|her|them)|now\s+for)\b)"
         r"|taking\s+my\s+(?:own\s+)?life|checking\s+out\s+(?:for\s+good|of\s+(?:this\s+)?life|permanently)"
         r"|going\s+through\s+with\s+it|killing\s+myself(?=\s*(?:[.,!?;]|$|tonight|tomorrow|today|on\s+\w+day|this\s+\w+"
         r"|when|after|before|once|if)))\b",
@@ -495,7 +495,7 @@ RULES: tuple[RiskRule, ...] = (
         r"|lake"
         r"|cliffs?|tracks|railway|woods|forest|quarry|canal|sea|pier|motorway|viaduct|dam|water)\b"
         r"|\b(?:picked|chosen|chose|set|settled\s+on|decided\s+on)\s+(?:a|the|my)\s+(?:date|day|method)\b"
-        r"(?!\s+(?:for|to|of|with|when\s+we))",
+        r"(?!\s+(?:for|to|of|with|when\s+we)\b)",
         benign=_compile(
             r"\b(?:we|we'?ve|our|us|wedding|picnic|holiday|party|meet\w*|birthday|move|launch|exam|trip)\b"
         ),
@@ -647,7 +647,7 @@ RULES: tuple[RiskRule, ...] = (
         r"|my\s+\w+"
         r"|the\s+\w+)\s+finds?\s+me\b(?!\s+(?:a|an|the|some|any|another|at|on|online|attractive|funny|annoying"
         r"|interesting"
-        r"|boring|weird|useful|cute|there|here\s+at|in\s+the\s+(?:office|library|queue|crowd)))"
+        r"|boring|weird|useful|cute|there|here\s+at|in\s+the\s+(?:office|library|queue|crowd))\b)"
         r"|\b(?:(?:isn'?t|is\s+not|aren'?t|won'?t\s+be|not)\s+)?(?:the\s+one|first\s+one|person)\s+(?:who|that"
         r"|to)\s+finds?"
         r"\s+me\b|\bfind(?:s|ing)?\s+my\s+body\b"
@@ -668,13 +668,13 @@ RULES: tuple[RiskRule, ...] = (
         "goodbye",
         "speaks as if they will not be seen again",
         r"\b(?:won'?t|will\s+not|never\s+going\s+to|not\s+going\s+to|never)\s+(?:ever\s+)?(?:see|hear\s+from|talk\s+to"
-        r"|hear)\s+me\s+(?:again\b(?!\s+(?:until|till|for|before|after|this|next|in|at|unless))|after(?:wards)?(?:\s+(?:this"
+        r"|hear)\s+me\s+(?:again\b(?!\s+(?:until|till|for|before|after|this|next|in|at|unless)\b)|after(?:wards)?(?:\s+(?:this"
         r"|tonight|today))?(?=\s*(?:[.,!?;]|$)))"
         r"|\b(?:won'?t|will\s+not|not\s+going\s+to|never)\s+(?:be\s+)?com(?:e|ing)\s+back(?:\s+(?:home|from\s+this))?"
         r"(?=\s*(?:[.,!?;]|$))|\b(?:before|after|when|once)\s+i\s+(?:go|leave|die)\s+(?:for\s+good|forever"
         r"|permanently)\b"
         r"|\b(?:told|tell|asked|ask)\s+(?:her|him|them|you|everyone|my\s+\w+)\s+to\s+remember\s+me\b(?!\s+(?:to"
-        r"|for\s+the|at))"
+        r"|for\s+the|at)\b)"
         r"|\bremember\s+me\s+(?:by|when\s+i'?m\s+gone|fondly)\b"
         r"|\b(?:knowing|know|knew)\s+(?:that\s+)?(?:it'?s|it\s+was|it\s+will\s+be|this\s+is)\s+the\s+last\s+time\b"
         r"|\b(?:i'?m|im|i\s+am)\s+not\s+coming\s+(?:back|home)(?:\s+(?:tonight|again|ever))?(?=\s*(?:[.,!?;]|$))",
@@ -687,7 +687,7 @@ RULES: tuple[RiskRule, ...] = (
         "says someone is seeing them for the last time",
         r"\blast\s+time\s+(?:she|he|they|you|anyone|everyone|my\s+\w+)\s*(?:'ll|will|would|'d|is\s+going\s+to"
         r"|gets?\s+to)?"
-        r"\s+(?:ever\s+)?(?:see|hear\s+from|talk\s+to|hug)\s+me\b(?!\s+(?:before|until|till|for\s+a|this|in\s+a))",
+        r"\s+(?:ever\s+)?(?:see|hear\s+from|talk\s+to|hug)\s+me\b(?!\s+(?:before|until|till|for\s+a|this|in\s+a)\b)",
         benign=LEAVING_PLACE,
     ),
     _rule(
@@ -696,9 +696,9 @@ RULES: tuple[RiskRule, ...] = (
         "hopelessness_wish_to_die",
         "says they will not wake up",
         r"(?:^\s*|\bi'?m\s+|\bi\s+am\s+|\bim\s+)not\s+waking\s+up\b(?!\s+(?:early|late|at|for|until|till|before"
-        r"|in\s+time))"
+        r"|in\s+time)\b)"
         r"|(?:^\s*|\bi\s+)(?:won'?t|will\s+not|wont)\s+(?:be\s+)?wak(?:e|ing)\s+up\s+(?:tomorrow|again|this\s+time)\b"
-        r"(?!\s+(?:early|late|at|for|until|till|before|in\s+time))",
+        r"(?!\s+(?:early|late|at|for|until|till|before|in\s+time)\b)",
     ),
     _rule(
         "gone_by_a_time",
@@ -801,7 +801,7 @@ RULES: tuple[RiskRule, ...] = (
         r"|decided|picked|chosen|chose|imagining)\s+(?:out\s+)?(?:exactly\s+|just\s+)?(?:how|where|when|what)\s+"
         r"(?:i'?d|i\s+would|i'?ll|i\s+will|i'?m\s+going\s+to|i\s+am\s+going\s+to|i'?m\s+gonna|i\s+could|to)\s+"
         r"(?:do\s+it|use\s+it|do\s+with\s+it|end\s+it|do\s+this)\b"
-        r"(?!\s+(?:differently|better|again|next|right|properly|correctly|well|for\s+(?:work|class)))",
+        r"(?!\s+(?:differently|better|again|next|right|properly|correctly|well|for\s+(?:work|class))\b)",
         borderline=True,
     ),
     _rule(
@@ -832,6 +832,22 @@ RULES: tuple[RiskRule, ...] = (
         "mentions preparing a noose",
         r"\b(?:tied|tying|made|making|tie|make|hung|set\s+up|put\s+up)\s+(?:up\s+)?(?:a|the|my)\s+noose\b"
         r"|\b(?:a|the|my)\s+noose\s+(?:is\s+|'s\s+)?(?:hanging|tied|up|ready|set\s+up|waiting)\b",
+    ),
+    _rule(
+        "ligature_fixed",
+        URGENT,
+        "preparation",
+        "has fixed a rope or cord to something to hang from",
+        # A ligature fixed to an anchor point is preparation whoever says it; climbing, swings,
+        # boats, punch bags and the like are the OUTDOOR_USE/benign contexts.
+        r"\b(?:tied|tying|hung|hanging|fixed|attached|secured|looped|knotted|put\s+up)\s+(?:up\s+)?(?:a|the|my|some"
+        r"|this)\s+(?:rope|cord|belt|cable|flex|scarf|sheet)\s+(?:up\s+)?(?:to|from|on|onto|around|round|over)\s+"
+        r"(?:the|a|my)\s+(?:\w+\s+)?(?:beam|rafter|ceiling|banister|bannister|loft\s+hatch|door\s*frame|door|hook"
+        r"|light\s+fitting|pipe|railing|branch|tree)\b",
+        benign=_compile(
+            OUTDOOR_USE.pattern + r"|\b(?:punch(?:ing)?\s+bag|pulley|tyre|tire|bunting|decorations?|lights"
+            r"|plants?|pinata|piñata|rope\s+swing|curtains?|christmas|halloween|party)\b"
+        ),
     ),
     _rule(
         "on_the_edge",
@@ -920,7 +936,7 @@ RULES: tuple[RiskRule, ...] = (
         "preparation",
         "put their affairs in order",
         r"\b(?:wrote|writing|made|making|updated|finished|sorted|signed|did|done)\s+(?:out\s+)?my\s+will\b"
-        r"|\b(?:put|putting|getting|got|sorted)\s+(?:all\s+)?my\s+affairs\s+in\s+order",
+        r"|\b(?:put|putting|getting|got|sorted|have)\s+(?:all\s+)?my\s+(?:affairs|papers|paperwork|finances)\s+in\s+order",
         benign=_compile(
             r"\b(?:solicitor|lawyer|notary|estate\s+plan\w*|mortgage|house|flat|baby|born|married|wedding|life\s+admin"
             r"|retire\w*|pension|divorce|kids\s+are\s+grown)\b"
@@ -928,13 +944,25 @@ RULES: tuple[RiskRule, ...] = (
     ),
     # Goodbye and final messages.
     _rule(
+        "it_will_be_over",
+        WEAK,
+        "goodbye",
+        "says it will all be over",
+        # Weak: "it all ends Friday" is as often a series, a sale or a contract; it counts only
+        # beside another sign (letters, a will, a wish to die).
+        r"\b(?:it|this|everything|it\s+all|all\s+of\s+(?:it|this))(?:\s+all)?(?:\s+ends|\s+will\s+(?:all\s+)?(?:end"
+        r"|be\s+over)|\s*'ll\s+(?:all\s+)?(?:end|be\s+over)|\s+is\s+(?:all\s+)?(?:ending|going\s+to\s+(?:end"
+        r"|be\s+over)))\b"
+        r"(?!\s+(?:at|with|in\s+a|when\s+the|for\s+(?:the|this))\b)",
+    ),
+    _rule(
         "last_entry",
         URGENT,
         "goodbye",
         "writes what sounds like a final message",
         r"\b(?:this\s+is|this'?ll\s+be|this\s+will\s+be|it'?s|these\s+are|here'?s)\s+(?:my|the)\s+(?:very\s+)?"
         r"(?:last|final)\s+(?:entry|entries|message|post|note|words|check-?in|journal|time\s+(?:i\s+)?"
-        r"(?:write|writing|talk|post|log))\b(?!\s+(?:for|before|of\s+the|in\s+this|until|till|today|this))",
+        r"(?:write|writing|talk|post|log))\b(?!\s+(?:for|before|of\s+the|in\s+this|until|till|today|this)\b)",
     ),
     _rule(
         "farewell",
@@ -986,7 +1014,7 @@ RULES: tuple[RiskRule, ...] = (
         r"|around|alive)\s+(?:much\s+longer|for\s+(?:much\s+)?long|anymore|any\s+more|to\s+see\s+(?:christmas|another"
         r"|next|the\s+end|my\s+birthday|spring|summer)|for\s+(?:christmas|new\s+year|my\s+birthday|your\s+birthday|the\s+holidays"
         r"|summer|spring|the\s+wedding))"
-        r"|\b(?:after|when|once)\s+i'?m\s+(?:gone|dead|not\s+here)\b(?!\s+(?:for\s+the|on|to|at|from))"
+        r"|\b(?:after|when|once)\s+i'?m\s+(?:gone|dead|not\s+here)\b(?!\s+(?:for\s+the|on|to|at|from)\b)"
         r"|(?:^\s*|\bi'?(?:ll|\s+will)\s+)(?:will\s+)?(?:already\s+)?be\s+(?:gone|dead)\s+(?:by|before|soon|tonight"
         r"|tomorrow)\b",
         benign=OWN_TRAVEL,
@@ -1033,7 +1061,7 @@ RULES: tuple[RiskRule, ...] = (
         r"|\bslap(?:ped|ping)?\s+myself\s+(?:\w+\s+){0,4}?(?:hard|till|until|repeatedly|again|over\s+and\s+over)\b"
         # "I've been cutting again": self-harm jargon without an object.
         r"|\b(?:been|started|start|keep|kept|back\s+to|relapsed\s+into)\s+cutting\b(?!\s+(?:the|my|your|back|down|out|it"
-        r"|costs|corners|class(?:es)?|vegetables|onions|wood|paper|grass|hair|fabric|coupons|sugar|carbs|ties))"
+        r"|costs|corners|class(?:es)?|vegetables|onions|wood|paper|grass|hair|fabric|coupons|sugar|carbs|ties)\b)"
         r"|\b(?:hit|hitting|bang(?:ed|ing)?|smash(?:ed|ing)?|slam(?:med|ming)?)\s+my\s+head\s+(?:on|against|into)\b"
         r"|\b(?:scratch(?:ed|ing)?|pick(?:ed|ing)?|scrub(?:bed|bing)?|rub(?:bed|bing)?)\s+(?:at\s+)?my\s+(?:skin|arms?"
         r"|legs?)\s+raw\b"
@@ -1117,7 +1145,7 @@ RULES: tuple[RiskRule, ...] = (
         r"|\b(?:disappointed|annoyed|angry|upset|sad|gutted|devastated|furious)\s+(?:that\s+|when\s+|to\s+find\s+)?"
         r"(?:i\s+)?(?:woke\s+up|wake\s+up|(?:am|'m|was)\s+still\s+(?:alive|here)|survived)(?!\s+(?:late|early|at\s+\d"
         r"|so|with"
-        r"|to\s+the|the\s+exam|the\s+week))",
+        r"|to\s+the|the\s+exam|the\s+week)\b)",
         # "I wish I'd never woken up this morning" wishes about the past: no time frame for acting.
         timeable=False,
     ),
@@ -1133,7 +1161,7 @@ RULES: tuple[RiskRule, ...] = (
         r"|\b(?:ok|okay|fine|alright|happy|at\s+peace|content)\s+with\s+(?:not\s+waking\s+up|never\s+waking\s+up|dying"
         r"|being\s+dead|not\s+being\s+(?:here|alive))\b|\b(?:hope|hoping|wish"
         r"|want|pray|praying)\s+" + _gap(2) + r"(?:i\s+)?(?:just\s+)?(?:don'?t|do\s+not"
-        r"|never|won'?t|wouldn'?t|not\s+to)\s+wake\s+up(?!\s+(?:early|late|at|before|for|so))"
+        r"|never|won'?t|wouldn'?t|not\s+to)\s+wake\s+up(?!\s+(?:early|late|at|before|for|so)\b)"
         r"|\b(?:nice|easier|better|peaceful|good|lovely|a\s+relief)\s+to\s+(?:just\s+)?(?:never|not)\s+wake\s+up\b",
         timeable=False,
     ),
@@ -1144,9 +1172,9 @@ RULES: tuple[RiskRule, ...] = (
         "does not want to live or exist",
         r"\b(?:don'?t|do\s+not|dont|no\s+longer|never|didn'?t)\s+(?:really\s+|even\s+)?(?:want|wanna|wish)\s+"
         r"(?:to\s+)?(?:exist|be\s+alive|be\s+here|keep\s+living|be\s+around|continue\s+living|wake\s+up"
-        r"(?!\s+(?:early|at|so|for|before|tomorrow\s+(?:for|at)))|go\s+on(?!\s+(?:a|the|my|with|to|holiday"
-        r"|vacation|trips?|dates?))|live(?!\s+(?:with|in|at|near|there|here|together|alone|abroad|on|like\s+"
-        r"(?:a|that|them)))|be\s+alive)\b",
+        r"(?!\s+(?:early|at|so|for|before|tomorrow\s+(?:for|at))\b)|go\s+on(?!\s+(?:a|the|my|with|to|holiday"
+        r"|vacation|trips?|dates?)\b)|live(?!\s+(?:with|in|at|near|there|here|together|alone|abroad|on|like\s+"
+        r"(?:a|that|them))\b)|be\s+alive)\b",
     ),
     _rule(
         "unsure_about_living",
@@ -1162,11 +1190,11 @@ RULES: tuple[RiskRule, ...] = (
         CONCERN,
         "hopelessness_wish_to_die",
         "is tired of being alive",
-        r"\bdone\s+(?:with\s+)?(?:existing|living|life|being\s+alive)\b(?!\s+(?:in|with|at|here|there|like\s+a))"
+        r"\bdone\s+(?:with\s+)?(?:existing|living|life|being\s+alive)\b(?!\s+(?:in|with|at|here|there|like\s+a)\b)"
         r"|\b(?:tired|sick|exhausted|weary)\s+of\s+(?:fighting|trying|struggling)\s+to\s+(?:stay\s+alive|keep\s+living"
         r"|live|keep\s+going)\b"
         r"|\b(?:tired|sick|exhausted|weary)\s+of\s+(?:being\s+alive|living(?!\s+(?:in|with|at|near|paycheck|here"
-        r"|there|alone))|life\b|existing|being\s+here|waking\s+up|breathing|being\s+me)",
+        r"|there|alone)\b)|life\b|existing|being\s+here|waking\s+up|breathing|being\s+me)",
     ),
     _rule(
         "no_point_living",
@@ -1175,8 +1203,8 @@ RULES: tuple[RiskRule, ...] = (
         "sees no point in living",
         r"\b(?:no|not\s+any|not\s+a|don'?t\s+see\s+(?:the|a|any)|can'?t\s+see\s+(?:the|a|any)|what'?s\s+(?:even\s+)?"
         r"the|what\s+is\s+(?:even\s+)?the|there'?s\s+no|is\s+there\s+(?:even\s+)?(?:a|any)|lost\s+the)\s+point\s+"
-        r"(?:in|of|to)\s+" + _gap(1) + r"(?:living(?!\s+(?:here|there|in|with|at|near))|life"
-        r"|going\s+on(?!\s+(?:a|the|with|about|holiday|vacation|trips?|dates?))|being\s+alive|existing|carrying\s+on"
+        r"(?:in|of|to)\s+" + _gap(1) + r"(?:living(?!\s+(?:here|there|in|with|at|near)\b)|life"
+        r"|going\s+on(?!\s+(?:a|the|with|about|holiday|vacation|trips?|dates?)\b)|being\s+alive|existing|carrying\s+on"
         r"|continuing"
         r"|staying\s+alive|being\s+here|keep(?:ing)?\s+going|live|go\s+on|exist|my\s+life|it\s+all|waking\s+up|anything"
         r"(?:\s+anymore)?)\b"
@@ -1268,10 +1296,10 @@ RULES: tuple[RiskRule, ...] = (
         r"|never\s+woke\s+up)\b[^.!?]{0,30}?\b(?:relieved|a\s+relief|glad|fine|okay|peaceful|wouldn'?t\s+mind"
         r"|a\s+blessing)\b"
         r"|\b(?:i'?d|i\s+would)\s+(?:honestly\s+|really\s+)?rather\s+not\s+(?:continue|go\s+on|carry\s+on|keep\s+living"
-        r"|be\s+alive|exist)\b|\bhate\s+(?:being\s+alive|existing|living(?!\s+(?:in|with|at|near|here|there|so)))\b"
+        r"|be\s+alive|exist)\b|\bhate\s+(?:being\s+alive|existing|living(?!\s+(?:in|with|at|near|here|there|so)\b))\b"
         r"|\b(?:hope|hoping|pray|praying)\s+(?:that\s+)?(?:i\s+)?(?:just\s+)?(?:die|get\s+hit\s+by|crash|never\s+"
         r"wake)\b|\b(?:i'?d|i\s+would)\s+(?:honestly\s+|rather\s+)?(?:rather\s+)?(?:be\s+dead|die)\b(?!\s+(?:than|for"
-        r"|of|if|without|laughing|from|to|on))",
+        r"|of|if|without|laughing|from|to|on)\b)",
     ),
     _rule(
         "only_way_out",
@@ -1360,7 +1388,7 @@ RULES: tuple[RiskRule, ...] = (
         r"|\b(?:he|she|they|you)(?:'ll|\s+will|'re\s+going\s+to|\s+are\s+going\s+to|'s\s+going\s+to"
         r"|\s+is\s+going\s+to)\s+"
         r"(?:\w+\s+)?(?P<core2>regret\s+(?:it|this|what|ever|the\s+day|\w+ing\s+(?:me|my|us|a\s+finger|with\s+me))"
-        r"|be\s+sorry\b(?!\s+(?:he|she|they|that|to|for|about)))",
+        r"|be\s+sorry\b(?!\s+(?:he|she|they|that|to|for|about)\b))",
         borderline=True,
     ),
     _rule(
@@ -1409,7 +1437,7 @@ ESCALATORS: tuple[Escalator, ...] = (
             r"|finally)\s+time\b"
             r"|\b(?:everything|it'?s\s+all|it\s+is\s+all)\s+(?:is\s+)?(?:ready|set|planned|sorted)(?=\s*(?:[.,!?;]|$))"
             r"|\bi\s+(?:have|'ve\s+got|got|made)\s+a\s+plan\b(?!\s+(?:for|to\s+(?:go|see|meet|visit|get|stop|stay"
-            r"|cope)))"
+            r"|cope))\b)"
             r"|\b(?:have|got)\s+(?:a\s+plan\s+and\s+)?the\s+means\b"
         ),
     ),

@@ -166,6 +166,75 @@ def test_concern_statements(text: str) -> None:
     assert rules(text).level == "concern"
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I don't see the point in going on anymore",  # "anymore" once read as the exclusion "a ..."
+        "I don't want to go on anymore",  # likewise in another rule
+        "There's no point in living without her",  # "without" once read as the exclusion "with"
+    ],
+)
+def test_exclusions_match_whole_words_only(text: str) -> None:
+    assert rules(text).level != "none"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I tied the rope to the beam in the garage",
+        "tied my belt around the banister upstairs",
+        "I put my papers in order. This weekend it ends.",
+        "Wrote a letter to each of the kids. It will all be over soon.",
+        "I want to die. It'll all be over on Friday.",
+    ],
+)
+def test_preparation_and_endings_are_urgent(text: str) -> None:
+    assert rules(text).level == "urgent"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "We tied the rope to the beam for the climbing wall",
+        "hung the punching bag from the ceiling hook with a rope",
+        "I hung some lights from the beam for the party",
+        "The sale ends this weekend and I got new shoes",
+        "It all ends at 9 so I'll be home late",
+        "This weekend it ends: the series finale, finally",
+    ],
+)
+def test_everyday_ropes_and_endings_are_not_flagged(text: str) -> None:
+    assert rules(text).level == "none"
+
+
+def test_every_negative_lookahead_in_the_rules_ends_at_a_word_boundary() -> None:
+    """`(?!\\s+(?:a|the|to))` must not refuse "anymore", "then", "tomorrow": the exclusion
+    words of a rule are whole words. Checked on every compiled rule and guard pattern."""
+    from insights import risk_context, risk_lexicon
+
+    patterns = [rule.pattern.pattern for rule in risk_lexicon.RULES]
+    for module in (risk_lexicon, risk_context):
+        patterns += [
+            value.pattern for value in vars(module).values() if hasattr(value, "pattern") and hasattr(value, "flags")
+        ]
+    opener = "(?!\\s+(?:"
+    unbounded = []
+    for pattern in patterns:
+        start = pattern.find(opener)
+        while start >= 0:
+            index, depth = start + len(opener), 1
+            while depth:
+                if pattern[index] == "\\":
+                    index += 2
+                    continue
+                depth += {"(": 1, ")": -1}.get(pattern[index], 0)
+                index += 1
+            if pattern[index] == ")" and pattern[index - 3 : index - 1] != "\\b":
+                unbounded.append(pattern[start : index + 1])
+            start = pattern.find(opener, index)
+    assert unbounded == []
+
+
 def test_time_frame_escalates_a_wish_to_die() -> None:
     assert rules("I want to die tonight.").level == "urgent"
     # A past thought next to a time word is not a time frame for acting.
