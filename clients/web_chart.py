@@ -214,13 +214,15 @@ def _overview(client: Client, user, _forms: dict) -> dict:
         for row in client.sessions.order_by("-starts_at", "-id")[:limit]
     ]
     notes = ProgressNote.objects.filter(client=client).order_by("-created_at", "-id")
+    # The note editor is the care team's; a break-glass reader reads notes on the Documents tab.
+    documents = f"{reverse('client-chart', args=[client.pk])}?tab=documents"
     entries += [
         TimelineEntry(
             row["created_at"],
             "Note",
             f"{row['format'].upper()} note",
             row["status"],
-            url=reverse("note-edit", args=[row["id"]]),
+            url=reverse("note-edit", args=[row["id"]]) if user.role == Role.THERAPIST else documents,
         )
         for row in notes.values("id", "format", "status", "created_at")[:limit]
     ]
@@ -479,5 +481,5 @@ def client_chart(request, pk: int) -> HttpResponse:
         )
     except DomainError as error:
         return _render(request, client, tab, {}, status=409 if error.conflict else 400, error=error.message)
-    messages.success(request, "Saved.")
+    messages.success(request, "Message sent." if tab == "messages" else "Saved.")
     return redirect(f"{reverse('client-chart', args=[client.pk])}?tab={tab}")

@@ -88,9 +88,9 @@ def login(page, live_server, email: str, password: str) -> None:
     page.click("button[type=submit]")
 
 
-def screenshot(page, name: str) -> None:
+def screenshot(page, name: str, *, full_page: bool = True) -> None:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=full_page)
 
 
 def axe_violations(page, impacts=("serious", "critical")) -> list[dict]:

@@ -8,7 +8,7 @@ import pytest
 from django.core.management import call_command
 
 from clients.models import BreakGlassGrant, Client
-from tests.e2e.conftest import axe_violations, login
+from tests.e2e.conftest import axe_violations, login, screenshot
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -26,7 +26,11 @@ def test_admin_breaks_the_glass_and_ends_it(desktop, live_server):
     desktop.wait_for_url(f"**/clients/{client.pk}/")
     assert desktop.is_visible("[data-testid=break-glass-banner]")
     assert client.last_name in desktop.inner_text("h1")
+    screenshot(desktop, "break-glass-chart", full_page=False)
     assert axe_violations(desktop) == []
+    desktop.click("a:has-text('DAP note') >> nth=0")  # the timeline leads to the notes, not the editor
+    desktop.wait_for_url("**?tab=documents")
+    assert desktop.locator("details").count() >= 1
 
     desktop.click("a:has-text('End it when you are done')")
     desktop.click("button:has-text('End now')")

@@ -7,7 +7,7 @@ import pytest
 
 from sessions.models import Message
 from tests.conftest import PASSWORD
-from tests.e2e.conftest import axe_violations, login
+from tests.e2e.conftest import axe_violations, login, screenshot
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -27,6 +27,7 @@ def test_client_and_therapist_exchange_messages(desktop, phone, live_server, the
     desktop.get_by_label("Reply to the client").fill("Yes, 4pm works. See you then.")
     desktop.get_by_role("button", name="Send").click()
     desktop.get_by_text("Yes, 4pm works. See you then.").wait_for()
+    screenshot(desktop, "chart-messages")
     assert Message.objects.filter(from_client=False, sender=therapist).count() == 1
 
     phone.goto(f"{live_server.url}/portal/messages/")
