@@ -11,6 +11,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from clients.models import Assessment
 from insights import engagement
@@ -191,6 +193,52 @@ def test_current_streak_is_zero_after_a_missed_day(client_record):
     assert result["current_streak_days"] == 0
     assert result["longest_streak_days"] == 2
     assert result["days_since_last_activity"] == 2
+
+
+def expected_streaks(days_active: set[int]) -> tuple[int, int]:
+    """(current, longest) by walking day by day; days are "days ago" (0 = today)."""
+    longest = run = 0
+    for day in range(max(days_active), -1, -1):
+        run = run + 1 if day in days_active else 0
+        longest = max(longest, run)
+    current = 0
+    start = 0 if 0 in days_active else 1  # a streak survives until a full day is missed
+    while start + current in days_active:
+        current += 1
+    return current, longest
+
+
+# Whole days ago (0-20, so runs and one-day gaps are common) plus an hour offset within the day.
+MOMENTS = st.tuples(st.integers(min_value=0, max_value=20), st.floats(min_value=0, max_value=0.95))
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    checkins=st.lists(MOMENTS, max_size=20),
+    submissions=st.lists(st.tuples(MOMENTS, st.booleans()), max_size=6),
+)
+def test_streaks_and_active_days_match_a_day_by_day_walk(client_record, checkins, submissions):
+    """Both SQL routes (window passes on SQLite, day arrays on PostgreSQL) against a walk."""
+    client_record.checkins.all().delete()
+    HomeworkAssignment.objects.filter(client=client_record).delete()
+    checkin_days = [whole + part for whole, part in checkins]
+    submission_days = [(whole + part, draft) for (whole, part), draft in submissions]
+    for days in checkin_days:
+        checkin(client_record, days=days)
+    for days, draft in submission_days:
+        submit(homework(client_record, due_days_ago=days), days=days, draft=draft)
+    moments = [days_ago(days) for days in checkin_days] + [
+        days_ago(days) for days, draft in submission_days if not draft
+    ]
+    today = timezone.localdate(NOW)
+    active = {(today - timezone.localdate(moment)).days for moment in moments}
+    result = metrics(client_record)
+    if not active:
+        assert (result["current_streak_days"], result["longest_streak_days"], result["active_days_total"]) == (0, 0, 0)
+        return
+    assert (result["current_streak_days"], result["longest_streak_days"]) == expected_streaks(active)
+    assert result["active_days_total"] == len(active)
+    assert result["days_since_last_activity"] == min(active)
 
 
 def test_days_since_last_activity_is_null_when_never_active(client_record):
