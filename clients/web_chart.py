@@ -70,6 +70,7 @@ TABS = (
 # AI adjuncts are the care team's tools: a break-glass reader does not get them.
 CARE_TEAM_TABS = frozenset({"ai"})
 TIMELINE_LIMIT = 100
+BREAK_GLASS_SHOWN_FOR = dt.timedelta(days=30)
 MESSAGES_SHOWN = 100
 MOOD_POINTS = 60
 CONSENT_LABELS = {
@@ -193,6 +194,14 @@ def _header(client: Client, user) -> dict:
         "ai_consent": Consent.Kind.AI_PROCESSING.value in consents,
         "alerts": open_alerts(client),
         "item9_missing": ITEM9_MISSING if latest_phq9 and latest_phq9.get("safety_item_missing") else None,
+        # The care team sees who opened emergency access to this record lately, and why.
+        "recent_break_glass": list(
+            BreakGlassGrant.objects.filter(
+                client=client, created_at__gte=timezone.now() - BREAK_GLASS_SHOWN_FOR
+            ).select_related("granted_to__user")[:3]
+        )
+        if user.role == Role.THERAPIST
+        else [],
     }
 
 

@@ -104,3 +104,10 @@ def test_a_manager_sees_and_ends_the_grant(admin, manager, client_record):
 @pytest.mark.parametrize("role", ["therapist", "client_user"])
 def test_the_grants_page_is_not_there_for_clinicians_or_clients(role, request):
     assert web_as(request.getfixturevalue(role)).get(reverse("break-glass")).status_code == 404
+
+
+def test_the_care_team_sees_who_opened_emergency_access_and_why(admin, therapist, client_record):
+    web_as(admin).post(reverse("break-glass-open", args=[client_record.pk]), {"reason": REASON, "duration_minutes": 30})
+    page = web_as(therapist).get(chart(client_record)).content.decode()
+    assert 'data-testid="break-glass-notice"' in page and escape(REASON) in page
+    assert admin.membership.display_name in page
