@@ -11,6 +11,7 @@ from rest_framework.views import APIView
 
 from clients.models import BreakGlassGrant, Client
 from clients.services import break_glass
+from practice.api_support import AuthRateThrottle
 from practice.permissions import capability_required
 from practice.roles import Capability
 
@@ -21,6 +22,9 @@ ReviewPermission = capability_required(Capability.REVIEW_BREAK_GLASS)
 class BreakGlassOpenSerializer(serializers.Serializer):
     reason = serializers.CharField(
         max_length=2000, help_text="Why emergency access is needed, without clinical detail (managers review it)."
+    )
+    password = serializers.CharField(
+        write_only=True, trim_whitespace=False, style={"input_type": "password"}, help_text="Your own password, again."
     )
     duration_minutes = serializers.IntegerField(
         required=False,
@@ -56,6 +60,7 @@ class BreakGlassGrantSerializer(serializers.ModelSerializer):
 
 class ClientBreakGlassView(APIView):
     permission_classes = [OpenPermission]
+    throttle_classes = [AuthRateThrottle]  # it checks a password
 
     @extend_schema(request=BreakGlassOpenSerializer, responses={201: BreakGlassGrantSerializer})
     def post(self, request, pk: int):
@@ -66,6 +71,7 @@ class ClientBreakGlassView(APIView):
             client=client,
             actor=request.user,
             reason=data.validated_data["reason"],
+            password=data.validated_data["password"],
             minutes=data.validated_data["duration_minutes"],
         )
         return Response(BreakGlassGrantSerializer(grant).data, status=status.HTTP_201_CREATED)

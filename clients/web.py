@@ -107,6 +107,11 @@ class BreakGlassForm(forms.Form):
         max_length=2000,
         help_text="Why you need this record now, without clinical detail: managers review it.",
     )
+    password = forms.CharField(
+        label="Your password",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
     duration_minutes = forms.IntegerField(
         label="For how long (minutes)",
         initial=break_glass.DEFAULT_MINUTES,
@@ -131,6 +136,7 @@ def break_glass_open(request, pk: int):
                     client=client,
                     actor=request.user,
                     reason=form.cleaned_data["reason"],
+                    password=form.cleaned_data["password"],
                     minutes=form.cleaned_data["duration_minutes"],
                 )
             except DomainError as error:

@@ -26,8 +26,13 @@ MAX_MINUTES = 240
 MIN_REASON_LENGTH = 10
 
 
-def break_glass_open(*, client: Client, actor, reason: str, minutes: int = DEFAULT_MINUTES) -> BreakGlassGrant:
-    """Open a grant for `actor` (an admin of the client's practice) on `client`."""
+def break_glass_open(
+    *, client: Client, actor, reason: str, password: str, minutes: int = DEFAULT_MINUTES
+) -> BreakGlassGrant:
+    """Open a grant for `actor` (an admin of the client's practice) on `client`.
+
+    The admin types their password again: a borrowed session or a leaked token alone does not
+    open a client's record."""
     membership = actor.membership_or_none
     if membership is None or not has_capability(actor.role, Capability.BREAK_GLASS):
         raise DomainError("Only a practice admin can open emergency access.", conflict=True)
@@ -42,6 +47,8 @@ def break_glass_open(*, client: Client, actor, reason: str, minutes: int = DEFAU
         raise DomainError(
             f"Emergency access lasts between {MIN_MINUTES} and {MAX_MINUTES} minutes.", field="duration_minutes"
         )
+    if not isinstance(password, str) or not actor.check_password(password):
+        raise DomainError("Your password is not correct.", field="password")
     now = timezone.now()
     with transaction.atomic():
         # One open grant per admin and client: a second request while one runs is a conflict,

@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from clients.models import BreakGlassGrant
 from tests.authz import Row, run_row
+from tests.conftest import PASSWORD
 
 DENY_ALL = {
     "therapist": 404,
@@ -124,7 +125,7 @@ MATRIX = [
         "post",
         {**DENY_ALL, "admin": 201},
         kwargs=client_pk,
-        data=lambda ctx: {"reason": "Therapist unreachable; client's family reports a crisis."},
+        data=lambda ctx: {"reason": "Therapist unreachable; client's family reports a crisis.", "password": PASSWORD},
     ),
     Row("api-break-glass", "get", {**DENY_ALL, "manager": 200, "admin": 200}),
     Row(

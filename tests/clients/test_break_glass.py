@@ -12,7 +12,7 @@ from django.utils import timezone
 from clients.models import BreakGlassGrant
 from practice.models import AuditEvent
 from sessions.models import PsychotherapyNote
-from tests.conftest import PHI_CANARY, as_user
+from tests.conftest import PASSWORD, PHI_CANARY, as_user
 from tests.factories import ClientFactory, ProgressNoteFactory
 
 pytestmark = pytest.mark.django_db
@@ -39,7 +39,7 @@ CLOSED_READS = ["api-client-psychotherapy-notes", "api-client-fhir", "api-client
 def open_grant(admin, client_record, **data):
     return as_user(admin).post(
         reverse("api-client-break-glass", kwargs={"pk": client_record.pk}),
-        {"reason": REASON, **data},
+        {"reason": REASON, "password": PASSWORD, **data},
         format="json",
     )
 
@@ -155,13 +155,15 @@ def test_the_therapist_and_managers_are_told_without_client_details(
 @pytest.mark.parametrize(
     ("data", "field"),
     [
-        ({"reason": ""}, "reason"),
-        ({"reason": "   urgent  "}, "reason"),
-        ({"reason": REASON, "duration_minutes": 5}, "duration_minutes"),
-        ({"reason": REASON, "duration_minutes": 600}, "duration_minutes"),
+        ({"reason": "", "password": PASSWORD}, "reason"),
+        ({"reason": "   urgent  ", "password": PASSWORD}, "reason"),
+        ({"reason": REASON, "password": PASSWORD, "duration_minutes": 5}, "duration_minutes"),
+        ({"reason": REASON, "password": PASSWORD, "duration_minutes": 600}, "duration_minutes"),
+        ({"reason": REASON}, "password"),
+        ({"reason": REASON, "password": "not my password"}, "password"),
     ],
 )
-def test_a_grant_needs_a_reason_and_a_bounded_duration(admin, client_record, data, field):
+def test_a_grant_needs_a_reason_the_admins_password_and_a_bounded_duration(admin, client_record, data, field):
     response = as_user(admin).post(
         reverse("api-client-break-glass", kwargs={"pk": client_record.pk}), data, format="json"
     )

@@ -10,7 +10,7 @@ from django.utils.html import escape
 from clients.models import BreakGlassGrant
 from practice.models import AuditEvent
 from sessions.models import PsychotherapyNote
-from tests.conftest import PHI_CANARY
+from tests.conftest import PASSWORD, PHI_CANARY
 from tests.factories import ClientFactory, ProgressNoteFactory
 
 pytestmark = pytest.mark.django_db
@@ -41,7 +41,8 @@ def test_admin_opens_emergency_access_and_reads_the_chart_read_only(admin, thera
     assert form.status_code == 200 and "read-only" in form.content.decode()
 
     opened = browser.post(
-        reverse("break-glass-open", args=[client_record.pk]), {"reason": REASON, "duration_minutes": 30}
+        reverse("break-glass-open", args=[client_record.pk]),
+        {"reason": REASON, "password": PASSWORD, "duration_minutes": 30},
     )
     assert opened.status_code == 302 and opened["Location"] == reverse("client-chart", args=[client_record.pk])
     page = browser.get(chart(client_record))
@@ -64,14 +65,18 @@ def test_admin_opens_emergency_access_and_reads_the_chart_read_only(admin, thera
 def test_the_grant_covers_only_its_client(admin, therapist, client_record):
     other = ClientFactory(primary_therapist=therapist.membership, practice=client_record.practice)
     browser = web_as(admin)
-    browser.post(reverse("break-glass-open", args=[client_record.pk]), {"reason": REASON, "duration_minutes": 30})
+    browser.post(
+        reverse("break-glass-open", args=[client_record.pk]),
+        {"reason": REASON, "password": PASSWORD, "duration_minutes": 30},
+    )
     assert browser.get(chart(client_record)).status_code == 200
     assert browser.get(chart(other)).status_code == 404
 
 
 def test_the_form_explains_a_bad_request_and_opens_nothing(admin, client_record):
     response = web_as(admin).post(
-        reverse("break-glass-open", args=[client_record.pk]), {"reason": "", "duration_minutes": 900}
+        reverse("break-glass-open", args=[client_record.pk]),
+        {"reason": "", "password": PASSWORD, "duration_minutes": 900},
     )
     assert response.status_code == 400
     html = response.content.decode()
@@ -82,13 +87,18 @@ def test_the_form_explains_a_bad_request_and_opens_nothing(admin, client_record)
 @pytest.mark.parametrize("role", ["therapist", "manager", "client_user"])
 def test_only_admins_can_open_emergency_access(role, request, client_record):
     user = request.getfixturevalue(role)
-    response = web_as(user).post(reverse("break-glass-open", args=[client_record.pk]), {"reason": REASON})
+    response = web_as(user).post(
+        reverse("break-glass-open", args=[client_record.pk]), {"reason": REASON, "password": PASSWORD}
+    )
     assert response.status_code == 404
     assert not BreakGlassGrant.objects.exists()
 
 
 def test_a_manager_sees_and_ends_the_grant(admin, manager, client_record):
-    web_as(admin).post(reverse("break-glass-open", args=[client_record.pk]), {"reason": REASON, "duration_minutes": 30})
+    web_as(admin).post(
+        reverse("break-glass-open", args=[client_record.pk]),
+        {"reason": REASON, "password": PASSWORD, "duration_minutes": 30},
+    )
     grant = BreakGlassGrant.objects.get()
     browser = web_as(manager)
     listing = browser.get(reverse("break-glass")).content.decode()
@@ -107,7 +117,10 @@ def test_the_grants_page_is_not_there_for_clinicians_or_clients(role, request):
 
 
 def test_the_care_team_sees_who_opened_emergency_access_and_why(admin, therapist, client_record):
-    web_as(admin).post(reverse("break-glass-open", args=[client_record.pk]), {"reason": REASON, "duration_minutes": 30})
+    web_as(admin).post(
+        reverse("break-glass-open", args=[client_record.pk]),
+        {"reason": REASON, "password": PASSWORD, "duration_minutes": 30},
+    )
     page = web_as(therapist).get(chart(client_record)).content.decode()
     assert 'data-testid="break-glass-notice"' in page and escape(REASON) in page
     assert admin.membership.display_name in page

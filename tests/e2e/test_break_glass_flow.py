@@ -22,6 +22,7 @@ def test_admin_breaks_the_glass_and_ends_it(desktop, live_server):
     assert axe_violations(desktop) == []
 
     desktop.fill("#id_reason", "Family called about a safety concern; therapist unreachable.")
+    desktop.fill("#id_password", "alliance-demo-2026")
     desktop.click("button:has-text('Open emergency access')")
     desktop.wait_for_url(f"**/clients/{client.pk}/")
     assert desktop.is_visible("[data-testid=break-glass-banner]")
