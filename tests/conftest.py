@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import pytest
 from django.core.cache import cache
+from django.test import Client as WebClient
 from rest_framework.test import APIClient
 
 from practice.models import AuditEvent, Membership, User
@@ -130,6 +131,14 @@ def other_client_user(other_client_record) -> User:
 def api():
     """An API client with a helper to act as a user (through a real token)."""
     return APIClient()
+
+
+def web_as(user) -> WebClient:
+    """A browser-like test client signed in as `user` (session auth; anonymous for None)."""
+    browser = WebClient()
+    if user is not None:
+        browser.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    return browser
 
 
 def as_user(user) -> APIClient:

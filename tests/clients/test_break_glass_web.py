@@ -3,26 +3,18 @@
 from __future__ import annotations
 
 import pytest
-from django.test import Client as WebClient
 from django.urls import reverse
 from django.utils.html import escape
 
 from clients.models import BreakGlassGrant
 from practice.models import AuditEvent
 from sessions.models import PsychotherapyNote
-from tests.conftest import PASSWORD, PHI_CANARY
+from tests.conftest import PASSWORD, PHI_CANARY, web_as
 from tests.factories import ClientFactory, ProgressNoteFactory
 
 pytestmark = pytest.mark.django_db
 
-MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
 REASON = "Crisis call from the client's partner; therapist on leave today."
-
-
-def web_as(user) -> WebClient:
-    browser = WebClient()
-    browser.force_login(user, backend=MODEL_BACKEND)
-    return browser
 
 
 def chart(client_record, tab: str = "overview") -> str:

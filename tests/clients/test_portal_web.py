@@ -16,20 +16,12 @@ from insights.models import Alert
 from practice.api_support import DomainError
 from practice.models import AuditEvent, User
 from sessions.models import CheckIn, HomeworkAssignment, HomeworkSubmission, Message
-from tests.conftest import PASSWORD, Snapshot
+from tests.conftest import PASSWORD, Snapshot, web_as
 from tests.factories import CheckInFactory, HomeworkAssignmentFactory
 
 pytestmark = pytest.mark.django_db
 
 RISKY = "I want to kill myself tonight"
-MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
-
-
-def web_as(user) -> WebClient:
-    browser = WebClient()
-    if user is not None:
-        browser.force_login(user, backend=MODEL_BACKEND)
-    return browser
 
 
 @pytest.fixture

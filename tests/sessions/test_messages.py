@@ -4,23 +4,14 @@ dashboard's unread badge and the portal's "Read" marker."""
 from __future__ import annotations
 
 import pytest
-from django.test import Client as WebClient
 from django.urls import reverse
 
 from practice.models import AuditEvent
 from sessions.models import Message
-from tests.conftest import _portal_user, as_user
+from tests.conftest import _portal_user, as_user, web_as
 from tests.factories import ClientFactory
 
 pytestmark = pytest.mark.django_db
-
-MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
-
-
-def web_as(user) -> WebClient:
-    browser = WebClient()
-    browser.force_login(user, backend=MODEL_BACKEND)
-    return browser
 
 
 def messages_tab(client_record) -> str:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django.test import Client as WebClient
 from django.urls import reverse
 from django.utils import timezone
 
@@ -25,21 +24,13 @@ from sessions.models import (
     Session,
 )
 from sessions.services.notes import note_create
-from tests.conftest import PHI_CANARY, Snapshot
+from tests.conftest import PHI_CANARY, Snapshot, web_as
 from tests.factories import ClientFactory, HomeworkTemplateFactory, SessionFactory
 
 pytestmark = pytest.mark.django_db
 
-MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
 ACTORS = ("therapist", "colleague", "outsider", "client_user", "other_client_user", "manager", "admin", "anonymous")
 PHQ9_ITEM9_UNANSWERED = [1, 2, 1, 2, 1, 1, 0, 1, None]
-
-
-def web_as(user) -> WebClient:
-    browser = WebClient()
-    if user is not None:
-        browser.force_login(user, backend=MODEL_BACKEND)
-    return browser
 
 
 def assert_nothing_written(before: Snapshot, last_audit_id: int) -> None:
