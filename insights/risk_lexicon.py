@@ -109,6 +109,9 @@ METHOD_ACT = (
     + _gap(3)
     + r"(?:wall|tree|traffic|truck|lorry|river|lake|cliff|bridge|pole|oncoming|barrier|median|road|embankment|edge"
     r"|motorway|highway)"
+    r"|crash(?:ing)?\s+(?:the|my)\s+car\s+(?:on\s+purpose|deliberately|so\s+(?:it|that\s+it)\s+looks|"
+    + _gap(3)
+    + r"(?:motorway|highway|freeway|bridge))"
     r"|walk(?:ing)?\s+(?:out\s+)?into\s+(?:the\s+)?(?:traffic|sea|ocean|river|lake|road)"
     r"|hang(?:ing)?\s+myself|slit(?:ting)?\s+my\s+(?:wrists?|throat)|shoot(?:ing)?\s+myself"
     r"|drown(?:ing)?\s+myself|overdos(?:e|ing)|gas(?:sing)?\s+myself|suffocat(?:e|ing)\s+myself"
@@ -467,6 +470,8 @@ RULES: tuple[RiskRule, ...] = (
         r"|(?:which|what|the)\s+(?:bridges?|buildings?|cliffs?|car\s+parks?|towers?)\s+"
         + _gap(4)
         + r"(?:the\s+)?(?:highest|tallest|high\s+enough|tall\s+enough|deadliest)"
+        r"|(?:highest|tallest)\s+(?:bridges?|buildings?|cliffs?|car\s+parks?|towers?|multi-?stor(?:e)?ys?)\s+(?:near|around"
+        r"|close\s+to)\s+(?:me|here|us|my\s+(?:house|home|flat|place))\b"
         r"|(?:suicide|overdose)\s+(?:methods?|forums?|sites?|notes?)"
         r"|(?:ways?\s+|how\s+)to\s+make\s+(?:it|my\s+death|a\s+suicide)\s+look\s+like\s+an\s+accident"
         r"|(?:which|what)\s+(?:\w+\s+){0,3}?(?:you|people|someone|i|a\s+person)\s+(?:can'?t|cannot|couldn'?t|won'?t"
@@ -1123,6 +1128,46 @@ RULES: tuple[RiskRule, ...] = (
         r"(?:just\s+|really\s+|go\s+and\s+)?(?P<core>",
         DIE_OBJECT,
         r")|\bso\s+(?:that\s+)?i\s+(?:could|can|would|might)\s+(?:just\s+)?die\b",
+    ),
+    _rule(
+        "not_come_back_up",
+        CONCERN,
+        "hopelessness_wish_to_die",
+        "does not want to resurface (a wish not to survive)",
+        # Drowning and sinking images: "I don't want to come back up", "go under and never come up".
+        r"\b(?:don'?t|do\s+not|dont|never|not)\s+(?:really\s+|even\s+)?(?:want(?:\s+to)?|wanna|going\s+to)?\s*"
+        r"(?:to\s+)?(?:come|coming)\s+(?:back\s+)?up(?:\s+again)?\b(?!\s+(?:with|for|to|on|at|here|there)\b)"
+        r"|\b(?:go|going|sink|sinking|slip|slipping)\s+under\s+(?:and|&)\s+(?:not|never)\s+(?:come|coming)\s+"
+        r"(?:back|up)\b",
+    ),
+    _rule(
+        "afraid_of_self",
+        CONCERN,
+        "suicidal_ideation",
+        "is afraid of what they might do to themself",
+        r"\b(?:scared|afraid|frightened|terrified|worried)\s+(?:of\s+)?(?:what\s+i(?:\s+(?:might|could|will|would|may)|'ll)"
+        r"\s+do\s+(?:to\s+myself|tonight|if\s+i'?m\s+alone)|(?:that\s+)?i(?:\s+(?:might|could|will|may)|'ll)\s+"
+        r"(?:do\s+something\s+(?:to\s+myself|(?:stupid|drastic)(?=\s*(?:[.,!?;]|$|(?:to\s+myself|tonight|again)\b)))"
+        r"|hurt\s+myself|not\s+(?:be\s+able\s+to\s+)?(?:stop|keep)"
+        r"\s+myself\s+safe))",
+    ),
+    _rule(
+        "staged_accident",
+        WEAK,
+        "preparation",
+        "wants it to look like an accident",
+        # Weak: a broken mug can be made to look like an accident too; beside a wish to die or a
+        # method it is concealment of a plan.
+        r"\b(?:make|making|so)\s+(?:it|that\s+it|it\s+all)\s+(?:look|looks|seem|seems)\s+like\s+(?:an\s+)?accident\b",
+    ),
+    _rule(
+        "told_to_kill_self",
+        CONCERN,
+        "hopelessness_wish_to_die",
+        "says they were told to kill themself",
+        # Being told to die is a risk in itself (bullying, abuse), and clients often half agree.
+        r"\bkys\b|\b(?:told|tell|tells|telling|texted|messaged|said|says)\s+(?:me\s+)?(?:that\s+)?(?:i\s+should\s+"
+        r"(?:just\s+)?(?:die|kill\s+myself)|to\s+(?:go\s+)?(?:die|kill\s+myself))\b",
     ),
     _rule(
         "wish_dead",

@@ -207,6 +207,60 @@ def test_everyday_ropes_and_endings_are_not_flagged(text: str) -> None:
     assert rules(text).level == "none"
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "kys is what they told me and maybe they're right",
+        "my ex texted me to go die",
+        "I don't want to come back up",
+        "I just want to sink and never come up again",
+    ],
+)
+def test_being_told_to_die_and_not_wanting_to_resurface_are_concerns(text: str) -> None:
+    assert rules(text).level == "concern"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I never came up with a good answer",
+        "I don't want to come up with excuses",
+        "the topic never came up in group",
+        "I dont want to come up to the office tomorrow",
+    ],
+)
+def test_coming_up_in_everyday_speech_is_not_flagged(text: str) -> None:
+    assert rules(text).level == "none"
+
+
+@pytest.mark.parametrize(
+    ("text", "level"),
+    [
+        ("I'm scared of what I might do to myself", "concern"),
+        ("scared I'll do something drastic tonight", "urgent"),
+        ("I've been looking up the tallest buildings near me", "urgent"),
+        ("Planning to crash the car on the motorway tomorrow", "urgent"),
+        ("I want to die and I'll make it look like an accident", "urgent"),
+    ],
+)
+def test_fear_of_oneself_research_and_staged_accidents(text: str, level: str) -> None:
+    assert rules(text).level == level
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I'm worried I might do something stupid at the party",
+        "I'm scared of what I might do if I fail this exam",
+        "Looked up the tallest buildings in the world for my son's project",
+        "I'm so tired I nearly crashed the car on the motorway",
+        "I spilled coffee and tried to make it look like an accident haha",
+    ],
+)
+def test_their_everyday_look_alikes_are_not_flagged(text: str) -> None:
+    assert rules(text).level == "none"
+
+
 def test_every_negative_lookahead_in_the_rules_ends_at_a_word_boundary() -> None:
     """`(?!\\s+(?:a|the|to))` must not refuse "anymore", "then", "tomorrow": the exclusion
     words of a rule are whole words. Checked on every compiled rule and guard pattern."""
