@@ -96,7 +96,7 @@ METHOD_ACT = (
     r"(?:(?:jump(?:ing)?|leap(?:ing)?|throw(?:ing)?\s+myself)\s+"
     r"(?:off|from|in\s+front\s+of|under|out\s+of)\s+" + _gap(3) + r"(?:bridge|roof|rooftop|building"
     r"|balcony|ledge|cliff|window|train|bus|truck|lorry|car|tracks|traffic|overpass|tower"
-    r"|parking\s+(?:garage|deck)|car\s+park|highway|motorway|platform)"
+    r"|parking\s+(?:garage|deck)|car\s+park|multi-?stor(?:e)?y(?:\s+car\s+park)?|highway|motorway|platform)"
     # Stepping is ordinary off a bus; it is a method only off a height or in front of a train.
     r"|step(?:ping)?\s+(?:off|from|in\s+front\s+of|out\s+of|over)\s+" + _gap(3) + r"(?:bridge|roof|rooftop"
     r"|building|balcony|ledge|cliff|window|train|tracks|traffic|overpass|tower|edge|platform|railing"
@@ -1588,7 +1588,7 @@ EDUCATIONAL = _compile(
     r"|study|essay|paper|news|series|episode|novel|poem|song|lesson|campaign|awareness|prevention|hotline"
     r"|helpline|crisis\s+line|statistics|rates?|presentation|module|textbook|webinar|history|nursing|charity"
     r"|fundraiser|volunteer(?:ing)?|screening|questionnaire|assessment|asked\s+(?:me\s+)?(?:if|whether|about)|watched"
-    r"|watching|tv|netflix|show|documentaries|affects?|survivors?|loss)\b"
+    r"|watching|tv|netflix|show|documentaries|affects?|survivors?|loss|assembly|memorial|vigil)\b"
 )
 
 GRIEF = _compile(
@@ -1633,12 +1633,15 @@ SELF_REPORT_VERBS = _words("feel felt feeling am was been get got getting became
 FIRST_PERSON = _words("i i'm im i've ive i'd i'll me my myself mine")
 THIRD_PERSON = _words(
     "he she they him her them his their he's she's they're himself herself themselves someone somebody people character characters patient patients client clients guy girl man woman teen teens student students celebrity singer actor"
+    " boy boys girls men women kid kids child children pupil pupils classmate classmates teenager teenagers"
+    " neighbour neighbours neighbor neighbors"
 ) | _words(RELATIONS.replace("|", " "))
 
 ACCIDENT = _compile(
     r"\b(?:accident(?:ally)?|by\s+accident|tripped|fell|slipped|sprained|twisted|at\s+the\s+gym|playing|lifting"
     r"|workout|skiing|running|cooking|chopping|shaving|gardening|while\s+\w+ing|on\s+(?:a|the)\s+(?:rock|nail|glass"
-    r"|oven|stove|iron|kettle|pan|hob|grill)|sunburn\w*)\b"
+    r"|oven|stove|iron|kettle|pan|hob|grill|cupboard|cabinet|shelf|door(?:\s*frame)?|ceiling|car\s+door|table|desk"
+    r"|bed\s+frame)|sunburn\w*|ouch|oops)\b"
 )
 
 # Words that make a sentence worth embedding first when a text is too long to embed whole.

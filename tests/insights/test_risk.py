@@ -240,6 +240,7 @@ def test_coming_up_in_everyday_speech_is_not_flagged(text: str) -> None:
         ("scared I'll do something drastic tonight", "urgent"),
         ("I've been looking up the tallest buildings near me", "urgent"),
         ("Planning to crash the car on the motorway tomorrow", "urgent"),
+        ("Tomorrow I'm going to jump off the multi-storey by the station", "urgent"),
         ("I want to die and I'll make it look like an accident", "urgent"),
     ],
 )
@@ -255,6 +256,8 @@ def test_fear_of_oneself_research_and_staged_accidents(text: str, level: str) ->
         "Looked up the tallest buildings in the world for my son's project",
         "I'm so tired I nearly crashed the car on the motorway",
         "I spilled coffee and tried to make it look like an accident haha",
+        "A boy at school died by suicide and we had an assembly about it",
+        "I hit my head on the cupboard, ouch",
     ],
 )
 def test_their_everyday_look_alikes_are_not_flagged(text: str) -> None:
