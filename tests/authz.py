@@ -16,6 +16,17 @@ from django.urls import reverse
 from tests.conftest import Snapshot, as_user
 
 ACTORS = ("therapist", "colleague", "outsider", "client_user", "other_client_user", "manager", "admin", "anonymous")
+# Out of scope for everyone (404, 401 when anonymous): rows spread the actors that get in over it.
+DENY_ALL = {
+    "therapist": 404,
+    "colleague": 404,
+    "outsider": 404,
+    "client_user": 404,
+    "other_client_user": 404,
+    "manager": 404,
+    "admin": 404,
+    "anonymous": 401,
+}
 
 
 @dataclass

@@ -6,19 +6,8 @@ import pytest
 from django.utils import timezone
 
 from clients.models import BreakGlassGrant
-from tests.authz import Row, run_row
+from tests.authz import DENY_ALL, Row, run_row
 from tests.conftest import PASSWORD
-
-DENY_ALL = {
-    "therapist": 404,
-    "colleague": 404,
-    "outsider": 404,
-    "client_user": 404,
-    "other_client_user": 404,
-    "manager": 404,
-    "admin": 404,
-    "anonymous": 401,
-}
 
 
 def client_pk(ctx):

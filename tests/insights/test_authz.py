@@ -4,18 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.authz import Row, run_row
-
-DENY_ALL = {
-    "therapist": 404,
-    "colleague": 404,
-    "outsider": 404,
-    "client_user": 404,
-    "other_client_user": 404,
-    "manager": 404,
-    "admin": 404,
-    "anonymous": 401,
-}
+from tests.authz import DENY_ALL, Row, run_row
 
 
 def client_pk(ctx):

@@ -12,20 +12,10 @@ from insights.ai.tasks import ai_refresh_client
 from insights.models import AiSuggestion
 from practice.models import AuditEvent
 from sessions.models import HomeworkAssignment
-from tests.authz import Row, run_row
+from tests.authz import DENY_ALL, Row, run_row
 from tests.conftest import Snapshot, as_user
 from tests.factories import CheckInFactory, HomeworkTemplateFactory, MembershipFactory
 
-DENY_ALL = {
-    "therapist": 404,
-    "colleague": 404,
-    "outsider": 404,
-    "client_user": 404,
-    "other_client_user": 404,
-    "manager": 404,
-    "admin": 404,
-    "anonymous": 401,
-}
 THERAPIST_ONLY = {**DENY_ALL, "therapist": 200}
 
 

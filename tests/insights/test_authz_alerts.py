@@ -3,18 +3,8 @@ from __future__ import annotations
 import pytest
 
 from insights.safety import raise_alert
-from tests.authz import Row, run_row
+from tests.authz import DENY_ALL, Row, run_row
 
-DENY_ALL = {
-    "therapist": 404,
-    "colleague": 404,
-    "outsider": 404,
-    "client_user": 404,
-    "other_client_user": 404,
-    "manager": 404,
-    "admin": 404,
-    "anonymous": 401,
-}
 THERAPISTS_LIST = {**DENY_ALL, "therapist": 200, "colleague": 200, "outsider": 200}
 
 

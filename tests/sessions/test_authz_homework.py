@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from clients.models import Client, Consent
 from sessions.models import CheckIn, HomeworkAssignment, HomeworkSubmission
-from tests.authz import Row, run_row
+from tests.authz import DENY_ALL, Row, run_row
 from tests.conftest import Snapshot, as_user
 from tests.factories import (
     HomeworkAssignmentFactory,
@@ -22,16 +22,6 @@ from tests.factories import (
     MembershipFactory,
 )
 
-DENY_ALL = {
-    "therapist": 404,
-    "colleague": 404,
-    "outsider": 404,
-    "client_user": 404,
-    "other_client_user": 404,
-    "manager": 404,
-    "admin": 404,
-    "anonymous": 401,
-}
 STAFF = {"therapist": 200, "colleague": 200, "outsider": 200, "manager": 200, "admin": 200}
 CLIENTS_OWN = {"client_user": 200, "other_client_user": 200}
 

@@ -15,20 +15,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from sessions.models import ProgressNote, PsychotherapyNote
-from tests.authz import Row, run_row
+from tests.authz import DENY_ALL, Row, run_row
 from tests.conftest import Snapshot, as_user, make_member
 from tests.factories import ProgressNoteFactory, SessionFactory
-
-DENY_ALL = {
-    "therapist": 404,
-    "colleague": 404,
-    "outsider": 404,
-    "client_user": 404,
-    "other_client_user": 404,
-    "manager": 404,
-    "admin": 404,
-    "anonymous": 401,
-}
 
 
 def client_pk(ctx):
