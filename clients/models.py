@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from practice.fields import EncryptedJSONField, EncryptedTextField
 from practice.models import Membership, Practice
-from practice.roles import Role
+from practice.roles import Capability, Role, has_capability
 
 
 class ClientQuerySet(models.QuerySet):
@@ -52,18 +52,19 @@ class ClientQuerySet(models.QuerySet):
     def editable_by(self, user) -> ClientQuerySet:
         """Clients whose clinical record the user may change: primary or co-therapist."""
         membership = self._membership(user)
-        if membership is None or membership.role != Role.THERAPIST:
+        if membership is None or not has_capability(membership.role, Capability.EDIT_CLINICAL):
             return self.none()
         return self.filter(practice_id=membership.practice_id).filter(
             Q(primary_therapist=membership) | Q(co_therapist=membership)
         )
 
     def administrable_by(self, user) -> ClientQuerySet:
-        """Clients whose demographics/status/care team the user may change."""
+        """Clients whose demographics/status/care team the user may change: the whole practice
+        with EDIT_CLIENT_ADMIN (managers, admins), else the clients whose record they edit."""
         membership = self._membership(user)
         if membership is None:
             return self.none()
-        if membership.role in (Role.MANAGER, Role.ADMIN):
+        if has_capability(membership.role, Capability.EDIT_CLIENT_ADMIN):
             return self.filter(practice_id=membership.practice_id)
         return self.editable_by(user)
 

@@ -19,7 +19,6 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.db.models import Case, IntegerField, Prefetch, Value, When
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -29,7 +28,7 @@ from django.views.decorators.http import require_http_methods
 
 from clients.charts import measure_panels, sparkline
 from clients.models import Assessment, BreakGlassGrant, Client, Consent, Goal
-from clients.selectors import assessment_series, client_outcomes
+from clients.selectors import assessment_series, client_is_editable, client_outcomes
 from clients.services.measures import instruments_for
 from clients.web_chart_actions import (
     ACTIONS,
@@ -42,9 +41,10 @@ from clients.web_chart_actions import (
 )
 from insights.models import Alert, EngagementSnapshot
 from practice.api_support import DomainError
-from practice.audit import AuditAction, audit_record
+from practice.audit import audit_read
 from practice.permissions import holds_break_glass_grant
-from practice.roles import Role
+from practice.roles import Capability, Role
+from practice.web_guards import capability_required
 from sessions import selectors as session_selectors
 from sessions.models import (
     CheckIn,
@@ -85,16 +85,9 @@ ITEM9_MISSING = "Item 9 unanswered — ask directly"
 # Access and audit (shared with sessions/web.py and insights/web_alerts.py)
 
 
-def therapist_required(view):
-    """Signed-in therapists only; every other role gets 404 (the page does not exist for them)."""
-
-    @wraps(view)
-    def guarded(request, *args, **kwargs):
-        if request.user.role != Role.THERAPIST:
-            raise Http404
-        return view(request, *args, **kwargs)
-
-    return login_required(guarded)
+# Signed-in care-team roles only (VIEW_CLINICAL); every other role gets 404. Kept under this
+# name for sessions/web.py and insights/web_alerts.py: new pages use practice.web_guards.
+therapist_required = capability_required(Capability.VIEW_CLINICAL)
 
 
 def chart_reader_required(view):
@@ -113,13 +106,9 @@ def chart_reader_required(view):
     return login_required(guarded)
 
 
-def audit_read(user, client_id: int, target_type: str, fields: list[str]) -> None:
-    with transaction.atomic():
-        audit_record(actor=user, action=AuditAction.READ, target_type=target_type, client_id=client_id, fields=fields)
-
-
 def can_edit(user, client: Client) -> bool:
-    return Client.objects.editable_by(user).filter(pk=client.pk).exists()
+    """Kept for sessions/web.py: `clients.selectors.client_is_editable` is the rule."""
+    return client_is_editable(user=user, client=client)
 
 
 def chart_client_or_404(user, client_id) -> Client:
@@ -187,7 +176,7 @@ def _header(client: Client, user) -> dict:
         .values_list("result", flat=True)
         .first()
     )
-    audit_read(user, client.pk, "clients.client", ["diagnosis_codes", "alerts"])
+    audit_read(actor=user, client_id=client.pk, target_type="clients.client", fields=["diagnosis_codes", "alerts"])
     return {
         "age": age,
         "consents": [(CONSENT_LABELS[kind], kind in consents) for kind in CONSENT_LABELS],
@@ -254,14 +243,18 @@ def _overview(client: Client, user, _forms: dict) -> dict:
             TimelineEntry(row["administered_at"], "Measure", f"{row['instrument'].upper()} {total}", detail=band)
         )
     entries.sort(key=lambda entry: entry.when, reverse=True)
-    audit_read(user, client.pk, "clinical_sessions.checkin", ["mood", "emotions", "note"])
-    audit_read(user, client.pk, "clients.assessment", ["total", "result"])
+    audit_read(
+        actor=user, client_id=client.pk, target_type="clinical_sessions.checkin", fields=["mood", "emotions", "note"]
+    )
+    audit_read(actor=user, client_id=client.pk, target_type="clients.assessment", fields=["total", "result"])
     return {"timeline": entries[:limit]}
 
 
 def _plan(client: Client, user, forms_: dict) -> dict:
     goals = list(Goal.objects.filter(client=client).prefetch_related("objectives"))
-    audit_read(user, client.pk, "clients.goal", ["problem", "description", "objectives"])
+    audit_read(
+        actor=user, client_id=client.pk, target_type="clients.goal", fields=["problem", "description", "objectives"]
+    )
     return {
         "goals": goals,
         "goal_form": forms_.get("goal") or GoalForm(prefix="goal"),
@@ -318,7 +311,7 @@ def _engagement(client: Client, user, _forms: dict) -> dict:
         .values_list("mood", "created_at")[:MOOD_POINTS]
     )
     checkins.reverse()
-    audit_read(user, client.pk, "clinical_sessions.checkin", ["mood"])
+    audit_read(actor=user, client_id=client.pk, target_type="clinical_sessions.checkin", fields=["mood"])
     completed = HomeworkAssignment.objects.filter(
         client=client, status=HomeworkAssignment.Status.COMPLETED, completed_at__isnull=False
     )
@@ -366,7 +359,12 @@ def _homework(client: Client, user, forms_: dict) -> dict:
             (sub, [(labels.get(name, name), _shown(value)) for name, value in (sub.responses or {}).items()])
             for sub in assignment.done
         ]
-    audit_read(user, client.pk, "clinical_sessions.homeworksubmission", ["responses", "feedback"])
+    audit_read(
+        actor=user,
+        client_id=client.pk,
+        target_type="clinical_sessions.homeworksubmission",
+        fields=["responses", "feedback"],
+    )
     return {"assignments": assignments, "assign_form": forms_.get("assign") or AssignForm(client=client)}
 
 
@@ -429,7 +427,7 @@ def _messages(client: Client, user, forms_: dict) -> dict:
         checkin_services.messages_mark_read(client=client, actor=user)
     recent = Message.objects.filter(client=client).select_related("sender").order_by("-created_at", "-id")
     thread = list(reversed(recent[:MESSAGES_SHOWN]))
-    audit_read(user, client.pk, "clinical_sessions.message", ["body"])
+    audit_read(actor=user, client_id=client.pk, target_type="clinical_sessions.message", fields=["body"])
     return {"thread": thread, "message_form": forms_.get("message") or MessageForm(prefix="message")}
 
 

@@ -15,11 +15,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
-from clients.web_chart import audit_read, therapist_required
+from clients.web_chart import therapist_required
 from insights.api_alerts import alerts_for
 from insights.models import Alert
 from insights.safety import alert_acknowledge, alert_resolve
 from practice.api_support import DomainError
+from practice.audit import audit_read
 
 
 class AcknowledgeForm(forms.Form):
@@ -90,7 +91,9 @@ def alerts(request) -> HttpResponse:
         alert.overdue = alert.status == Alert.Status.OPEN and alert.acknowledge_by < now
     # Excerpts and acknowledgement notes are clinical text: one read event per client shown.
     for client_id in sorted({alert.client_id for alert in rows}):
-        audit_read(user, client_id, "insights.alert", ["excerpt", "acknowledge_note"])
+        audit_read(
+            actor=user, client_id=client_id, target_type="insights.alert", fields=["excerpt", "acknowledge_note"]
+        )
     context = {
         "open_alerts": [alert for alert in rows if alert.status == Alert.Status.OPEN],
         "acknowledged_alerts": [alert for alert in rows if alert.status == Alert.Status.ACKNOWLEDGED],

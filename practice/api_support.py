@@ -1,4 +1,8 @@
-"""Shared DRF plumbing: pagination, error shapes, conflicts, throttles."""
+"""Shared DRF plumbing: pagination, error shapes, conflicts, throttles.
+
+Domain errors (`practice.errors`) become HTTP answers here, in `exception_handler`, and
+nowhere else in the API: views raise or let through NotFound/Forbidden/Conflict/Invalid.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +15,10 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from practice.errors import DomainError, Forbidden, NotFound, field_errors
+
+__all__ = ["DomainError", "exception_handler"]  # DomainError: kept importable from here
+
 
 class StandardPagination(PageNumberPagination):
     page_size = 50
@@ -18,28 +26,23 @@ class StandardPagination(PageNumberPagination):
     max_page_size = 200
 
 
-class Conflict(exceptions.APIException):
+class ConflictResponse(exceptions.APIException):
     status_code = status.HTTP_409_CONFLICT
     default_detail = "The request conflicts with the current state of this record."
     default_code = "conflict"
 
 
-class DomainError(Exception):
-    """Raised by services for a rule violation; views map it to 400 (fields) or 409."""
-
-    def __init__(self, message: str, *, field: str | None = None, conflict: bool = False):
-        super().__init__(message)
-        self.message = message
-        self.field = field
-        self.conflict = conflict
-
-
 def exception_handler(exc, context):
-    if isinstance(exc, DomainError):
+    """Map domain errors (practice.errors) and Django's HTTP errors onto DRF's responses."""
+    if isinstance(exc, NotFound):
+        exc = exceptions.NotFound()  # one answer for missing and out of scope
+    elif isinstance(exc, Forbidden):
+        exc = exceptions.PermissionDenied(exc.message or None)
+    elif isinstance(exc, DomainError):
         if exc.conflict:
-            exc = Conflict(exc.message)
+            exc = ConflictResponse(exc.message)
         else:
-            exc = exceptions.ValidationError({exc.field or "non_field_errors": [exc.message]})
+            exc = exceptions.ValidationError(field_errors(exc))
     elif isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):

@@ -1,7 +1,11 @@
-"""Audit trail: `audit_record` writes one append-only AuditEvent.
+"""Audit trail: `audit_record` writes one append-only AuditEvent; `audit_read` records a read.
 
-Call it inside the same transaction as the write it records. Field *names* are recorded,
-never their values, so the log itself holds no PHI.
+Writes: call `audit_record` inside the same transaction as the write it records.
+Reads: `audit_read` is the one way to record that clinical content was read. It is called by
+the selector that returns the content (e.g. `clients.selectors.client_detail`,
+`sessions.selectors.notes_for_client`), never by a view: a view that got clinical content
+from a selector has had the read recorded for it. Field *names* are recorded, never their
+values, so the log itself holds no PHI.
 """
 
 from __future__ import annotations
@@ -11,7 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
-from django.db import models
+from django.db import models, transaction
 
 from practice.models import AuditEvent
 
@@ -98,3 +102,18 @@ def audit_record(
         ip_address=context.ip_address,
         fields=sorted(set(fields)),
     )
+
+
+def audit_read(
+    *, actor, client_id: int | None, target_type: str, fields: Iterable[str] = (), target_id: object = ""
+) -> AuditEvent:
+    """Record that `actor` read `fields` of `target_type` in `client_id`'s record (a READ event)."""
+    with transaction.atomic():
+        return audit_record(
+            actor=actor,
+            action=AuditAction.READ,
+            target_type=target_type,
+            target_id=target_id,
+            client_id=client_id,
+            fields=fields,
+        )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rest_framework import exceptions, permissions
 
-from practice.roles import Capability, has_capability, is_staff_role
+from practice.roles import Capability, has_capability
 
 
 def user_role(user) -> str | None:
@@ -54,9 +54,11 @@ def capability_required(
     return HasCapability
 
 
-class IsStaffMember(permissions.BasePermission):
+class CanViewApiDocs(permissions.BasePermission):
+    """The OpenAPI schema and its docs page (`/api/schema/`, `/api/docs/`): VIEW_API_DOCS."""
+
     def has_permission(self, request, view) -> bool:
-        return is_staff_role(user_role(request.user))
+        return has_capability(user_role(request.user), Capability.VIEW_API_DOCS)
 
 
 class IsClientUser(permissions.BasePermission):

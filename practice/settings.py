@@ -111,6 +111,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "axes.middleware.AxesMiddleware",
+    "practice.web_guards.DomainErrorMiddleware",
 ]
 
 ROOT_URLCONF = "practice.urls"
@@ -235,7 +236,7 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "The Alliance clinical practice platform: HTTP API v1.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
-    "SERVE_PERMISSIONS": ["practice.permissions.IsStaffMember"],
+    "SERVE_PERMISSIONS": ["practice.permissions.CanViewApiDocs"],
     "SERVE_AUTHENTICATION": [
         "rest_framework.authentication.SessionAuthentication",
         "practice.authentication.ExpiringTokenAuthentication",

@@ -26,7 +26,7 @@ from rest_framework.views import APIView
 
 from clients.models import Client, Consent, Goal
 from insights.safety import ScreeningOutcome, crisis_resources_for
-from practice.audit import AuditAction, audit_record
+from practice.audit import audit_read
 from practice.permissions import IsClientUser, capability_required
 from practice.roles import Capability
 from sessions.models import (
@@ -112,17 +112,6 @@ def staff_client(request, client_id, *, write: bool = False) -> Client:
     if write and not Client.objects.editable_by(request.user).filter(pk=client.pk).exists():
         raise exceptions.PermissionDenied("Only the client's therapists can change this record.")
     return client
-
-
-def audit_read(user, client_id: int, target_type: str, fields: list[str]) -> None:
-    with transaction.atomic():
-        audit_record(
-            actor=user,
-            action=AuditAction.READ,
-            target_type=target_type,
-            client_id=client_id,
-            fields=fields,
-        )
 
 
 def assignments_with_submissions(queryset):
@@ -411,10 +400,10 @@ class ClientHomeworkView(generics.ListAPIView):
         self.client = staff_client(request, pk)
         response = super().get(request, pk)
         audit_read(
-            request.user,
-            self.client.pk,
-            "clinical_sessions.homeworksubmission",
-            ["responses", "feedback"],
+            actor=request.user,
+            client_id=self.client.pk,
+            target_type="clinical_sessions.homeworksubmission",
+            fields=["responses", "feedback"],
         )
         return response
 
@@ -465,10 +454,10 @@ class HomeworkDetailView(APIView):
     def get(self, request, pk):
         assignment = self.get_object()
         audit_read(
-            request.user,
-            assignment.client_id,
-            "clinical_sessions.homeworksubmission",
-            ["responses", "feedback"],
+            actor=request.user,
+            client_id=assignment.client_id,
+            target_type="clinical_sessions.homeworksubmission",
+            fields=["responses", "feedback"],
         )
         return Response(TherapistAssignmentSerializer(assignment).data)
 
@@ -615,10 +604,10 @@ class ClientCheckInsView(generics.ListAPIView):
         self.client = staff_client(request, pk)
         response = super().get(request, pk)
         audit_read(
-            request.user,
-            self.client.pk,
-            "clinical_sessions.checkin",
-            ["mood", "emotions", "note"],
+            actor=request.user,
+            client_id=self.client.pk,
+            target_type="clinical_sessions.checkin",
+            fields=["mood", "emotions", "note"],
         )
         return response
 

@@ -12,12 +12,12 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from clients.models import Client
+from practice.audit import audit_read
 from practice.permissions import IsClientUser
 from sessions.api_homework import (
     RISK_KEYS,
     ClinicalOnly,
     attempt,
-    audit_read,
     portal_client,
     staff_client,
     with_risk,
@@ -91,7 +91,12 @@ class ClientMessagesView(MessageThreadMixin, generics.ListAPIView):
     def get(self, request, pk):
         self.thread_client = staff_client(request, pk)
         response = super().get(request, pk)
-        audit_read(request.user, self.thread_client.pk, "clinical_sessions.message", ["body"])
+        audit_read(
+            actor=request.user,
+            client_id=self.thread_client.pk,
+            target_type="clinical_sessions.message",
+            fields=["body"],
+        )
         return response
 
     @extend_schema(request=MessageWriteSerializer, responses={201: MessageSerializer})

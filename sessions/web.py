@@ -28,7 +28,6 @@ from clients.models import Assessment, Client
 from clients.outcomes import not_on_track
 from clients.selectors import session_number_at
 from clients.web_chart import (
-    audit_read,
     can_edit,
     measure_trends,
     mood_sparkline,
@@ -38,6 +37,7 @@ from clients.web_chart import (
 )
 from insights.models import Alert
 from practice.api_support import DomainError
+from practice.audit import audit_read
 from sessions import selectors
 from sessions.models import CheckIn, HomeworkAssignment, Message, ProgressNote, Session
 from sessions.services import notes as note_services
@@ -356,7 +356,7 @@ def since_last_session(client: Client, actor, *, before: dt.datetime | None = No
         .order_by("created_at", "id")
         .values_list("mood", flat=True)
     )
-    audit_read(actor, client.pk, "clinical_sessions.checkin", ["mood"])
+    audit_read(actor=actor, client_id=client.pk, target_type="clinical_sessions.checkin", fields=["mood"])
     snapshot = snapshot_of(client)
     metrics = (snapshot.metrics or {}) if snapshot else {}
     changes = []
