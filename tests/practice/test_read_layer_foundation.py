@@ -133,3 +133,18 @@ def test_api_docs_need_view_api_docs(manager, client_user):
 
     assert as_user(manager).get(reverse("schema")).status_code == 200
     assert as_user(client_user).get(reverse("schema")).status_code == 403
+
+
+def test_every_declared_capability_is_checked_somewhere():
+    """A capability nothing checks is a promise nobody keeps: use it or remove it."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    sources = "\n".join(
+        path.read_text()
+        for app in ("practice", "clients", "sessions", "insights")
+        for path in (root / app).rglob("*.py")
+        if path.name != "roles.py" and "migrations" not in path.parts
+    )
+    unchecked = [capability.name for capability in Capability if f"Capability.{capability.name}" not in sources]
+    assert not unchecked
