@@ -26,7 +26,9 @@ class StandardPagination(PageNumberPagination):
     max_page_size = 200
 
 
-class ConflictResponse(exceptions.APIException):
+class Conflict(exceptions.APIException):
+    """The HTTP 409 answer. Domain code raises `practice.errors.Conflict`, mapped onto this."""
+
     status_code = status.HTTP_409_CONFLICT
     default_detail = "The request conflicts with the current state of this record."
     default_code = "conflict"
@@ -40,7 +42,7 @@ def exception_handler(exc, context):
         exc = exceptions.PermissionDenied(exc.message or None)
     elif isinstance(exc, DomainError):
         if exc.conflict:
-            exc = ConflictResponse(exc.message)
+            exc = Conflict(exc.message)
         else:
             exc = exceptions.ValidationError(field_errors(exc))
     elif isinstance(exc, Http404):
