@@ -30,6 +30,7 @@ from django.views.decorators.http import require_http_methods
 from clients.charts import measure_panels, sparkline
 from clients.models import Assessment, BreakGlassGrant, Client, Consent, Goal
 from clients.selectors import assessment_series, client_outcomes
+from clients.services.care_team import recent_care_team_changes
 from clients.services.measures import instruments_for
 from clients.web_chart_actions import (
     ACTIONS,
@@ -202,6 +203,8 @@ def _header(client: Client, user) -> dict:
         )
         if user.role == Role.THERAPIST
         else [],
+        # Whoever reads the chart sees who changed the care team lately (and so who can read it).
+        "recent_care_team_changes": recent_care_team_changes(client),
     }
 
 

@@ -25,18 +25,22 @@ class Conflict(exceptions.APIException):
 
 
 class DomainError(Exception):
-    """Raised by services for a rule violation; views map it to 400 (fields) or 409."""
+    """Raised by services for a rule violation; views map it to 400 (fields), 409 (conflict) or
+    403 (forbidden: the caller can see the record but may not make this change)."""
 
-    def __init__(self, message: str, *, field: str | None = None, conflict: bool = False):
+    def __init__(self, message: str, *, field: str | None = None, conflict: bool = False, forbidden: bool = False):
         super().__init__(message)
         self.message = message
         self.field = field
         self.conflict = conflict
+        self.forbidden = forbidden
 
 
 def exception_handler(exc, context):
     if isinstance(exc, DomainError):
-        if exc.conflict:
+        if exc.forbidden:
+            exc = exceptions.PermissionDenied(exc.message)
+        elif exc.conflict:
             exc = Conflict(exc.message)
         else:
             exc = exceptions.ValidationError({exc.field or "non_field_errors": [exc.message]})
