@@ -1,30 +1,24 @@
-"""Notices about a client record that go to staff by email. They carry no client details."""
+"""Notices about a client record that go to staff by email, through the notification outbox
+(practice/outbox.py). They carry no client details."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.conf import settings
-from django.contrib.auth import get_user_model
-from django.core.mail import send_mail
+from django.db import models, transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from clients.models import BreakGlassGrant, CareTeamChange
-from practice.models import Membership
+from practice.models import Membership, Notification
+from practice.outbox import outbox_deliver, outbox_enqueue
 from practice.roles import Role
-from practice.tasks_support import enqueue_on_commit
 
 BREAK_GLASS_SUBJECT = "Alliance: emergency access to a client record"
 
 
-def notify_break_glass_opened(grant: BreakGlassGrant) -> int:
-    """Email the client's primary therapist and the practice's managers, once per grant.
-
-    Sent, then marked: a crash between the two sends a second notice, never none.
-    """
-    if grant.notified_at is not None:
-        return 0
+def break_glass_recipients(grant: BreakGlassGrant) -> list[str]:
+    """The client's primary therapist and the practice's managers, never the admin themself."""
     client = grant.client
     recipients = {
         member.user.email
@@ -36,26 +30,51 @@ def notify_break_glass_opened(grant: BreakGlassGrant) -> int:
     if therapist is not None and therapist.is_active:
         recipients.add(therapist.user.email)
     recipients.discard(grant.granted_to.user.email)
-    if recipients:
-        body = (
-            f"{grant.granted_to.display_name} (practice admin) opened emergency read-only access to the "
-            f"record of client #{client.pk} until {timezone.localtime(grant.expires_at):%Y-%m-%d %H:%M %Z}.\n\n"
-            "The reason and every record they open are in the audit log. A manager or admin can end "
-            "the access at any time. For privacy this email contains no client details."
-        )
-        send_mail(BREAK_GLASS_SUBJECT, body, settings.DEFAULT_FROM_EMAIL, sorted(recipients))
-    BreakGlassGrant.objects.filter(pk=grant.pk, notified_at__isnull=True).update(notified_at=timezone.now())
-    return len(recipients)
+    return sorted(recipients)
+
+
+def break_glass_notice_enqueue(grant: BreakGlassGrant, *, send_on_commit: bool = True) -> Notification | None:
+    """Put the break-glass notice in the outbox. Call inside the transaction opening the grant."""
+    recipients = break_glass_recipients(grant)
+    if not recipients:
+        return None
+    body = (
+        f"{grant.granted_to.display_name} (practice admin) opened emergency read-only access to the "
+        f"record of client #{grant.client_id} until {timezone.localtime(grant.expires_at):%Y-%m-%d %H:%M %Z}.\n\n"
+        "The reason and every record they open are in the audit log. A manager or admin can end "
+        "the access at any time. For privacy this email contains no client details."
+    )
+    return outbox_enqueue(
+        kind="break_glass_opened",
+        to=recipients,
+        subject=BREAK_GLASS_SUBJECT,
+        body=body,
+        dedupe_key=f"break_glass:{grant.pk}",
+        practice_id=grant.client.practice_id,
+        target=grant,
+        send_on_commit=send_on_commit,
+    )
+
+
+def notify_break_glass_opened(grant: BreakGlassGrant) -> int:
+    """Deliver the notice for a grant now (messages queued before the outbox existed).
+
+    Returns how many people this call mailed; 0 when already notified."""
+    if grant.notified_at is not None:
+        return 0
+    with transaction.atomic():
+        notification = break_glass_notice_enqueue(grant, send_on_commit=False)
+    if notification is None or not outbox_deliver(notification.pk):
+        return 0
+    return len(notification.recipients)
 
 
 # ---------------------------------------------------------------------------
-# Care-team changes and sign-in reminders. Each notice is composed by a function below and
-# goes out through `notice_queue`, the one door (switch its body to the outbox).
+# Care-team changes and portal sign-in reminders. Each notice is composed below and goes out
+# through `notice_queue`, the one door to the outbox for this module's notices.
 
 CARE_TEAM_SUBJECT = "Alliance: a client's care team was changed"
 SIGN_IN_REMINDER_SUBJECT = "Alliance: you already have a portal account"
-CARE_TEAM_CHANGE = "care_team_change"
-SIGN_IN_REMINDER = "sign_in_reminder"
 
 
 @dataclass(frozen=True)
@@ -68,15 +87,20 @@ class Notice:
     practice_id: int | None
 
 
-def notice_queue(kind: str, object_id: int, *extra: str) -> None:
-    """Send a notice about `object_id` once the caller's transaction commits.
-
-    Call inside the transaction of the event announced; arguments are ids (and plain strings
-    without personal data). A broker outage never fails the caller's write.
-    """
-    from clients.tasks import send_client_notice
-
-    enqueue_on_commit(send_client_notice, kind, object_id, *extra)
+def notice_queue(notice: Notice | None, *, target: models.Model | None = None) -> Notification | None:
+    """Put a notice in the outbox. Call inside the transaction of the event it announces, so
+    both commit (or roll back) together; a broker outage never loses it or fails the write."""
+    if notice is None or not notice.recipients:
+        return None
+    return outbox_enqueue(
+        kind=notice.kind,
+        to=notice.recipients,
+        subject=notice.subject,
+        body=notice.body,
+        dedupe_key=notice.dedupe_key,
+        practice_id=notice.practice_id,
+        target=target,
+    )
 
 
 def care_team_change_notice(change: CareTeamChange) -> Notice | None:
@@ -88,7 +112,7 @@ def care_team_change_notice(change: CareTeamChange) -> Notice | None:
     members = {
         member.pk: member
         for member in Membership.objects.filter(practice_id=client.practice_id)
-        .filter(Q(pk__in=wanted | {change.changed_by_id}) | Q(role=Role.MANAGER))
+        .filter(Q(pk__in=wanted) | Q(role=Role.MANAGER))
         .select_related("user")
     }
     recipients = {
@@ -109,18 +133,18 @@ def care_team_change_notice(change: CareTeamChange) -> Notice | None:
         "and on the client's chart. For privacy this email contains no client details."
     )
     return Notice(
-        kind=CARE_TEAM_CHANGE,
+        kind="care_team_change",
         recipients=sorted(recipients),
         subject=CARE_TEAM_SUBJECT,
         body=body,
-        dedupe_key=f"{CARE_TEAM_CHANGE}:{change.pk}",
+        dedupe_key=f"care_team_change:{change.pk}",
         practice_id=client.practice_id,
     )
 
 
-def sign_in_reminder_notice(user, sign_in_url: str, reminder_id: str) -> Notice | None:
-    """To the login address of a client who already has a portal account. No token, no link
-    that sets a password: their password stays theirs."""
+def sign_in_reminder_notice(*, user, sign_in_url: str, reminder_id: int) -> Notice | None:
+    """To the login address of a client who already has a portal account. No token and no
+    link that sets a password: their password stays theirs."""
     membership = user.membership_or_none
     if membership is None or not user.is_active:
         return None
@@ -131,38 +155,10 @@ def sign_in_reminder_notice(user, sign_in_url: str, reminder_id: str) -> Notice 
         "practice for help; nobody at the practice can see or choose your password."
     )
     return Notice(
-        kind=SIGN_IN_REMINDER,
+        kind="sign_in_reminder",
         recipients=[user.email],
         subject=SIGN_IN_REMINDER_SUBJECT,
         body=body,
-        dedupe_key=f"{SIGN_IN_REMINDER}:{reminder_id}",
+        dedupe_key=f"sign_in_reminder:{reminder_id}",
         practice_id=membership.practice_id,
     )
-
-
-def notice_deliver(kind: str, object_id: int, *extra: str) -> int:
-    """Compose and send one queued notice (the task's body). Returns how many were mailed.
-
-    A care-team notice is sent, then marked: a crash between the two sends it twice, never none.
-    """
-    if kind == CARE_TEAM_CHANGE:
-        change = (
-            CareTeamChange.objects.filter(pk=object_id, notified_at__isnull=True)
-            .select_related("client", "changed_by__user")
-            .first()
-        )
-        if change is None:
-            return 0
-        notice = care_team_change_notice(change)
-        if notice is not None:
-            send_mail(notice.subject, notice.body, settings.DEFAULT_FROM_EMAIL, notice.recipients)
-        CareTeamChange.objects.filter(pk=change.pk, notified_at__isnull=True).update(notified_at=timezone.now())
-        return len(notice.recipients) if notice else 0
-    if kind == SIGN_IN_REMINDER:
-        user = get_user_model().objects.filter(pk=object_id).first()
-        notice = sign_in_reminder_notice(user, *extra) if user is not None else None
-        if notice is None:
-            return 0
-        send_mail(notice.subject, notice.body, settings.DEFAULT_FROM_EMAIL, notice.recipients)
-        return 1
-    raise ValueError(f"unknown notice kind {kind!r}")

@@ -41,19 +41,3 @@ def notify_break_glass(grant_id: int) -> int:
     if grant is None:
         return 0
     return notify_break_glass_opened(grant)
-
-
-@shared_task(
-    name="clients.send_client_notice",
-    acks_late=True,
-    time_limit=60,
-    soft_time_limit=45,
-    autoretry_for=(OSError,),  # SMTP and socket errors
-    retry_backoff=True,
-    max_retries=5,
-)
-def send_client_notice(kind: str, object_id: int, *extra: str) -> int:
-    """Send a care-team change notice or a portal sign-in reminder (see clients/notifications.py)."""
-    from clients.notifications import notice_deliver
-
-    return notice_deliver(kind, object_id, *extra)

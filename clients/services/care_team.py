@@ -14,7 +14,7 @@ import datetime as dt
 from django.utils import timezone
 
 from clients.models import CareTeamChange, Client
-from clients.notifications import CARE_TEAM_CHANGE, notice_queue
+from clients.notifications import care_team_change_notice, notice_queue
 from practice.audit import AuditAction, audit_record
 from practice.roles import Capability, has_capability
 
@@ -42,7 +42,7 @@ def care_team_change_record(*, client: Client, actor, before: dict, after: dict)
         client_id=client.pk,
         fields=list(after),
     )
-    notice_queue(CARE_TEAM_CHANGE, change.pk)
+    notice_queue(care_team_change_notice(change), target=change)
     return change
 
 

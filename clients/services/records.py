@@ -15,7 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from clients.models import Client, Consent, Goal, Objective, PortalInvite
-from clients.notifications import SIGN_IN_REMINDER, notice_queue
+from clients.notifications import notice_queue, sign_in_reminder_notice
 from clients.services.care_team import care_team_change_record, is_sensitive_care_team_change
 from practice.api_support import DomainError
 from practice.audit import AuditAction, audit_record
@@ -226,7 +226,10 @@ def portal_access_offer(*, client: Client, actor, sign_in_url: str) -> PortalAcc
         # Invites issued before this rule existed stop working too.
         PortalInvite.objects.filter(client=client, used_at__isnull=True, expires_at__gt=now).update(expires_at=now)
         event = audit_record(actor=actor, action=AuditAction.SIGN_IN_REMINDER, target=client.user, client_id=client.pk)
-        notice_queue(SIGN_IN_REMINDER, client.user_id, sign_in_url, str(event.pk))
+        notice_queue(
+            sign_in_reminder_notice(user=client.user, sign_in_url=sign_in_url, reminder_id=event.pk),
+            target=client.user,
+        )
     return PortalAccessOffer(reminder_sent=True)
 
 

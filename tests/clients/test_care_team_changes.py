@@ -15,8 +15,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from clients.models import CareTeamChange
-from clients.tasks import send_client_notice
-from practice.models import AuditEvent, Membership
+from practice.models import AuditEvent, Membership, Notification
+from practice.outbox import outbox_deliver
 from practice.roles import Role
 from tests.conftest import PHI_CANARY, Snapshot, as_user, make_member, web_as
 
@@ -64,8 +64,11 @@ def test_an_admin_putting_a_new_therapist_on_a_care_team_tells_everyone_at_once(
     change.refresh_from_db()
     assert change.notified_at is not None
 
-    # Delivered twice, the task does not mail twice.
-    send_client_notice.apply(args=["care_team_change", change.pk])
+    # The notice went through the outbox, in the change's transaction; sending again is a no-op.
+    notification = Notification.objects.get(kind="care_team_change")
+    assert notification.sent_at is not None
+    assert (notification.target_type, notification.target_id) == ("clients.careteamchange", change.pk)
+    assert not outbox_deliver(notification.pk)
     assert len(mail.outbox) == 1
 
 
@@ -134,6 +137,21 @@ def test_a_refused_care_team_change_records_and_sends_nothing(
             )
             assert response.status_code == 400
     assert Snapshot.take().changed_since(before) == {}
+    assert mail.outbox == []
+
+
+def test_a_rolled_back_change_sends_nothing(admin, colleague, client_record, django_capture_on_commit_callbacks):
+    from django.db import transaction
+
+    from clients.services.records import client_update
+
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(RuntimeError), transaction.atomic():
+        client_update(
+            client=client_record, actor=admin, data={"co_therapist": colleague.membership}, clinical_allowed=False
+        )
+        raise RuntimeError("the surrounding request failed")
+    assert not CareTeamChange.objects.exists()
+    assert not Notification.objects.exists()
     assert mail.outbox == []
 
 

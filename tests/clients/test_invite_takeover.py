@@ -18,7 +18,7 @@ from rest_framework.test import APIClient
 from clients.models import PortalInvite
 from clients.services.records import _hash, portal_invite_create
 from practice.api_support import DomainError
-from practice.models import ApiToken, AuditEvent
+from practice.models import ApiToken, AuditEvent, Notification
 from tests.conftest import PASSWORD, Snapshot, as_user
 from tests.factories import ClientFactory
 
@@ -69,6 +69,7 @@ def test_inviting_a_client_with_an_account_sends_a_reminder_and_issues_nothing(
     event = AuditEvent.objects.get(action="sign_in_reminder")
     assert (event.actor, event.client_id, event.target_id) == (actor, client_record.pk, str(client_user.pk))
     assert [message.to for message in mail.outbox] == [[client_user.email]]
+    assert Notification.objects.get().kind == "sign_in_reminder"
     message = mail.outbox[0]
     assert "already have an account" in message.body
     assert "accept-invite" not in message.body and "token" not in message.body.lower()
