@@ -142,9 +142,10 @@ def care_team_change_notice(change: CareTeamChange) -> Notice | None:
     )
 
 
-def sign_in_reminder_notice(*, user, sign_in_url: str, reminder_id: int) -> Notice | None:
+def sign_in_reminder_notice(*, user, sign_in_url: str) -> Notice | None:
     """To the login address of a client who already has a portal account. No token and no
-    link that sets a password: their password stays theirs."""
+    link that sets a password: their password stays theirs. At most one a day per account, so
+    repeated invites cannot flood the client's inbox."""
     membership = user.membership_or_none
     if membership is None or not user.is_active:
         return None
@@ -159,6 +160,6 @@ def sign_in_reminder_notice(*, user, sign_in_url: str, reminder_id: int) -> Noti
         recipients=[user.email],
         subject=SIGN_IN_REMINDER_SUBJECT,
         body=body,
-        dedupe_key=f"sign_in_reminder:{reminder_id}",
+        dedupe_key=f"sign_in_reminder:{user.pk}:{timezone.localdate():%Y-%m-%d}",
         practice_id=membership.practice_id,
     )

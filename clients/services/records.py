@@ -225,11 +225,8 @@ def portal_access_offer(*, client: Client, actor, sign_in_url: str) -> PortalAcc
     with transaction.atomic():
         # Invites issued before this rule existed stop working too.
         PortalInvite.objects.filter(client=client, used_at__isnull=True, expires_at__gt=now).update(expires_at=now)
-        event = audit_record(actor=actor, action=AuditAction.SIGN_IN_REMINDER, target=client.user, client_id=client.pk)
-        notice_queue(
-            sign_in_reminder_notice(user=client.user, sign_in_url=sign_in_url, reminder_id=event.pk),
-            target=client.user,
-        )
+        audit_record(actor=actor, action=AuditAction.SIGN_IN_REMINDER, target=client.user, client_id=client.pk)
+        notice_queue(sign_in_reminder_notice(user=client.user, sign_in_url=sign_in_url), target=client.user)
     return PortalAccessOffer(reminder_sent=True)
 
 

@@ -76,6 +76,12 @@ def test_inviting_a_client_with_an_account_sends_a_reminder_and_issues_nothing(
     # The client's password and tokens are untouched.
     assert sign_in(client_user.email, PASSWORD).status_code == 200
 
+    # Asking again the same day is audited but does not mail the client again.
+    with django_capture_on_commit_callbacks(execute=True):
+        assert invite(actor, client_record).status_code == 200
+    assert AuditEvent.objects.filter(action="sign_in_reminder").count() == 2
+    assert len(mail.outbox) == 1
+
 
 def test_an_invite_issued_earlier_for_an_existing_account_is_refused(
     therapist, client_record, client_user, django_capture_on_commit_callbacks

@@ -76,3 +76,18 @@ def test_a_weak_password_is_refused_and_nothing_changes(client_user, weak):
     assert api.get(reverse("api-me")).status_code == 200
     client_user.refresh_from_db()
     assert client_user.check_password(PASSWORD)
+
+
+def test_the_operators_set_password_command_revokes_too(client_user, monkeypatch):
+    import io
+
+    from django.core.management import call_command
+
+    api = as_user(client_user)
+    monkeypatch.setattr("sys.stdin", io.StringIO(f"{NEW}\n"))
+    call_command("set_password", email=client_user.email, stdout=io.StringIO())
+    assert api.get(reverse("api-me")).status_code == 401
+    client_user.refresh_from_db()
+    assert client_user.check_password(NEW)
+    event = AuditEvent.objects.get(action="password_change")
+    assert event.actor is None and event.practice_id == client_user.membership.practice_id
