@@ -75,6 +75,7 @@ def notify_break_glass_opened(grant: BreakGlassGrant) -> int:
 
 CARE_TEAM_SUBJECT = "Alliance: a client's care team was changed"
 SIGN_IN_REMINDER_SUBJECT = "Alliance: you already have a portal account"
+PORTAL_ACCOUNT_READY_SUBJECT = "Alliance: your portal account is ready"
 
 
 @dataclass(frozen=True)
@@ -161,5 +162,29 @@ def sign_in_reminder_notice(*, user, sign_in_url: str) -> Notice | None:
         subject=SIGN_IN_REMINDER_SUBJECT,
         body=body,
         dedupe_key=f"sign_in_reminder:{user.pk}:{timezone.localdate():%Y-%m-%d}",
+        practice_id=membership.practice_id,
+    )
+
+
+def portal_account_ready_notice(*, user, invite_id: int) -> Notice | None:
+    """To the address a new portal login signs in with, once it is set up from an invite.
+
+    Whoever holds an invite link can set the account up; telling the address owner at once
+    means a link used by someone else does not go unnoticed."""
+    membership = user.membership_or_none
+    if membership is None:
+        return None
+    body = (
+        "Your Alliance client portal account was set up with this email address, from an invite "
+        f"sent by your practice, on {timezone.localtime():%Y-%m-%d %H:%M %Z}.\n\n"
+        "If you did not set it up yourself, contact your practice straight away: someone else may "
+        "have used your invite link."
+    )
+    return Notice(
+        kind="portal_account_ready",
+        recipients=[user.email],
+        subject=PORTAL_ACCOUNT_READY_SUBJECT,
+        body=body,
+        dedupe_key=f"portal_account_ready:{invite_id}",
         practice_id=membership.practice_id,
     )

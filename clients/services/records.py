@@ -15,7 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from clients.models import Client, Consent, Goal, Objective, PortalInvite
-from clients.notifications import notice_queue, sign_in_reminder_notice
+from clients.notifications import notice_queue, portal_account_ready_notice, sign_in_reminder_notice
 from clients.services.care_team import care_team_change_record, is_sensitive_care_team_change
 from practice.api_support import DomainError
 from practice.audit import AuditAction, audit_record
@@ -247,6 +247,8 @@ def portal_invite_accept(*, raw_token: str, password: str, email: str | None = N
     """Turn an invite into a client login. Returns the user.
 
     Refused for a client whose account already has a password: an invite never replaces one.
+    The login address is told at once that the account was set up (someone else holding the
+    link would not go unnoticed).
     """
     invite = portal_invite_lookup(raw_token)
     if invite is None:
@@ -299,6 +301,7 @@ def portal_invite_accept(*, raw_token: str, password: str, email: str | None = N
             client_id=client.pk,
             practice_id=client.practice_id,
         )
+        notice_queue(portal_account_ready_notice(user=user, invite_id=invite.pk), target=invite)
     return user
 
 

@@ -120,7 +120,9 @@ def test_the_invite_service_refuses_a_client_with_an_account(therapist, client_r
     assert not PortalInvite.objects.exists()
 
 
-def test_a_new_client_gets_an_invite_and_accepting_discloses_nothing(therapist, practice):
+def test_a_new_client_gets_an_invite_and_accepting_discloses_nothing(
+    therapist, practice, django_capture_on_commit_callbacks
+):
     newcomer = ClientFactory(
         practice=practice, primary_therapist=therapist.membership, email="robin@clients.example", user=None
     )
@@ -129,8 +131,12 @@ def test_a_new_client_gets_an_invite_and_accepting_discloses_nothing(therapist, 
     body = response.json()
     assert {"invite_token", "expires_at"} <= set(body)
 
-    accepted = accept(body["invite_token"], password="a quiet harbour at noon")
+    with django_capture_on_commit_callbacks(execute=True):
+        accepted = accept(body["invite_token"], password="a quiet harbour at noon")
     assert accepted.status_code == 201
+    # The address the account signs in with is told at once (a link used by someone else shows).
+    assert [message.to for message in mail.outbox] == [["robin@clients.example"]]
+    assert "If you did not set it up yourself" in mail.outbox[0].body
     assert accepted.content in (b"", b"null")
     assert "robin" not in accepted.content.decode()
     newcomer.refresh_from_db()
