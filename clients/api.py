@@ -29,6 +29,7 @@ from clients.serializers import (
     ConsentWriteSerializer,
     GoalSerializer,
     PortalInviteResponseSerializer,
+    PortalReminderResponseSerializer,
     RosterClientSerializer,
 )
 from clients.services import records
@@ -134,19 +135,38 @@ class ClientDetailView(APIView):
 
 
 class PortalInviteView(APIView):
+    """Invite a client to the portal (201, a token for a new account), or remind a client who
+    already has an account how to sign in (200, nothing issued: an invite never touches an
+    existing account)."""
+
     permission_classes = [capability_required(Capability.VIEW_CLINICAL, Capability.VIEW_ROSTER)]
 
-    @extend_schema(request=None, responses={201: PortalInviteResponseSerializer})
+    @extend_schema(request=None, responses={201: PortalInviteResponseSerializer, 200: PortalReminderResponseSerializer})
     def post(self, request, pk):
         client = client_for_admin(user=request.user, client_id=pk, write=True)
-        invite, raw = records.portal_invite_create(client=client, actor=request.user)
-        url = request.build_absolute_uri(reverse("portal-accept-invite") + f"?token={raw}")
+        offer = records.portal_access_offer(
+            client=client, actor=request.user, sign_in_url=request.build_absolute_uri(reverse("login"))
+        )
+        if offer.reminder_sent:
+            return Response(
+                {
+                    "reminder_sent": True,
+                    "detail": "This client already has a portal account. No invite was issued; "
+                    "a sign-in reminder was emailed to the address they sign in with.",
+                },
+                status=status.HTTP_200_OK,
+            )
+        url = request.build_absolute_uri(reverse("portal-accept-invite") + f"?token={offer.raw_token}")
         return Response(
-            {"invite_token": raw, "expires_at": invite.expires_at, "invite_url": url}, status=status.HTTP_201_CREATED
+            {"invite_token": offer.raw_token, "expires_at": offer.invite.expires_at, "invite_url": url},
+            status=status.HTTP_201_CREATED,
         )
 
 
 class AcceptInviteView(APIView):
+    """Choose a password for a new portal account. The answer discloses nothing about the
+    account (no email, no ids): whoever holds the link learns only that it worked."""
+
     authentication_classes: list = []
     permission_classes = [AllowAny]
     throttle_classes = [AuthRateThrottle]
@@ -155,12 +175,12 @@ class AcceptInviteView(APIView):
     def post(self, request):
         data = AcceptInviteSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        user = records.portal_invite_accept(
+        records.portal_invite_accept(
             raw_token=data.validated_data["invite_token"],
             password=data.validated_data["password"],
             email=data.validated_data.get("email"),
         )
-        return Response({"email": user.email, "client": user.client_profile.pk}, status=status.HTTP_201_CREATED)
+        return Response(status=status.HTTP_201_CREATED)
 
 
 class ConsentView(APIView):

@@ -320,3 +320,48 @@ class BreakGlassGrant(models.Model):
 
     def is_active(self, now=None) -> bool:
         return self.revoked_at is None and self.expires_at > (now or timezone.now())
+
+
+CARE_TEAM_FIELD_LABELS = {
+    "primary_therapist": "primary therapist",
+    "co_therapist": "co-therapist",
+    "supervisor": "supervisor",
+}
+
+
+class CareTeamChange(models.Model):
+    """A manager's or admin's change to who treats a client (and so who reads the record).
+
+    Audited, announced at once to the client's therapists (before and after) and the practice's
+    managers, and shown on the client's chart for a while. `before` and `after` map each
+    changed care-team field to a member id (or None); staff names only, no client details.
+    """
+
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="care_team_changes")
+    changed_by = models.ForeignKey(Membership, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    before = models.JSONField(default=dict)
+    after = models.JSONField(default=dict)
+    notified_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["client", "created_at"])]
+
+    @property
+    def fields(self) -> list[str]:
+        return [field for field in CARE_TEAM_FIELD_LABELS if field in self.after]
+
+    def member_ids(self) -> set[int]:
+        return {member_id for member_id in [*self.before.values(), *self.after.values()] if member_id}
+
+    def describe(self, names: dict[int, str]) -> str:
+        """'primary therapist: Jordan Lee -> Sam Park; supervisor: none -> Dana Fox'."""
+
+        def name(member_id: int | None) -> str:
+            return names.get(member_id, f"member #{member_id}") if member_id else "none"
+
+        return "; ".join(
+            f"{CARE_TEAM_FIELD_LABELS[field]}: {name(self.before.get(field))} \u2192 {name(self.after.get(field))}"
+            for field in self.fields
+        )

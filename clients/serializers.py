@@ -158,6 +158,13 @@ class PortalInviteResponseSerializer(serializers.Serializer):
     invite_url = serializers.CharField()
 
 
+class PortalReminderResponseSerializer(serializers.Serializer):
+    """The client already has a portal account: no invite was issued, a reminder was emailed."""
+
+    reminder_sent = serializers.BooleanField()
+    detail = serializers.CharField()
+
+
 class AcceptInviteSerializer(serializers.Serializer):
     invite_token = serializers.CharField(max_length=200)
     password = serializers.CharField(max_length=256, trim_whitespace=False)

@@ -30,12 +30,16 @@ ROSTER_PAGE_SIZE = 50
 
 
 def _reassign(request, therapists: list[Membership]) -> None:
-    """Move a client to another therapist through the records service (which audits it)."""
+    """Move a client to another therapist through the records service, which audits the change
+    and announces it to the therapists before and after and the other managers."""
     client_id = request.POST.get("client", "")
     client = client_for_admin(user=request.user, client_id=client_id if client_id.isdigit() else 0, write=True)
     therapist = next((member for member in therapists if str(member.pk) == request.POST.get("therapist")), None)
     if therapist is None:
         messages.error(request, "Choose an active therapist of this practice.")
+        return
+    if client.primary_therapist_id == therapist.pk:
+        messages.info(request, f"{client.full_name} is already assigned to {therapist.display_name}.")
         return
     version = request.POST.get("version", "")
     try:
@@ -49,7 +53,11 @@ def _reassign(request, therapists: list[Membership]) -> None:
     except DomainError as error:
         messages.error(request, error.message)
     else:
-        messages.success(request, f"{client.full_name} is now assigned to {therapist.display_name}.")
+        messages.success(
+            request,
+            f"{client.full_name} is now assigned to {therapist.display_name}. "
+            "The client's therapists and the practice's managers have been told by email.",
+        )
 
 
 @capability_required(Capability.VIEW_ROSTER, write=(Capability.EDIT_CLIENT_ADMIN,))

@@ -29,6 +29,7 @@ from clients import selectors
 from clients.charts import measure_panels, sparkline
 from clients.models import Client, Consent
 from clients.selectors import assessment_series, client_for_read, client_is_editable, client_outcomes
+from clients.services.care_team import recent_care_team_changes
 from clients.services.measures import instruments_for
 from clients.web_chart_actions import (
     ACTIONS,
@@ -149,6 +150,8 @@ def _header(client: Client, user) -> dict:
         "item9_missing": ITEM9_MISSING if header.item9_missing else None,
         # The care team sees who opened emergency access to this record lately, and why.
         "recent_break_glass": header.recent_break_glass,
+        # Whoever reads the chart sees who changed the care team lately (and so who can read it).
+        "recent_care_team_changes": recent_care_team_changes(client),
     }
 
 

@@ -38,7 +38,13 @@ from clients.scoring import AnswerValidationError
 from clients.selectors import client_for_portal, due_questionnaires, portal_assignment, portal_due_questionnaire
 from clients.services.measures import assessment_record, instrument_for
 from clients.services.portal import reminder_preferences_update
-from clients.services.records import has_consent, portal_invite_accept, portal_invite_lookup
+from clients.services.records import (
+    ACCOUNT_EXISTS,
+    has_consent,
+    has_portal_account,
+    portal_invite_accept,
+    portal_invite_lookup,
+)
 from insights.charts import line_chart
 from insights.safety import crisis_resources_for
 from practice.errors import DomainError, Forbidden
@@ -462,6 +468,9 @@ def portal_accept_invite(request):
     if invite is None:
         return render(request, "portal/accept_invite.html", {"invalid": True}, status=400 if raw_token else 200)
     client = invite.client
+    if has_portal_account(client):
+        # An invite never replaces a password the client already has.
+        return render(request, "portal/accept_invite.html", {"invalid": True, "reason": ACCOUNT_EXISTS}, status=400)
     needs_email = not client.email
     form = AcceptInviteForm(request.POST or None, needs_email=needs_email)
     status = 200

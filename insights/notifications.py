@@ -1,18 +1,19 @@
-"""Alert notifications and escalation. Messages carry no clinical content or client names."""
+"""Alert notifications and escalation, through the notification outbox (practice/outbox.py).
+
+Messages carry no clinical content or client names."""
 
 from __future__ import annotations
 
 import logging
 
-from django.conf import settings
-from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
 from insights.models import Alert
 from practice.audit import AuditAction, audit_record
-from practice.models import Membership
+from practice.models import Membership, Notification
+from practice.outbox import outbox_deliver, outbox_enqueue
 from practice.roles import Role
 
 logger = logging.getLogger(__name__)
@@ -32,12 +33,33 @@ def _body(alert: Alert, escalated: bool) -> str:
     )
 
 
-def notify_alert_created(alert: Alert) -> None:
+def alert_created_enqueue(alert: Alert, *, send_on_commit: bool = True) -> Notification | None:
+    """Put the "new alert" notice for the primary therapist in the outbox.
+
+    Call inside the transaction that creates the alert: the notice commits with it."""
     therapist = alert.client.primary_therapist
-    if therapist is None or alert.notified_at is not None:
+    if therapist is None:
+        return None
+    return outbox_enqueue(
+        kind="alert_created",
+        to=[therapist.user.email],
+        subject=SUBJECT,
+        body=_body(alert, escalated=False),
+        dedupe_key=f"alert:{alert.pk}:created",
+        practice_id=alert.client.practice_id,
+        target=alert,
+        send_on_commit=send_on_commit,
+    )
+
+
+def notify_alert_created(alert: Alert) -> None:
+    """Deliver the notice for an alert now (messages queued before the outbox existed)."""
+    if alert.notified_at is not None:
         return
-    send_mail(SUBJECT, _body(alert, escalated=False), settings.DEFAULT_FROM_EMAIL, [therapist.user.email])
-    Alert.objects.filter(pk=alert.pk, notified_at__isnull=True).update(notified_at=timezone.now())
+    with transaction.atomic():
+        notification = alert_created_enqueue(alert, send_on_commit=False)
+    if notification is not None:
+        outbox_deliver(notification.pk)
 
 
 def _escalation_targets(alert: Alert, level: int) -> list[Membership]:
@@ -77,11 +99,26 @@ def escalate_overdue(now=None) -> int:
                 practice_id=alert.client.practice_id,
                 fields=["escalation_level"],
             )
-        recipients = [member.user.email for member in _escalation_targets(alert, level) if member and member.is_active]
-        if recipients:
-            try:
-                send_mail(SUBJECT, _body(alert, escalated=True), settings.DEFAULT_FROM_EMAIL, recipients)
-            except Exception:
-                logger.warning("escalation mail for alert %s failed", alert.pk, exc_info=True)
+            recipients = [
+                member.user.email for member in _escalation_targets(alert, level) if member and member.is_active
+            ]
+            # The notice commits with the new level; the outbox sweeper re-sends it if the
+            # mail below fails, so an escalation is never silently lost.
+            notification = (
+                outbox_enqueue(
+                    kind="alert_escalated",
+                    to=recipients,
+                    subject=SUBJECT,
+                    body=_body(alert, escalated=True),
+                    dedupe_key=f"alert:{alert.pk}:escalation:{level}",
+                    practice_id=alert.client.practice_id,
+                    target=alert,
+                    send_on_commit=False,
+                )
+                if recipients
+                else None
+            )
+        if notification is not None:
+            outbox_deliver(notification.pk)
         escalated += 1
     return escalated

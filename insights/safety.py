@@ -1,7 +1,7 @@
 """The closed safety loop: risk signals -> alert in the same request -> a person closes it.
 
 Nothing here waits on a queue: alerts are created synchronously inside the caller's
-transaction. Only the notification fan-out (email, escalation) goes through Celery.
+transaction, together with their notification outbox row; only the sending goes through Celery.
 """
 
 from __future__ import annotations
@@ -14,9 +14,9 @@ from django.utils import timezone
 
 from clients.models import Client
 from insights.models import Alert
+from insights.notifications import alert_created_enqueue
 from practice.api_support import DomainError
 from practice.audit import AuditAction, audit_record
-from practice.tasks_support import enqueue_on_commit
 
 LEVEL_ORDER = {"none": 0, "concern": 1, "urgent": 2}
 
@@ -67,7 +67,7 @@ def raise_alert(
     excerpt: str = "",
     actor=None,
 ) -> Alert:
-    """Create an alert now (call inside the write's transaction) and notify after commit."""
+    """Create an alert and its outbox notice now (call inside the write's transaction)."""
     now = timezone.now()
     alert = Alert.objects.create(
         client=client,
@@ -88,9 +88,9 @@ def raise_alert(
         practice_id=client.practice_id,
         fields=["kind", "severity", "reason"],
     )
-    from insights.safety_tasks import notify_alert
-
-    enqueue_on_commit(notify_alert, alert.pk)
+    # The notice is an outbox row in this same transaction: sent after commit by a task, and
+    # re-sent by the outbox sweeper if the broker or SMTP is down.
+    alert_created_enqueue(alert)
     return alert
 
 

@@ -45,6 +45,9 @@ class AuditAction(StrEnum):
     KEY_ROTATE = "key_rotate"
     BREAK_GLASS = "break_glass"
     REVOKE = "revoke"
+    CARE_TEAM_CHANGE = "care_team_change"  # a manager or admin changed who treats a client
+    PASSWORD_CHANGE = "password_change"  # noqa: S105 - an action name, not a secret
+    SIGN_IN_REMINDER = "sign_in_reminder"  # an invite asked for a client who already has an account
 
 
 @dataclass(frozen=True)

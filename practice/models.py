@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, BaseUserManager
@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.utils import timezone
 
+from practice.fields import EncryptedTextField
 from practice.roles import Role
 
 
@@ -216,3 +217,51 @@ class AuditEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise PermissionDenied("Audit events are append-only")
+
+
+class NotificationQuerySet(models.QuerySet):
+    def due(self, now: datetime, *, min_age: float, max_attempts: int) -> NotificationQuerySet:
+        """Unsent rows the sweeper should try now: old enough that the on-commit task had its
+        chance, under the attempt bound, and past their backoff."""
+        return self.filter(
+            sent_at__isnull=True,
+            attempts__lt=max_attempts,
+            created_at__lte=now - timedelta(seconds=min_age),
+        ).filter(models.Q(next_attempt_at__isnull=True) | models.Q(next_attempt_at__lte=now))
+
+
+class Notification(models.Model):
+    """One outgoing e-mail in the outbox (see practice/outbox.py).
+
+    Written in the same transaction as the event it announces, so the event and its notice
+    commit or roll back together; sent by a task and re-sent by a beat sweeper until delivered.
+    Messages carry no clinical content; the body is encrypted anyway (names of staff, record ids).
+    """
+
+    kind = models.CharField(max_length=40)
+    practice = models.ForeignKey(Practice, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    recipients = models.JSONField(default=list)
+    subject = models.CharField(max_length=200)
+    body = EncryptedTextField()
+    dedupe_key = models.CharField(max_length=200, unique=True)
+    # What the notice is about ("app_label.model", pk): its `notified_at` is stamped when sent.
+    target_type = models.CharField(max_length=60, blank=True)
+    target_id = models.BigIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=500, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    objects = NotificationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [
+            models.Index(
+                fields=["created_at"], name="notification_unsent_idx", condition=models.Q(sent_at__isnull=True)
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} #{self.pk}"

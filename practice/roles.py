@@ -75,6 +75,15 @@ ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
 
 STAFF_ROLES = frozenset({Role.THERAPIST, Role.MANAGER, Role.ADMIN})
 
+# Which roles a member may give to (or manage in) someone else: never one above their own. A
+# manager who could make an admin could then open break-glass through that account; nobody but
+# the operator's shell (`manage.py add_member`) grants past this table. Clients join through
+# portal invites, never by grant.
+GRANTABLE_ROLES: dict[Role, frozenset[Role]] = {
+    Role.ADMIN: frozenset({Role.THERAPIST, Role.MANAGER, Role.ADMIN}),
+    Role.MANAGER: frozenset({Role.THERAPIST, Role.MANAGER}),
+}
+
 
 def has_capability(role: str | None, capability: Capability) -> bool:
     if role is None:
@@ -87,3 +96,15 @@ def has_capability(role: str | None, capability: Capability) -> bool:
 
 def is_staff_role(role: str | None) -> bool:
     return role in STAFF_ROLES
+
+
+def grantable_roles(role: str | None) -> frozenset[Role]:
+    """The roles a member with `role` may grant, or manage in another member."""
+    try:
+        return GRANTABLE_ROLES.get(Role(role), frozenset()) if role is not None else frozenset()
+    except ValueError:
+        return frozenset()
+
+
+def can_grant(role: str | None, granted: str) -> bool:
+    return granted in grantable_roles(role)

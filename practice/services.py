@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
+from django.contrib.auth import get_user_model, update_session_auth_hash
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from practice.api_support import DomainError
 from practice.audit import AuditAction, audit_record
+from practice.errors import DomainError, Forbidden
 from practice.models import ApiToken, Membership, Practice
-from practice.roles import Role
+from practice.roles import Role, can_grant, grantable_roles
 
 User = get_user_model()
 
@@ -42,9 +42,15 @@ def member_add(
     actor=None,
     validate: bool = True,
 ) -> Membership:
-    """Create a user with one membership. Clients join through portal invites instead."""
+    """Create a user with one membership. Clients join through portal invites instead.
+
+    `actor` is the member granting the role, who may grant only roles up to their own
+    (`roles.grantable_roles`); None is the operator's shell (`manage.py add_member`).
+    """
     if role not in {Role.THERAPIST, Role.MANAGER, Role.ADMIN}:
         raise DomainError("Role must be therapist, manager or admin.", field="role")
+    if actor is not None:
+        _check_may_grant(actor=actor, role=role)
     email = User.objects.normalize_email(email).lower()
     if User.objects.filter(email__iexact=email).exists():
         raise DomainError("A user with this email already exists.", field="email")
@@ -69,7 +75,22 @@ def member_add(
     return membership
 
 
+def _check_may_grant(*, actor, role: str) -> None:
+    if not can_grant(actor.role, role):
+        allowed = sorted(grantable_roles(actor.role))
+        raise Forbidden(
+            f"A {actor.role} cannot give the {role} role"
+            + (f" (only: {', '.join(allowed)})." if allowed else ".")
+            + " Ask a practice admin.",
+            field="role",
+        )
+
+
 def member_update(*, membership: Membership, actor, data: dict) -> Membership:
+    """Rename, deactivate or reactivate a member. A member whose role is above the actor's own
+    (an admin, for a manager) is out of the actor's hands: 403, nothing changes."""
+    if not can_grant(actor.role, membership.role):
+        raise Forbidden(f"A {actor.role} cannot change a member whose role is {membership.role}. Ask a practice admin.")
     changed = []
     with transaction.atomic():
         for field in ("first_name", "last_name"):
@@ -88,6 +109,38 @@ def member_update(*, membership: Membership, actor, data: dict) -> Membership:
         if changed:
             audit_record(actor=actor, action=AuditAction.UPDATE, target=membership, fields=changed)
     return membership
+
+
+def password_set(*, user, raw_password: str, actor, keep_session=None) -> User:
+    """Set the password of an existing account; the one way passwords change after creation.
+
+    Validated against the password rules, audited, and every API token of the account is
+    revoked in the same transaction. Other web sessions end too: Django ties each session to a
+    hash of the password and drops a session whose hash no longer matches at its next request.
+    `keep_session` is the request whose session should survive (a user changing their own
+    password while signed in); it is re-keyed to the new password after commit.
+    """
+    if not isinstance(raw_password, str) or not raw_password:
+        raise DomainError("Choose a password.", field="password")
+    try:
+        validate_password(raw_password, user=user)
+    except ValidationError as error:
+        raise DomainError(" ".join(error.messages), field="password") from error
+    membership = getattr(user, "membership_or_none", None)
+    with transaction.atomic():
+        user.set_password(raw_password)
+        user.save(update_fields=["password"])
+        revoked = ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=timezone.now())
+        audit_record(
+            actor=actor,
+            action=AuditAction.PASSWORD_CHANGE,
+            target=user,
+            practice_id=membership.practice_id if membership else None,
+            fields=["password", *(["api_tokens"] if revoked else [])],
+        )
+    if keep_session is not None:
+        update_session_auth_hash(keep_session, user)
+    return user
 
 
 def token_issue(*, user) -> tuple[ApiToken, str]:

@@ -211,6 +211,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Alliance <no-reply@alliance.local>")
+# Seconds an SMTP exchange may take: bounds each outbox send well inside its task time limit.
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=20)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -349,6 +351,7 @@ WHITENOISE_AUTOREFRESH = not PRODUCTION
 
 # Task modules beyond each app's tasks.py, and the periodic schedule (`make beat`).
 CELERY_IMPORTS = [
+    "practice.tasks",
     "insights.tasks",
     "insights.report_tasks",
     "insights.safety_tasks",
@@ -357,6 +360,7 @@ CELERY_IMPORTS = [
     "clients.tasks",
 ]
 CELERY_BEAT_SCHEDULE = {
+    "sweep-notification-outbox": {"task": "practice.sweep_outbox", "schedule": 60.0},
     "escalate-overdue-alerts": {"task": "insights.escalate_overdue_alerts", "schedule": 300.0},
     "sweep-stale-insights": {"task": "insights.sweep_stale", "schedule": 600.0},
     "nightly-full-recompute": {"task": "insights.recompute_all", "schedule": 24 * 3600.0},

@@ -1,7 +1,7 @@
 """Break-glass: an admin's emergency, time-limited, read-only access to one client's record.
 
-Opening a grant needs a reason, is audited, and is announced (after commit, by a task) to the
-client's primary therapist and the practice's managers. Access ends when the grant expires or
+Opening a grant needs a reason, is audited, and is announced to the client's primary therapist
+and the practice's managers (a notification outbox row written in the same transaction). Access ends when the grant expires or
 an admin or manager revokes it. What the grant opens is decided by
 `Client.objects.clinical_scope` (reads only) and `capability_required(break_glass_read=True)`.
 """
@@ -14,11 +14,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from clients.models import BreakGlassGrant, Client
-from clients.tasks import notify_break_glass
+from clients.notifications import break_glass_notice_enqueue
 from practice.audit import AuditAction, audit_record
 from practice.errors import DomainError
 from practice.roles import Capability, has_capability
-from practice.tasks_support import enqueue_on_commit
 
 DEFAULT_MINUTES = 60
 MIN_MINUTES = 15
@@ -74,7 +73,8 @@ def break_glass_open(
             client_id=client.pk,
             fields=["reason", "expires_at"],
         )
-        enqueue_on_commit(notify_break_glass, grant.pk)
+        # The notice commits with the grant (outbox); a broker outage cannot lose it.
+        break_glass_notice_enqueue(grant)
     return grant
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from dataclasses import dataclass
 from datetime import date
 
 from django.conf import settings
@@ -14,10 +15,13 @@ from django.db import transaction
 from django.utils import timezone
 
 from clients.models import Client, Consent, Goal, Objective, PortalInvite
+from clients.notifications import notice_queue, portal_account_ready_notice, sign_in_reminder_notice
+from clients.services.care_team import care_team_change_record, is_sensitive_care_team_change
 from practice.audit import AuditAction, audit_record
 from practice.errors import DomainError
 from practice.models import Membership
 from practice.roles import Role
+from practice.services import password_set
 
 User = get_user_model()
 
@@ -113,13 +117,21 @@ def client_update(*, client: Client, actor, data: dict, clinical_allowed: bool, 
     changed = [field for field, value in data.items() if getattr(client, field) != value]
     if not changed:
         return client
+    reassigned = [field for field in changed if field in CARE_TEAM_FIELDS]
+    before = {field: getattr(client, f"{field}_id") for field in reassigned}
     with transaction.atomic():
         for field in changed:
             setattr(client, field, data[field])
         client.version += 1
         client.save()
-        reassigned = [field for field in changed if field in CARE_TEAM_FIELDS]
-        if reassigned:
+        if reassigned and is_sensitive_care_team_change(actor):
+            care_team_change_record(
+                client=client,
+                actor=actor,
+                before=before,
+                after={field: getattr(client, f"{field}_id") for field in reassigned},
+            )
+        elif reassigned:
             audit_record(
                 actor=actor, action=AuditAction.REASSIGN, target=client, client_id=client.pk, fields=reassigned
             )
@@ -162,10 +174,21 @@ def _hash(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
+def has_portal_account(client: Client) -> bool:
+    """The client already signs in: a login whose password works. An invite never touches it."""
+    user = client.user if client.user_id else None
+    return user is not None and user.has_usable_password()
+
+
 def portal_invite_create(*, client: Client, actor) -> tuple[PortalInvite, str]:
-    """Issue a single-use, expiring invite. Earlier unused invites stop working."""
+    """Issue a single-use, expiring invite. Earlier unused invites stop working.
+
+    Only for a client without a portal account: an invite is a way to choose a password, and a
+    client's password is theirs alone (`portal_access_offer` sends them a reminder instead)."""
     if client.is_discharged:
         raise DomainError("A discharged client cannot be invited to the portal.", conflict=True)
+    if has_portal_account(client):
+        raise DomainError("This client already has a portal account: send a sign-in reminder.", conflict=True)
     raw = secrets.token_urlsafe(32)
     now = timezone.now()
     with transaction.atomic():
@@ -177,21 +200,64 @@ def portal_invite_create(*, client: Client, actor) -> tuple[PortalInvite, str]:
     return invite, raw
 
 
+@dataclass(frozen=True)
+class PortalAccessOffer:
+    """What inviting a client did: a new invite (token and expiry), or a sign-in reminder."""
+
+    reminder_sent: bool
+    invite: PortalInvite | None = None
+    raw_token: str = ""
+
+
+def portal_access_offer(*, client: Client, actor, sign_in_url: str) -> PortalAccessOffer:
+    """Invite a client to the portal; a client who already has an account gets a reminder.
+
+    The reminder goes by email to the account's own login address (never to an address staff
+    can edit on the record) and carries no token: staff cannot take an account over by
+    inviting its owner again. Audited either way.
+    """
+    if not has_portal_account(client):
+        invite, raw = portal_invite_create(client=client, actor=actor)
+        return PortalAccessOffer(reminder_sent=False, invite=invite, raw_token=raw)
+    if client.is_discharged:
+        raise DomainError("A discharged client cannot be invited to the portal.", conflict=True)
+    now = timezone.now()
+    with transaction.atomic():
+        # Invites issued before this rule existed stop working too.
+        PortalInvite.objects.filter(client=client, used_at__isnull=True, expires_at__gt=now).update(expires_at=now)
+        audit_record(actor=actor, action=AuditAction.SIGN_IN_REMINDER, target=client.user, client_id=client.pk)
+        notice_queue(sign_in_reminder_notice(user=client.user, sign_in_url=sign_in_url), target=client.user)
+    return PortalAccessOffer(reminder_sent=True)
+
+
 def portal_invite_lookup(raw: str) -> PortalInvite | None:
-    invite = PortalInvite.objects.select_related("client").filter(token_hash=_hash(raw or "")).first()
+    invite = PortalInvite.objects.select_related("client__user").filter(token_hash=_hash(raw or "")).first()
     if invite is None or invite.used_at is not None or invite.expires_at <= timezone.now():
         return None
     return invite
 
 
+ACCOUNT_EXISTS = (
+    "This invite cannot be used: you already have a portal account. Sign in with your email address "
+    "and password, or ask your practice for help."
+)
+
+
 def portal_invite_accept(*, raw_token: str, password: str, email: str | None = None):
-    """Turn an invite into a client login. Returns the user."""
+    """Turn an invite into a client login. Returns the user.
+
+    Refused for a client whose account already has a password: an invite never replaces one.
+    The login address is told at once that the account was set up (someone else holding the
+    link would not go unnoticed).
+    """
     invite = portal_invite_lookup(raw_token)
     if invite is None:
         raise DomainError(
             "This invite link is invalid, used or expired. Ask your therapist for a new one.", field="invite_token"
         )
     client = invite.client
+    if has_portal_account(client):
+        raise DomainError(ACCOUNT_EXISTS, field="invite_token")
     login_email = (client.email or email or "").strip().lower()
     if not login_email:
         raise DomainError("Enter the email address you will sign in with.", field="email")
@@ -208,11 +274,13 @@ def portal_invite_accept(*, raw_token: str, password: str, email: str | None = N
         invite = PortalInvite.objects.select_for_update().get(pk=invite.pk)
         if invite.used_at is not None:
             raise DomainError("This invite link has already been used.", field="invite_token")
+        client = Client.objects.select_for_update().select_related("user").get(pk=client.pk)
+        if has_portal_account(client):
+            raise DomainError(ACCOUNT_EXISTS, field="invite_token")
         if client.user_id:
-            user = client.user
-            user.set_password(password)
-            user.save(update_fields=["password"])
-            Membership.objects.filter(user=user).update(is_active=True)
+            # A login that never had a working password: setting one is a password change
+            # (tokens revoked, audited) like any other.
+            user = password_set(user=client.user, raw_password=password, actor=client.user)
         else:
             user = User.objects.create_user(
                 email=login_email, password=password, first_name=client.first_name, last_name=client.last_name
@@ -233,6 +301,7 @@ def portal_invite_accept(*, raw_token: str, password: str, email: str | None = N
             client_id=client.pk,
             practice_id=client.practice_id,
         )
+        notice_queue(portal_account_ready_notice(user=user, invite_id=invite.pk), target=invite)
     return user
 
 

@@ -80,12 +80,14 @@ def test_unknown_instrument_is_a_field_error(therapist, client_record):
 def test_item9_raises_an_alert_in_the_same_request(
     therapist, client_record, monkeypatch, django_capture_on_commit_callbacks
 ):
-    from insights import safety_tasks
+    from practice import tasks as practice_tasks
     from practice.celery import app
 
     # No worker and no broker: the alert must not depend on either.
     monkeypatch.setitem(app.conf, "task_always_eager", False)
-    monkeypatch.setattr(safety_tasks.notify_alert, "delay", lambda *args: (_ for _ in ()).throw(OSError("broker down")))
+    monkeypatch.setattr(
+        practice_tasks.send_notification, "delay", lambda *args: (_ for _ in ()).throw(OSError("broker down"))
+    )
     with django_capture_on_commit_callbacks(execute=True):
         response = post_assessment(
             therapist, client_record, {"instrument": "phq9", "answers": [0, 0, 0, 0, 0, 0, 0, 0, 2]}

@@ -661,7 +661,9 @@ def test_roster_reassigns_a_client_through_the_service(practice, staff, client_r
     client_record.refresh_from_db()
     assert client_record.primary_therapist_id == staff.theo.pk
     assert (
-        AuditEvent.objects.filter(action="reassign", client_id=client_record.pk, fields=["primary_therapist"]).count()
+        AuditEvent.objects.filter(
+            action="care_team_change", client_id=client_record.pk, fields=["primary_therapist"]
+        ).count()
         == 1
     )
     # Someone outside the practice (or not a therapist) cannot be chosen.

@@ -52,11 +52,13 @@ def test_alert_is_created_with_no_worker_running(
 ):
     from django.db import transaction
 
-    from insights import safety_tasks
+    from practice import tasks as practice_tasks
     from practice.celery import app
 
     monkeypatch.setitem(app.conf, "task_always_eager", False)
-    monkeypatch.setattr(safety_tasks.notify_alert, "delay", lambda *args: (_ for _ in ()).throw(OSError("broker down")))
+    monkeypatch.setattr(
+        practice_tasks.send_notification, "delay", lambda *args: (_ for _ in ()).throw(OSError("broker down"))
+    )
     with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
         screen_client_text(
             client=client_record,

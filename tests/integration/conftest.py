@@ -10,18 +10,26 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
+import sys
 import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import quote
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-CELERY = ROOT / ".venv" / "bin" / "celery"
+# The project's virtualenv, else the one running pytest (a git worktree shares its parent's).
+CELERY = next(
+    (path for path in (ROOT / ".venv" / "bin" / "celery", Path(sys.executable).parent / "celery") if path.exists()),
+    ROOT / ".venv" / "bin" / "celery",
+)
 READY_TIMEOUT = 60
+# Nothing listens here: publishing to it fails the way it does while Redis is down.
+DEAD_BROKER = "redis://127.0.0.1:6390/0"
 
 
 def integration_skip_reason() -> str | None:
@@ -174,3 +182,26 @@ def wait_for(condition: Callable[[], bool], *, timeout: float = 60, what: str = 
             return
         time.sleep(0.2)
     raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+
+
+@contextmanager
+def broker_at(url: str, settings) -> Iterator[None]:
+    """Point this process's Celery publisher at `url` (the worker keeps its own broker)."""
+    from practice.celery import app
+
+    previous = app.conf.broker_url
+    settings.CELERY_BROKER_URL = url
+
+    def switch(target: str) -> None:
+        app.conf.broker_url = target
+        # Drop cached connections/producers so the next publish uses the new URL.
+        app._pool = None
+        if "amqp" in app.__dict__:
+            app.amqp._producer_pool = None
+
+    switch(url)
+    try:
+        yield
+    finally:
+        switch(previous)
+        settings.CELERY_BROKER_URL = previous

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 import pytest
 from django.db.models import Count
@@ -20,11 +18,10 @@ from practice.celery import app
 from sessions.models import CheckIn, HomeworkAssignment
 from tests.conftest import as_user
 from tests.factories import CheckInFactory, ClientFactory, HomeworkAssignmentFactory
-from tests.integration.conftest import wait_for
+from tests.integration.conftest import DEAD_BROKER, broker_at, wait_for
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
-DEAD_BROKER = "redis://127.0.0.1:6390/0"
 INSIGHTS_TASKS = ("insights.recompute_client", "insights.recompute_all", "insights.sweep_stale")
 
 
@@ -46,27 +43,6 @@ def drain(sentinel: Client) -> None:
     marker = timezone.now()
     recompute_client.delay(sentinel.pk)
     wait_for(lambda: computed_after(sentinel.pk, marker), what="the sentinel task")
-
-
-@contextmanager
-def broker_at(url: str, settings) -> Iterator[None]:
-    """Point this process's Celery publisher at `url` (the worker keeps its own broker)."""
-    previous = app.conf.broker_url
-    settings.CELERY_BROKER_URL = url
-
-    def switch(target: str) -> None:
-        app.conf.broker_url = target
-        # Drop cached connections/producers so the next publish uses the new URL.
-        app._pool = None
-        if "amqp" in app.__dict__:
-            app.amqp._producer_pool = None
-
-    switch(url)
-    try:
-        yield
-    finally:
-        switch(previous)
-        settings.CELERY_BROKER_URL = previous
 
 
 def client_with_history(therapist, **fields) -> Client:

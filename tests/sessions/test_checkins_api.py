@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from insights.models import Alert
 from practice.celery import app as celery_app
-from practice.models import AuditEvent
+from practice.models import AuditEvent, Notification
 from sessions.models import CheckIn, Message
 from tests.conftest import Snapshot, as_user
 from tests.factories import CheckInFactory
@@ -57,7 +57,7 @@ def test_risky_note_returns_crisis_resources_and_alerts_with_eager_celery(
 def test_risky_note_alert_exists_right_after_the_response_without_a_worker(
     me, client_record, monkeypatch, django_capture_on_commit_callbacks, broker
 ):
-    from insights import safety_tasks
+    from practice import tasks as practice_tasks
 
     monkeypatch.setitem(celery_app.conf, "task_always_eager", False)
     published = []
@@ -67,14 +67,17 @@ def test_risky_note_alert_exists_right_after_the_response_without_a_worker(
             raise OSError("broker unreachable")
         published.append(args)  # sits in the queue: no worker ever runs it
 
-    monkeypatch.setattr(safety_tasks.notify_alert, "delay", fake_delay)
+    monkeypatch.setattr(practice_tasks.send_notification, "delay", fake_delay)
     with django_capture_on_commit_callbacks(execute=True):
         response = checkin(me, mood=1, note=URGENT)
     assert response.status_code == 201 and response.json()["crisis_resources"]
     alert = Alert.objects.get(client=client_record)
     assert alert.status == "open" and alert.notified_at is None
     assert CheckIn.objects.filter(pk=response.json()["id"]).exists()
-    assert published == ([(alert.pk,)] if broker == "queued_no_worker" else [])
+    # The notice waits in the outbox either way (the sweeper sends it when the broker is back).
+    notification = Notification.objects.get(kind="alert_created", target_id=alert.pk)
+    assert notification.sent_at is None and notification.recipients == [client_record.primary_therapist.user.email]
+    assert published == ([(notification.pk,)] if broker == "queued_no_worker" else [])
 
 
 def test_benign_note_has_no_crisis_key_and_no_alert(me):
