@@ -16,7 +16,7 @@ from django.views.decorators.http import require_http_methods
 
 from clients.models import BreakGlassGrant, Client
 from clients.services import break_glass, records
-from practice.api_support import DomainError
+from practice.api_support import DomainError, LockedOutError
 from practice.models import Membership
 from practice.roles import Capability, Role, has_capability
 
@@ -144,9 +144,11 @@ def break_glass_open(request, pk: int):
                     messages.info(request, error.message)
                     return redirect("client-chart", pk=client.pk)
                 form.add_error(error.field if error.field in form.fields else None, error.message)
+                if isinstance(error, LockedOutError):
+                    status = 429
             else:
                 return redirect("client-chart", pk=client.pk)
-        status = 400
+        status = status if status != 200 else 400
     return render(request, "clients/break_glass_open.html", {"client": client, "form": form}, status=status)
 
 

@@ -22,6 +22,7 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from practice.audit import AuditAction, audit_record
+from practice.lockout import audit_sign_in_failure
 from practice.roles import Role
 
 
@@ -33,6 +34,16 @@ class LoginView(auth_views.LoginView):
         context = super().get_context_data(**kwargs)
         context["expired"] = self.request.GET.get("expired") == "1"
         return context
+
+    def form_invalid(self, form):
+        # Axes flags the request when this attempt hit (or met) a lockout; its middleware then
+        # answers with the lockout page instead of this form.
+        if self.request.POST.get("username") and self.request.POST.get("password"):
+            audit_sign_in_failure(
+                username=self.request.POST.get("username"),
+                locked_out=bool(getattr(self.request, "axes_locked_out", False)),
+            )
+        return super().form_invalid(form)
 
     def form_valid(self, form):
         response = super().form_valid(form)

@@ -1,0 +1,117 @@
+"""Failed password checks: one lockout for every password prompt, and their audit trail.
+
+django-axes records every failed `authenticate()` in the database (per account and address,
+see AXES_LOCKOUT_PARAMETERS) and refuses the account once AXES_FAILURE_LIMIT is reached.
+On top of that:
+
+- `AllianceAxesHandler` also refuses an address that failed AUTH_ADDRESS_FAILURE_LIMIT times
+  across *all* accounts within the window (password spraying);
+- `verify_password_step_up` runs a re-authentication prompt (break-glass) through the same
+  `authenticate()`, so its failures count and lock out exactly like sign-in;
+- `audit_sign_in_failure` writes the audit row for a failed sign-in or a lockout, without the
+  password and without the name typed for an account that does not exist.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from axes.handlers.database import AxesDatabaseHandler
+from axes.models import AccessAttempt
+from django.conf import settings
+from django.contrib.auth import authenticate, get_user_model
+from django.db import transaction
+from django.db.models import Sum
+from django.http import HttpRequest
+from django.utils import timezone
+
+from practice.api_support import DomainError, LockedOutError
+from practice.audit import AuditAction, audit_record, current_request_context
+
+LOCKED_OUT_MESSAGE = "Too many failed password attempts. Try again later."
+
+
+def axes_username(request, credentials: dict | None = None) -> str | None:
+    """The account key axes counts failures under: e-mail logins are case-insensitive, so is this."""
+    source = credentials if credentials else getattr(request, "POST", {})
+    username = source.get(settings.AXES_USERNAME_FORM_FIELD) if hasattr(source, "get") else None
+    if not isinstance(username, str):
+        return None
+    return username.strip().lower()[:255] or None
+
+
+def address_failures(ip_address: str | None, *, now: dt.datetime | None = None) -> int:
+    """Failed sign-ins from one address, over every account, within the window."""
+    if not ip_address:
+        return 0
+    since = (now or timezone.now()) - settings.AUTH_ADDRESS_FAILURE_WINDOW
+    total = AccessAttempt.objects.filter(ip_address=ip_address, attempt_time__gte=since).aggregate(
+        total=Sum("failures_since_start")
+    )["total"]
+    return total or 0
+
+
+class AllianceAxesHandler(AxesDatabaseHandler):
+    """Axes' database handler plus the address-wide limit against password spraying."""
+
+    def is_locked(self, request, credentials: dict | None = None) -> bool:
+        if super().is_locked(request, credentials):
+            return True
+        limit = settings.AUTH_ADDRESS_FAILURE_LIMIT
+        return bool(limit) and address_failures(getattr(request, "axes_ip_address", None)) >= limit
+
+
+def _step_up_request() -> HttpRequest:
+    """A request carrying the caller's address, for axes to count a step-up failure against.
+
+    The service layer has no HTTP request; the address comes from the request context that
+    RequestIdMiddleware sets for the audit log."""
+    request = HttpRequest()
+    request.method = "POST"
+    request.path = request.path_info = "/step-up/"
+    request.META["PATH_INFO"] = "/step-up/"
+    ip_address = current_request_context().ip_address
+    if ip_address:
+        request.META["REMOTE_ADDR"] = ip_address
+    return request
+
+
+def verify_password_step_up(*, user, password: object, purpose: str) -> None:
+    """Check that `password` is `user`'s own, counting failures toward the sign-in lockout.
+
+    Raises LockedOutError while the account (or the address) is locked out, even for the right
+    password, and DomainError(field="password") for a wrong one. Both are audited. Call
+    outside any transaction that the caller might roll back (the failure must stay recorded)."""
+    if not isinstance(password, str):
+        password = ""
+    request = _step_up_request()
+    authenticated = authenticate(request, username=user.email, password=password)
+    locked_out = bool(getattr(request, "axes_locked_out", False))
+    if authenticated is not None and authenticated.pk == user.pk and not locked_out:
+        return
+    audit_sign_in_failure(username=user.email, locked_out=locked_out, target_type=purpose)
+    if locked_out:
+        raise LockedOutError(LOCKED_OUT_MESSAGE, field="password")
+    raise DomainError("Your password is not correct.", field="password")
+
+
+def audit_sign_in_failure(
+    *, username: object, locked_out: bool, target_type: str = "login", fields: tuple[str, ...] = ()
+) -> None:
+    """One audit row for a refused password (or second-factor) check.
+
+    The actor is the account when it exists; for a name that matches no account nothing of
+    what was typed is kept (it is often a password typed in the wrong box)."""
+    user = None
+    if isinstance(username, str) and username.strip():
+        user = (
+            get_user_model().objects.select_related("membership").filter(email__iexact=username.strip()[:254]).first()
+        )
+    with transaction.atomic():
+        audit_record(
+            actor=user,
+            action=AuditAction.LOCKOUT if locked_out else AuditAction.LOGIN_FAILED,
+            target_type=target_type,
+            target_id=user.pk if user is not None else "",
+            fields=fields,
+        )
