@@ -55,10 +55,19 @@ class AllianceAxesHandler(AxesDatabaseHandler):
     """Axes' database handler plus the address-wide limit against password spraying."""
 
     def is_locked(self, request, credentials: dict | None = None) -> bool:
-        if super().is_locked(request, credentials):
-            return True
+        return super().is_locked(request, credentials) or self.address_locked(request)
+
+    @staticmethod
+    def address_locked(request) -> bool:
         limit = settings.AUTH_ADDRESS_FAILURE_LIMIT
         return bool(limit) and address_failures(getattr(request, "axes_ip_address", None)) >= limit
+
+    def user_login_failed(self, sender, credentials: dict, request=None, **kwargs):
+        super().user_login_failed(sender, credentials, request, **kwargs)
+        # Axes flags the request only when the *account* limit is met; the views (and axes'
+        # middleware) answer 429 from that flag, so raise it for the address limit as well.
+        if request is not None and not getattr(request, "axes_locked_out", False) and self.address_locked(request):
+            request.axes_locked_out = True
 
 
 def _step_up_request() -> HttpRequest:

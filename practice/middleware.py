@@ -97,6 +97,10 @@ class MfaEnforcementMiddleware:
 
     def __call__(self, request):
         state = session_state(request)
+        if state is SessionState.ANONYMOUS and hasattr(request, "session") and "_auth_user_id" in request.session:
+            # Django already refuses a deactivated *user* (the session resolves to nobody); end
+            # that session too instead of leaving it to be revived by a reactivation.
+            state = SessionState.INACTIVE
         if state is SessionState.INACTIVE:
             logout(request)
             if request.path.startswith(self.EXEMPT_PREFIXES):

@@ -50,7 +50,8 @@ def member_add(
         raise DomainError("A user with this email already exists.", field="email")
     if password and validate:
         try:
-            validate_password(password)
+            # With the would-be user, so a password close to the name or e-mail is refused too.
+            validate_password(password, user=User(email=email, first_name=first_name, last_name=last_name))
         except ValidationError as error:
             raise DomainError(" ".join(error.messages), field="password") from error
     with transaction.atomic():
