@@ -22,7 +22,8 @@ from django.conf import settings
 from django.contrib.auth import authenticate, get_user_model
 from django.db import transaction
 from django.db.models import Sum
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
 from django.utils import timezone
 
 from practice.api_support import DomainError, LockedOutError
@@ -68,6 +69,13 @@ class AllianceAxesHandler(AxesDatabaseHandler):
         # middleware) answer 429 from that flag, so raise it for the address limit as well.
         if request is not None and not getattr(request, "axes_locked_out", False) and self.address_locked(request):
             request.axes_locked_out = True
+
+
+def lockout_response(request, original_response=None, credentials=None) -> HttpResponse:
+    """What axes answers once a sign-in is locked out: the API's error shape under /api/."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": "Too many failed sign-in attempts. Try again later."}, status=429)
+    return render(request, settings.AXES_LOCKOUT_TEMPLATE, status=429)
 
 
 def _step_up_request() -> HttpRequest:

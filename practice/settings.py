@@ -191,6 +191,7 @@ AXES_VERBOSE = False
 AXES_USERNAME_CALLABLE = "practice.lockout.axes_username"
 AXES_CLIENT_IP_CALLABLE = "practice.middleware.client_ip"
 AXES_HANDLER = "practice.lockout.AllianceAxesHandler"
+AXES_LOCKOUT_CALLABLE = "practice.lockout.lockout_response"
 # Against password spraying: failed sign-ins from one address over *all* accounts within the
 # window; past the limit that address is locked out of sign-in (429) until failures age out.
 AUTH_ADDRESS_FAILURE_LIMIT = env.int("AUTH_ADDRESS_FAILURE_LIMIT", default=30)
