@@ -78,6 +78,25 @@ def lockout_response(request, original_response=None, credentials=None) -> HttpR
     return render(request, settings.AXES_LOCKOUT_TEMPLATE, status=429)
 
 
+# Step-up failures are recorded under this user agent, so they can be counted per account over
+# every address (see step_up_failures).
+STEP_UP_AGENT = "alliance-password-step-up"
+
+
+def step_up_failures(user, *, now: dt.datetime | None = None) -> int:
+    """Wrong passwords at re-authentication prompts for `user`, from any address, in the cool-off.
+
+    Per account and not per address: only someone already signed in as the account reaches
+    the prompt, so this cannot be used by an outsider to lock the account out of it."""
+    since = (now or timezone.now()) - settings.AXES_COOLOFF_TIME
+    total = AccessAttempt.objects.filter(
+        username=axes_username(None, {settings.AXES_USERNAME_FORM_FIELD: user.email}),
+        user_agent=STEP_UP_AGENT,
+        attempt_time__gte=since,
+    ).aggregate(total=Sum("failures_since_start"))["total"]
+    return total or 0
+
+
 def _step_up_request() -> HttpRequest:
     """A request carrying the caller's address, for axes to count a step-up failure against.
 
@@ -87,6 +106,7 @@ def _step_up_request() -> HttpRequest:
     request.method = "POST"
     request.path = request.path_info = "/step-up/"
     request.META["PATH_INFO"] = "/step-up/"
+    request.META["HTTP_USER_AGENT"] = STEP_UP_AGENT
     ip_address = current_request_context().ip_address
     if ip_address:
         request.META["REMOTE_ADDR"] = ip_address
@@ -101,9 +121,15 @@ def verify_password_step_up(*, user, password: object, purpose: str) -> None:
     outside any transaction that the caller might roll back (the failure must stay recorded)."""
     if not isinstance(password, str):
         password = ""
+    limit = settings.AXES_FAILURE_LIMIT
+    if step_up_failures(user) >= limit:
+        audit_sign_in_failure(username=user.email, locked_out=True, target_type=purpose)
+        raise LockedOutError(LOCKED_OUT_MESSAGE, field="password")
     request = _step_up_request()
     authenticated = authenticate(request, username=user.email, password=password)
     locked_out = bool(getattr(request, "axes_locked_out", False))
+    if authenticated is None and not locked_out:
+        locked_out = step_up_failures(user) >= limit
     if authenticated is not None and authenticated.pk == user.pk and not locked_out:
         return
     audit_sign_in_failure(username=user.email, locked_out=locked_out, target_type=purpose)

@@ -68,6 +68,29 @@ def test_break_glass_step_up_locks_out_after_repeated_wrong_passwords(admin, cli
         assert break_glass(api, client_record, PASSWORD).status_code == 201
 
 
+def test_break_glass_step_up_lockout_is_per_account_across_addresses(admin, client_record, settings):
+    settings.AXES_FAILURE_LIMIT = 3
+    first = as_user(admin)
+    first.defaults["REMOTE_ADDR"] = "10.4.4.1"
+    second = as_user(admin)
+    second.defaults["REMOTE_ADDR"] = "10.4.4.2"
+    assert break_glass(first, client_record, "wrong password one").status_code == 400
+    assert break_glass(first, client_record, "wrong password two").status_code == 400
+    # A third guess from another address (a copied token) still reaches the account's limit.
+    assert break_glass(second, client_record, "wrong password three").status_code == 429
+    assert break_glass(second, client_record, PASSWORD).status_code == 429
+    assert not BreakGlassGrant.objects.exists()
+
+
+def test_failed_sign_ins_by_others_do_not_lock_the_admin_out_of_break_glass(admin, client_record, settings):
+    settings.AXES_FAILURE_LIMIT = 3
+    for _ in range(3):
+        get_token(admin.email, "an outsider guessing", address="198.51.100.7")
+    api = as_user(admin)
+    api.defaults["REMOTE_ADDR"] = "10.5.5.5"
+    assert break_glass(api, client_record, PASSWORD).status_code == 201
+
+
 def test_break_glass_web_step_up_locks_out_after_repeated_wrong_passwords(admin, client_record, settings):
     settings.AXES_FAILURE_LIMIT = 2
     browser = web_as(admin)
