@@ -15,6 +15,7 @@ from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 from django_otp import login as otp_login
 from django_otp import match_token, user_has_device
@@ -23,6 +24,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from practice.audit import AuditAction, audit_record
 from practice.lockout import audit_sign_in_failure
+from practice.models import ApiToken
 from practice.roles import Role
 
 
@@ -108,6 +110,18 @@ def mfa_setup(request):
                 for code in codes:
                     StaticToken.objects.create(device=static, token=code)
                 audit_record(actor=request.user, action=AuditAction.MFA_ENROL, target=request.user)
+                # Tokens issued on the password alone predate the second factor: end them, so
+                # every live token of an MFA account was issued with a code.
+                revoked = ApiToken.objects.filter(user=request.user, revoked_at__isnull=True).update(
+                    revoked_at=timezone.now()
+                )
+                if revoked:
+                    audit_record(
+                        actor=request.user,
+                        action=AuditAction.TOKEN_REVOKE,
+                        target_type="practice.apitoken",
+                        fields=["revoked_at"],
+                    )
             otp_login(request, device)
             return render(request, "registration/mfa_recovery_codes.html", {"codes": codes})
         form.add_error("otp", "That code did not match. Check the time on your phone and try again.")

@@ -139,6 +139,19 @@ def test_a_token_issued_before_mfa_became_required_stops_working_until_enrolment
     assert api.get(reverse("api-me")).status_code == 200
 
 
+def test_enrolling_mfa_ends_tokens_issued_on_the_password_alone(therapist):
+    api = as_user(therapist)
+    assert api.get(reverse("api-me")).status_code == 200
+    browser = password_sign_in(therapist)
+    browser.get(reverse("mfa_setup"))
+    device = TOTPDevice.objects.get(user=therapist, confirmed=False)
+    enrolled = browser.post(reverse("mfa_setup"), {"otp": current_code(device)})
+    assert enrolled.status_code == 200 and TOTPDevice.objects.filter(user=therapist, confirmed=True).exists()
+    assert api.get(reverse("api-me")).status_code == 401
+    # The enrolling session itself passed the second factor and goes on working.
+    assert browser.get(reverse("api-me")).status_code == 200
+
+
 @pytest.mark.parametrize("deactivate", ["membership", "user"])
 def test_a_deactivated_members_open_session_answers_no_route(therapist, client_record, deactivate):
     browser = web_as(therapist)
