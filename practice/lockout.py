@@ -25,6 +25,7 @@ from django.db.models import Sum
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 
 from practice.api_support import DomainError, LockedOutError
 from practice.audit import AuditAction, audit_record, current_request_context
@@ -78,9 +79,14 @@ def lockout_response(request, original_response=None, credentials=None) -> HttpR
     return render(request, settings.AXES_LOCKOUT_TEMPLATE, status=429)
 
 
-# Step-up failures are recorded under this user agent, so they can be counted per account over
-# every address (see step_up_failures).
-STEP_UP_AGENT = "alliance-password-step-up"
+STEP_UP_PATH = "/step-up/"
+
+
+def step_up_agent() -> str:
+    """The user agent step-up failures are recorded under, to count them per account over every
+    address (step_up_failures). Keyed with SECRET_KEY: a sign-in request sending the same
+    User-Agent header must not be able to fill the count and block an admin's break-glass."""
+    return "alliance-step-up-" + salted_hmac("alliance.lockout.step_up_agent", "agent").hexdigest()[:24]
 
 
 def step_up_failures(user, *, now: dt.datetime | None = None) -> int:
@@ -91,7 +97,8 @@ def step_up_failures(user, *, now: dt.datetime | None = None) -> int:
     since = (now or timezone.now()) - settings.AXES_COOLOFF_TIME
     total = AccessAttempt.objects.filter(
         username=axes_username(None, {settings.AXES_USERNAME_FORM_FIELD: user.email}),
-        user_agent=STEP_UP_AGENT,
+        user_agent=step_up_agent(),
+        path_info=STEP_UP_PATH,
         attempt_time__gte=since,
     ).aggregate(total=Sum("failures_since_start"))["total"]
     return total or 0
@@ -104,9 +111,9 @@ def _step_up_request() -> HttpRequest:
     RequestIdMiddleware sets for the audit log."""
     request = HttpRequest()
     request.method = "POST"
-    request.path = request.path_info = "/step-up/"
-    request.META["PATH_INFO"] = "/step-up/"
-    request.META["HTTP_USER_AGENT"] = STEP_UP_AGENT
+    request.path = request.path_info = STEP_UP_PATH
+    request.META["PATH_INFO"] = STEP_UP_PATH
+    request.META["HTTP_USER_AGENT"] = step_up_agent()
     ip_address = current_request_context().ip_address
     if ip_address:
         request.META["REMOTE_ADDR"] = ip_address
