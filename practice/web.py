@@ -77,6 +77,7 @@ def mfa_verify(request):
             if not next_url.startswith("/") or next_url.startswith("//"):
                 next_url = reverse("home")
             return redirect(next_url)
+        audit_sign_in_failure(username=request.user.email, locked_out=False, fields=("otp",))
         form.add_error("otp", "That code is not valid. Use the current code from your app or a recovery code.")
     return render(request, "registration/mfa_verify.html", {"form": form})
 

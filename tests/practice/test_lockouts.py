@@ -222,6 +222,18 @@ def test_a_wrong_second_factor_is_audited(therapist):
     assert event.actor_id == therapist.pk and event.fields == ["otp"]
 
 
+def test_a_wrong_code_at_the_web_prompt_is_audited(therapist):
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    TOTPDevice.objects.create(user=therapist, name="phone", confirmed=True)
+    browser = WebClient()
+    browser.post(reverse("login"), {"username": therapist.email, "password": PASSWORD})
+    response = browser.post(reverse("mfa_verify"), {"otp": "not-a-code"})
+    assert response.status_code == 200
+    event = AuditEvent.objects.get(action=AuditAction.LOGIN_FAILED)
+    assert event.actor_id == therapist.pk and event.fields == ["otp"]
+
+
 @pytest.mark.parametrize(
     ("sent", "kept"),
     [
