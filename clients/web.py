@@ -21,7 +21,7 @@ from clients.selectors import (
 )
 from clients.selectors import roster as roster_of
 from clients.services import break_glass, records
-from practice.errors import DomainError
+from practice.errors import DomainError, LockedOutError
 from practice.models import Membership
 from practice.roles import Capability
 from practice.web_guards import capability_required, user_can
@@ -148,9 +148,11 @@ def break_glass_open(request, pk: int):
                     messages.info(request, error.message)
                     return redirect("client-chart", pk=client.pk)
                 form.add_error(error.field if error.field in form.fields else None, error.message)
+                if isinstance(error, LockedOutError):
+                    status = 429
             else:
                 return redirect("client-chart", pk=client.pk)
-        status = 400
+        status = status if status != 200 else 400
     return render(request, "clients/break_glass_open.html", {"client": client, "form": form}, status=status)
 
 

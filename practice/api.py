@@ -11,10 +11,11 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from practice import services
-from practice.api_support import AuthRateThrottle, AuthUserRateThrottle
+from practice.api_support import AuthRateThrottle, AuthUserRateThrottle, LockedOut
 from practice.audit import AuditAction, audit_record
-from practice.middleware import mfa_required
-from practice.models import ApiToken, AuditEvent, Membership
+from practice.authentication import mfa_required
+from practice.lockout import audit_sign_in_failure
+from practice.models import ApiToken, AuditEvent, Membership, Practice
 from practice.permissions import capability_required
 from practice.roles import Capability, has_capability
 
@@ -39,10 +40,6 @@ class TokenResponseSerializer(serializers.Serializer):
     expires_at = serializers.DateTimeField()
 
 
-class LockedOut(exceptions.Throttled):
-    default_detail = "Too many failed sign-in attempts. Try again later."
-
-
 class TokenView(APIView):
     """Exchange email + password (+ TOTP or recovery code when MFA is on) for an API token."""
 
@@ -60,9 +57,12 @@ class TokenView(APIView):
             username=data.validated_data["username"],
             password=data.validated_data["password"],
         )
+        username = data.validated_data["username"]
         if getattr(django_request, "axes_locked_out", False):
+            audit_sign_in_failure(username=username, locked_out=True)
             raise LockedOut()
         if user is None or user.membership_or_none is None or not user.membership.is_active:
+            audit_sign_in_failure(username=username, locked_out=False)
             raise exceptions.ValidationError({"non_field_errors": ["Unable to sign in with these credentials."]})
         if has_capability(user.membership.role, Capability.USE_PORTAL) and not portal_access_allowed(user):
             raise exceptions.ValidationError(
@@ -75,10 +75,18 @@ class TokenView(APIView):
                     {"otp": ["This account uses two-factor authentication: send the 6-digit code."]}
                 )
             if match_token(user, otp) is None:
+                audit_sign_in_failure(username=username, locked_out=False, fields=("otp",))
                 raise exceptions.ValidationError({"otp": ["The code is not valid."]})
         elif mfa_required(user):
+            # A staff account reaches nothing until its second factor is enrolled (web only:
+            # enrolment shows a QR code and recovery codes once).
             raise exceptions.ValidationError(
-                {"otp": ["Your practice requires two-factor authentication: set it up in the web app first."]}
+                {
+                    "otp": [
+                        "Two-factor authentication is required for your account: sign in to the web app "
+                        "once to enrol an authenticator, then request a token with its code."
+                    ]
+                }
             )
         token, raw = services.token_issue(user=user)
         return Response({"token": raw, "expires_at": token.expires_at}, status=status.HTTP_200_OK)
@@ -245,3 +253,36 @@ class MeView(APIView):
                 "client_id": client.pk if client else None,
             }
         )
+
+
+class PracticeSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Practice
+        fields = ["id", "name", "slug", "require_mfa"]
+        read_only_fields = ["id", "slug"]
+
+
+class PracticeUpdateSerializer(serializers.Serializer):
+    name = serializers.CharField(required=False, max_length=200, allow_blank=False)
+    require_mfa = serializers.BooleanField(
+        required=False, help_text="Every staff member must enrol and use an authenticator app (TOTP)."
+    )
+
+
+class PracticeView(APIView):
+    """The caller's own practice: its name and whether staff must use MFA (admins only)."""
+
+    permission_classes = [capability_required(Capability.CONFIGURE_PRACTICE)]
+
+    @extend_schema(responses={200: PracticeSerializer})
+    def get(self, request):
+        return Response(PracticeSerializer(request.user.membership.practice).data)
+
+    @extend_schema(request=PracticeUpdateSerializer, responses={200: PracticeSerializer})
+    def patch(self, request):
+        data = PracticeUpdateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        practice = services.practice_update(
+            practice=request.user.membership.practice, actor=request.user, data=dict(data.validated_data)
+        )
+        return Response(PracticeSerializer(practice).data)

@@ -7,7 +7,11 @@ nowhere else in the API: views raise or let through NotFound/Forbidden/Conflict/
 from __future__ import annotations
 
 import hashlib
+import logging
+import time
 
+from django.core.cache import caches
+from django.core.cache.backends.locmem import LocMemCache
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404
 from rest_framework import exceptions, status
@@ -15,9 +19,9 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from practice.errors import DomainError, Forbidden, NotFound, field_errors
+from practice.errors import DomainError, Forbidden, LockedOutError, NotFound, field_errors
 
-__all__ = ["DomainError", "exception_handler"]  # DomainError: kept importable from here
+__all__ = ["DomainError", "LockedOutError", "exception_handler"]  # DomainError: kept importable from here
 
 
 class StandardPagination(PageNumberPagination):
@@ -34,9 +38,15 @@ class Conflict(exceptions.APIException):
     default_code = "conflict"
 
 
+class LockedOut(exceptions.Throttled):
+    default_detail = "Too many failed sign-in attempts. Try again later."
+
+
 def exception_handler(exc, context):
     """Map domain errors (practice.errors) and Django's HTTP errors onto DRF's responses."""
-    if isinstance(exc, NotFound):
+    if isinstance(exc, LockedOutError):
+        exc = LockedOut(detail=exc.message)
+    elif isinstance(exc, NotFound):
         exc = exceptions.NotFound()  # one answer for missing and out of scope
     elif isinstance(exc, Forbidden):
         exc = exceptions.PermissionDenied(exc.message or None)
@@ -52,7 +62,80 @@ def exception_handler(exc, context):
     return drf_exception_handler(exc, context)
 
 
-class AuthRateThrottle(SimpleRateThrottle):
+logger = logging.getLogger(__name__)
+
+
+class FallbackCache:
+    """The default cache, or a per-process local-memory cache while the default one fails.
+
+    Throttles must keep counting (and never answer 500) when Redis is down: a request then
+    counts in this process only, which is weaker across workers but never open. After a
+    failure the default cache is left alone for RETRY_AFTER_SECONDS, so an outage does not add
+    a connection timeout to every request; each outage is logged (at most once a minute)."""
+
+    RETRY_AFTER_SECONDS = 5.0
+    LOG_EVERY_SECONDS = 60.0
+
+    def __init__(self, alias: str = "default"):
+        self.alias = alias
+        self.local = LocMemCache("alliance-throttle-fallback", {"OPTIONS": {"MAX_ENTRIES": 10000}})
+        self._down_until = 0.0
+        self._last_logged: float | None = None
+
+    def _primary_down(self) -> bool:
+        return time.monotonic() < self._down_until
+
+    def _failed(self, operation: str, error: Exception) -> None:
+        now = time.monotonic()
+        self._down_until = now + self.RETRY_AFTER_SECONDS
+        if self._last_logged is None or now - self._last_logged >= self.LOG_EVERY_SECONDS:
+            self._last_logged = now
+            logger.warning(
+                "Throttle cache %r unavailable on %s (%s: %s); counting in this process's memory instead.",
+                self.alias,
+                operation,
+                type(error).__name__,
+                error,
+            )
+
+    def get(self, key, default=None):
+        if not self._primary_down():
+            try:
+                return caches[self.alias].get(key, default)
+            except Exception as error:  # noqa: BLE001 - any backend failure: fall back, never 500
+                self._failed("get", error)
+        return self.local.get(key, default)
+
+    def set(self, key, value, timeout=None):
+        if not self._primary_down():
+            try:
+                caches[self.alias].set(key, value, timeout)
+                return
+            except Exception as error:  # noqa: BLE001
+                self._failed("set", error)
+        self.local.set(key, value, timeout)
+
+    def reset(self) -> None:
+        """Forget the outage and the local counters (tests)."""
+        self._down_until = 0.0
+        self._last_logged = None
+        self.local.clear()
+
+
+class ResilientRateThrottle(SimpleRateThrottle):
+    """A rate throttle whose counters survive a cache outage (see FallbackCache).
+
+    Keyed on REMOTE_ADDR only: DRF's default identity trusts X-Forwarded-For, which any caller
+    can set to get a fresh allowance per request (the same address practice.middleware.client_ip
+    uses for the audit log)."""
+
+    cache = FallbackCache()
+
+    def get_ident(self, request):
+        return request.META.get("REMOTE_ADDR") or "unknown"
+
+
+class AuthRateThrottle(ResilientRateThrottle):
     """Per client address on the sign-in endpoints."""
 
     scope = "auth"
@@ -61,7 +144,7 @@ class AuthRateThrottle(SimpleRateThrottle):
         return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
 
 
-class AuthUserRateThrottle(SimpleRateThrottle):
+class AuthUserRateThrottle(ResilientRateThrottle):
     """Per submitted account name, so one account cannot be hammered from many addresses."""
 
     scope = "auth_user"

@@ -9,4 +9,5 @@ urlpatterns = [
     path("members/", api.MemberListView.as_view(), name="api-members"),
     path("members/<int:pk>/", api.MemberDetailView.as_view(), name="api-member-detail"),
     path("audit/", api.AuditListView.as_view(), name="api-audit"),
+    path("practice/", api.PracticeView.as_view(), name="api-practice"),
 ]

@@ -31,6 +31,7 @@ class AuditAction(StrEnum):
     EXPORT = "export"
     LOGIN = "login"
     LOGIN_FAILED = "login_failed"
+    LOCKOUT = "lockout"  # a password prompt refused because of repeated failures
     LOGOUT = "logout"
     TOKEN_ISSUE = "token_issue"  # noqa: S105 - an action name, not a secret
     TOKEN_REVOKE = "token_revoke"  # noqa: S105

@@ -60,6 +60,10 @@ class Invalid(DomainError):
         self.errors = errors if errors is not None else {field or "non_field_errors": [message]}
 
 
+class LockedOutError(DomainError):
+    """A password prompt refused after repeated failures (the API answers 429, pages say so)."""
+
+
 def field_errors(error: DomainError) -> dict[str, list]:
     """The 400 body for a domain error: `{field: [message]}` (or `non_field_errors`)."""
     if isinstance(error, Invalid):

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 import time
 import uuid
 
@@ -7,8 +8,23 @@ from django.conf import settings
 from django.contrib.auth import logout
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.http import urlencode
 
 from practice.audit import RequestContext, reset_request_context, set_request_context
+from practice.authentication import SessionState, mfa_required, session_state
+
+__all__ = [
+    "MfaEnforcementMiddleware",
+    "RequestIdMiddleware",
+    "SessionTimeoutMiddleware",
+    "client_ip",
+    "mfa_required",
+]
+
+# A caller's request id is kept only when it is a plain token: it ends up in the audit log and
+# in response headers, so anything else (spaces, quotes, control characters, long strings) is
+# replaced with our own.
+REQUEST_ID_PATTERN = re.compile(r"[A-Za-z0-9._-]{1,64}")
 
 
 def client_ip(request) -> str | None:
@@ -25,7 +41,7 @@ class RequestIdMiddleware:
 
     def __call__(self, request):
         incoming = request.headers.get("X-Request-ID", "")
-        request_id = incoming if incoming.isascii() and 0 < len(incoming) <= 64 else uuid.uuid4().hex
+        request_id = incoming if REQUEST_ID_PATTERN.fullmatch(incoming) else uuid.uuid4().hex
         request.request_id = request_id
         token = set_request_context(RequestContext(request_id=request_id, ip_address=client_ip(request)))
         try:
@@ -67,7 +83,12 @@ class SessionTimeoutMiddleware:
 
 
 class MfaEnforcementMiddleware:
-    """Staff of a practice that requires MFA must have verified a TOTP device this session."""
+    """Applies the one session rule (`practice.authentication.session_state`) to every request.
+
+    A deactivated member's session is signed out on any path. A session short of its second
+    factor is sent to verify or enrol on every web page; under /api/ the DRF authentication
+    class (`MfaSessionAuthentication`) applies the same rule and answers 401.
+    """
 
     EXEMPT_PREFIXES = ("/accounts/", "/static/", "/health/", "/api/")
 
@@ -75,25 +96,20 @@ class MfaEnforcementMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        user = getattr(request, "user", None)
-        if (
-            user is not None
-            and user.is_authenticated
-            and not request.path.startswith(self.EXEMPT_PREFIXES)
-            and mfa_required(user)
-            and not user.is_verified()
+        state = session_state(request)
+        if state is SessionState.ANONYMOUS and hasattr(request, "session") and "_auth_user_id" in request.session:
+            # Django already refuses a deactivated *user* (the session resolves to nobody); end
+            # that session too instead of leaving it to be revived by a reactivation.
+            state = SessionState.INACTIVE
+        if state is SessionState.INACTIVE:
+            logout(request)
+            if request.path.startswith(self.EXEMPT_PREFIXES):
+                return self.get_response(request)
+            return redirect(reverse("login"))
+        if state in (SessionState.MFA_VERIFY_REQUIRED, SessionState.MFA_SETUP_REQUIRED) and not request.path.startswith(
+            self.EXEMPT_PREFIXES
         ):
-            from django_otp import user_has_device
-
-            target = "mfa_verify" if user_has_device(user) else "mfa_setup"
-            return redirect(reverse(target))
+            if state is SessionState.MFA_SETUP_REQUIRED:
+                return redirect(reverse("mfa_setup"))
+            return redirect(f"{reverse('mfa_verify')}?{urlencode({'next': request.get_full_path()})}")
         return self.get_response(request)
-
-
-def mfa_required(user) -> bool:
-    from practice.roles import is_staff_role
-
-    membership = getattr(user, "membership_or_none", None)
-    if membership is None or not is_staff_role(membership.role):
-        return False
-    return settings.ALLIANCE["REQUIRE_MFA_FOR_STAFF"] or membership.practice.require_mfa

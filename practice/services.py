@@ -56,7 +56,8 @@ def member_add(
         raise DomainError("A user with this email already exists.", field="email")
     if password and validate:
         try:
-            validate_password(password)
+            # With the would-be user, so a password close to the name or e-mail is refused too.
+            validate_password(password, user=User(email=email, first_name=first_name, last_name=last_name))
         except ValidationError as error:
             raise DomainError(" ".join(error.messages), field="password") from error
     with transaction.atomic():
@@ -171,6 +172,15 @@ def practice_update(*, practice: Practice, actor, data: dict) -> Practice:
         "pcl5_cutoff",
     }
     changed = [field for field in data if field in allowed and getattr(practice, field) != data[field]]
+    if "require_mfa" in changed and data["require_mfa"]:
+        from django_otp import user_has_device
+
+        # The admin who switches it on would be locked out of every route at once otherwise.
+        if actor is not None and not user_has_device(actor):
+            raise DomainError(
+                "Set up two-factor authentication for your own account first, then require it for everyone.",
+                field="require_mfa",
+            )
     with transaction.atomic():
         for field in changed:
             setattr(practice, field, data[field])

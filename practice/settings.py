@@ -155,9 +155,10 @@ PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
+# Checked wherever a password is set (add_member, POST /members/, accepting a portal invite).
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -186,6 +187,16 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_VERBOSE = False
+# Lower-cased account key (logins are case-insensitive, so must the count be), the same client
+# address as the audit log, and the address-wide limit below (practice.lockout).
+AXES_USERNAME_CALLABLE = "practice.lockout.axes_username"
+AXES_CLIENT_IP_CALLABLE = "practice.middleware.client_ip"
+AXES_HANDLER = "practice.lockout.AllianceAxesHandler"
+AXES_LOCKOUT_CALLABLE = "practice.lockout.lockout_response"
+# Against password spraying: failed sign-ins from one address over *all* accounts within the
+# window; past the limit that address is locked out of sign-in (429) until failures age out.
+AUTH_ADDRESS_FAILURE_LIMIT = env.int("AUTH_ADDRESS_FAILURE_LIMIT", default=30)
+AUTH_ADDRESS_FAILURE_WINDOW = timedelta(minutes=env.int("AUTH_ADDRESS_FAILURE_WINDOW_MINUTES", default=15))
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 
 OTP_TOTP_ISSUER = "Alliance"
@@ -217,7 +228,7 @@ EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=20)
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "practice.authentication.ExpiringTokenAuthentication",
-        "rest_framework.authentication.SessionAuthentication",
+        "practice.authentication.MfaSessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "practice.api_support.StandardPagination",
@@ -240,7 +251,7 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "SERVE_PERMISSIONS": ["practice.permissions.CanViewApiDocs"],
     "SERVE_AUTHENTICATION": [
-        "rest_framework.authentication.SessionAuthentication",
+        "practice.authentication.MfaSessionAuthentication",
         "practice.authentication.ExpiringTokenAuthentication",
     ],
     "COMPONENT_SPLIT_REQUEST": True,
@@ -311,8 +322,11 @@ if CELERY_TASK_TIME_LIMIT >= CELERY_BROKER_VISIBILITY_TIMEOUT:
     )
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
 
+# Staff must use TOTP: on by default in production, off by default in development and demos.
+# An explicit REQUIRE_MFA_FOR_STAFF=true/false always wins; a practice can also require it.
+_require_mfa = env.str("REQUIRE_MFA_FOR_STAFF", default="").strip()
 ALLIANCE = {
-    "REQUIRE_MFA_FOR_STAFF": env.bool("REQUIRE_MFA_FOR_STAFF", default=False),
+    "REQUIRE_MFA_FOR_STAFF": env.bool("REQUIRE_MFA_FOR_STAFF") if _require_mfa else PRODUCTION,
     "DEMO_MODE": env.bool("ALLIANCE_DEMO", default=False),
 }
 

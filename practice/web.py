@@ -15,6 +15,7 @@ from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 from django_otp import login as otp_login
 from django_otp import match_token, user_has_device
@@ -22,6 +23,8 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from practice.audit import AuditAction, audit_record
+from practice.lockout import audit_sign_in_failure
+from practice.models import ApiToken
 from practice.roles import Capability
 from practice.web_guards import user_can
 
@@ -34,6 +37,16 @@ class LoginView(auth_views.LoginView):
         context = super().get_context_data(**kwargs)
         context["expired"] = self.request.GET.get("expired") == "1"
         return context
+
+    def form_invalid(self, form):
+        # Axes flags the request when this attempt hit (or met) a lockout; its middleware then
+        # answers with the lockout page instead of this form.
+        if self.request.POST.get("username") and self.request.POST.get("password"):
+            audit_sign_in_failure(
+                username=self.request.POST.get("username"),
+                locked_out=bool(getattr(self.request, "axes_locked_out", False)),
+            )
+        return super().form_invalid(form)
 
     def form_valid(self, form):
         response = super().form_valid(form)
@@ -65,6 +78,7 @@ def mfa_verify(request):
             if not next_url.startswith("/") or next_url.startswith("//"):
                 next_url = reverse("home")
             return redirect(next_url)
+        audit_sign_in_failure(username=request.user.email, locked_out=False, fields=("otp",))
         form.add_error("otp", "That code is not valid. Use the current code from your app or a recovery code.")
     return render(request, "registration/mfa_verify.html", {"form": form})
 
@@ -98,6 +112,18 @@ def mfa_setup(request):
                 for code in codes:
                     StaticToken.objects.create(device=static, token=code)
                 audit_record(actor=request.user, action=AuditAction.MFA_ENROL, target=request.user)
+                # Tokens issued on the password alone predate the second factor: end them, so
+                # every live token of an MFA account was issued with a code.
+                revoked = ApiToken.objects.filter(user=request.user, revoked_at__isnull=True).update(
+                    revoked_at=timezone.now()
+                )
+                if revoked:
+                    audit_record(
+                        actor=request.user,
+                        action=AuditAction.TOKEN_REVOKE,
+                        target_type="practice.apitoken",
+                        fields=["revoked_at"],
+                    )
             otp_login(request, device)
             return render(request, "registration/mfa_recovery_codes.html", {"codes": codes})
         form.add_error("otp", "That code did not match. Check the time on your phone and try again.")

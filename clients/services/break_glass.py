@@ -17,6 +17,7 @@ from clients.models import BreakGlassGrant, Client
 from clients.notifications import break_glass_notice_enqueue
 from practice.audit import AuditAction, audit_record
 from practice.errors import DomainError
+from practice.lockout import verify_password_step_up
 from practice.roles import Capability, has_capability
 
 DEFAULT_MINUTES = 60
@@ -31,7 +32,7 @@ def break_glass_open(
     """Open a grant for `actor` (an admin of the client's practice) on `client`.
 
     The admin types their password again: a borrowed session or a leaked token alone does not
-    open a client's record."""
+    open a client's record. Raises LockedOutError after repeated wrong passwords."""
     membership = actor.membership_or_none
     if membership is None or not has_capability(actor.role, Capability.BREAK_GLASS):
         raise DomainError("Only a practice admin can open emergency access.", conflict=True)
@@ -46,8 +47,9 @@ def break_glass_open(
         raise DomainError(
             f"Emergency access lasts between {MIN_MINUTES} and {MAX_MINUTES} minutes.", field="duration_minutes"
         )
-    if not isinstance(password, str) or not actor.check_password(password):
-        raise DomainError("Your password is not correct.", field="password")
+    # Counted and locked out like sign-in (practice.lockout): 5 wrong tries, then even the right
+    # password is refused until the cool-off ends.
+    verify_password_step_up(user=actor, password=password, purpose="break_glass_step_up")
     now = timezone.now()
     with transaction.atomic():
         # One open grant per admin and client: a second request while one runs is a conflict,

@@ -43,6 +43,13 @@ MATRIX = [
         "get",
         {**OK_STAFF_ADMIN, "manager": 404, "admin": 200},
     ),
+    Row("api-practice", "get", {**OK_STAFF_ADMIN, "manager": 404, "admin": 200}),
+    Row(
+        "api-practice",
+        "patch",
+        {**OK_STAFF_ADMIN, "manager": 404, "admin": 200},
+        data=lambda ctx: {"name": "Northside Therapy and Counselling"},
+    ),
     Row(
         "api-me",
         "get",

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from practice.api_support import DomainError
+from practice.errors import DomainError
 from practice.models import Practice
 from practice.services import member_add
 

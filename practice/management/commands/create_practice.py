@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.text import slugify
 
-from practice.api_support import DomainError
+from practice.errors import DomainError
 from practice.services import practice_create
 
 

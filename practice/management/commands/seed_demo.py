@@ -10,8 +10,9 @@ import datetime as dt
 import random
 import uuid
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.test import override_settings
 from django.utils import timezone
@@ -167,6 +168,12 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=7)
 
     def handle(self, *args, clients: int, seed: int, **options):
+        if settings.ALLIANCE_ENV == "production":
+            # Its accounts share a password printed in the README: never on a real deployment.
+            raise CommandError(
+                "seed_demo refuses to run with ALLIANCE_ENV=production: it creates accounts with the "
+                "published demo password. Use create_practice and add_member instead."
+            )
         if Practice.objects.filter(slug=SLUG).exists():
             self.stdout.write("The demo practice already exists.")
             self.print_logins()

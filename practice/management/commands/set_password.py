@@ -12,7 +12,7 @@ import sys
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from practice.api_support import DomainError
+from practice.errors import DomainError
 from practice.services import password_set
 
 
