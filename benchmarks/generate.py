@@ -137,6 +137,7 @@ def generate(
     cipher = EncryptedTextField()
     empty_text = cipher.get_prep_value("")
     responses_token = cipher.get_prep_value('{"entry": "synthetic"}')
+    title_token = cipher.get_prep_value("Synthetic task")
     answers_token = cipher.get_prep_value("[1, 1, 1, 1, 1, 1, 1, 1, 0]")
 
     with transaction.atomic():
@@ -265,7 +266,7 @@ def generate(
         assignment_rows = []
         for number, (created, client_id, due, status, completed) in enumerate(assignments, start=1):
             assignment_rows.append(
-                (number, client_id, "Synthetic task", "journal", due, status, created, completed, empty_text)
+                (number, client_id, title_token, "journal", due, status, created, completed, empty_text)
             )
             if completed is not None:
                 submissions.append((completed, number))

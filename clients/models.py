@@ -90,9 +90,9 @@ class Client(models.Model):
     referred_at = models.DateField(null=True, blank=True, help_text="Joined the waitlist")
     intake_date = models.DateField(null=True, blank=True)
     discharged_at = models.DateField(null=True, blank=True)
-    discharge_reason = models.CharField(max_length=200, blank=True)
+    discharge_reason = EncryptedTextField(max_length=200, blank=True, default="")
     presenting_concerns = EncryptedTextField(blank=True, default="")
-    diagnosis_codes = models.JSONField(default=list, blank=True)
+    diagnosis_codes = EncryptedJSONField(default=list, blank=True)
     primary_therapist = models.ForeignKey(
         Membership, null=True, blank=True, on_delete=models.PROTECT, related_name="primary_clients"
     )

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from celery import shared_task
 
+from practice.tasks_support import time_limits
 
-@shared_task(name="clients.expire_due_questionnaires", acks_late=True, time_limit=300, soft_time_limit=240)
+
+@shared_task(name="clients.expire_due_questionnaires", acks_late=True, **time_limits())
 def expire_due_questionnaires() -> int:
     from clients.services.measures import expire_due_questionnaires as expire
 
     return expire()
 
 
-@shared_task(name="clients.create_due_questionnaires", acks_late=True, time_limit=300, soft_time_limit=240)
+@shared_task(name="clients.create_due_questionnaires", acks_late=True, **time_limits())
 def create_due_questionnaires() -> int:
     from clients.services.schedules import create_due_questionnaires as create
 
@@ -22,14 +24,11 @@ def create_due_questionnaires() -> int:
 @shared_task(
     name="clients.notify_break_glass",
     acks_late=True,
-    time_limit=60,
-    soft_time_limit=45,
-    autoretry_for=(OSError,),  # SMTP and socket errors
-    retry_backoff=True,
-    max_retries=5,
+    **time_limits(60, 45),
 )
 def notify_break_glass(grant_id: int) -> int:
-    """Announce an opened break-glass grant to the client's therapist and the managers."""
+    """Kept for messages queued before the notification outbox: new grants write an outbox row
+    (practice/outbox.py) instead, and the outbox sweeper does the retrying."""
     from clients.models import BreakGlassGrant
     from clients.notifications import notify_break_glass_opened
 

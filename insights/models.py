@@ -52,7 +52,7 @@ class Alert(models.Model):
     client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="alerts")
     kind = models.CharField(max_length=20, choices=Kind.choices)
     severity = models.CharField(max_length=10, choices=Severity.choices)
-    reason = models.CharField(max_length=300)
+    reason = EncryptedTextField(max_length=300)
     source_type = models.CharField(max_length=40, blank=True)
     source_id = models.BigIntegerField(null=True, blank=True)
     excerpt = EncryptedTextField(blank=True, default="")

@@ -4,8 +4,6 @@ Messages carry no clinical content or client names."""
 
 from __future__ import annotations
 
-import logging
-
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -15,8 +13,6 @@ from practice.audit import AuditAction, audit_record
 from practice.models import Membership, Notification
 from practice.outbox import outbox_deliver, outbox_enqueue
 from practice.roles import Role
-
-logger = logging.getLogger(__name__)
 
 SUBJECT = "Alliance: a client alert needs your attention"
 

@@ -6,12 +6,12 @@ import logging
 
 from celery import shared_task
 
-from practice.tasks_support import safe_delay
+from practice.tasks_support import safe_delay, time_limits
 
 logger = logging.getLogger(__name__)
 
 
-@shared_task(name="insights.refresh_practice_aggregates", acks_late=True, time_limit=600, soft_time_limit=540)
+@shared_task(name="insights.refresh_practice_aggregates", acks_late=True, **time_limits())
 def refresh_practice_aggregates(practice_id: int | None = None) -> int:
     """Refresh one practice's monthly aggregates, or (no id) fan out one task per practice.
 

@@ -1,4 +1,4 @@
-"""Notification fan-out and escalation for alerts. Alerts themselves are created in-request."""
+"""Escalation for alerts (alerts and their notices are written in-request, see practice/outbox.py)."""
 
 from __future__ import annotations
 
@@ -6,19 +6,19 @@ import logging
 
 from celery import shared_task
 
+from practice.tasks_support import time_limits
+
 logger = logging.getLogger(__name__)
 
 
 @shared_task(
     name="insights.notify_alert",
     acks_late=True,
-    time_limit=60,
-    soft_time_limit=50,
-    max_retries=5,
-    autoretry_for=(ConnectionError, OSError),
-    retry_backoff=True,
+    **time_limits(60, 50),
 )
 def notify_alert(alert_id: int) -> None:
+    """Kept for messages queued before the notification outbox: new alerts write an outbox row
+    (practice/outbox.py) instead, and the outbox sweeper does the retrying."""
     from insights.models import Alert
     from insights.notifications import notify_alert_created
 
@@ -31,7 +31,7 @@ def notify_alert(alert_id: int) -> None:
     notify_alert_created(alert)
 
 
-@shared_task(name="insights.escalate_overdue_alerts", acks_late=True, time_limit=300, soft_time_limit=240)
+@shared_task(name="insights.escalate_overdue_alerts", acks_late=True, **time_limits())
 def escalate_overdue_alerts() -> int:
     from insights.notifications import escalate_overdue
 

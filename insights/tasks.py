@@ -10,9 +10,10 @@ from __future__ import annotations
 import logging
 
 from celery import shared_task
-from django.conf import settings
 from django.core.cache import cache
 from django.db import InterfaceError, OperationalError
+
+from practice.tasks_support import time_limits
 
 logger = logging.getLogger(__name__)
 
@@ -20,24 +21,18 @@ RETRYABLE = (OperationalError, InterfaceError, ConnectionError, TimeoutError)
 RETRY = {
     "autoretry_for": RETRYABLE,
     "retry_backoff": 5,
-    "retry_backoff_max": 300,
+    # Below the broker visibility timeout: a retry waiting longer than that (an ETA message
+    # held unacknowledged by the worker) would be handed out a second time.
+    "retry_backoff_max": 120,
     "retry_jitter": True,
     "max_retries": 5,
 }
-
-# The long tasks use the project-wide limits, which settings keep below the broker
-# visibility timeout (a task running past it would be redelivered while still running).
-LONG_TIME_LIMIT = settings.CELERY_TASK_TIME_LIMIT
-LONG_SOFT_TIME_LIMIT = settings.CELERY_TASK_SOFT_TIME_LIMIT
-CLIENT_TIME_LIMIT = min(120, LONG_TIME_LIMIT)
-CLIENT_SOFT_TIME_LIMIT = min(100, LONG_SOFT_TIME_LIMIT)
 
 
 @shared_task(
     name="insights.recompute_client",
     acks_late=True,
-    time_limit=CLIENT_TIME_LIMIT,
-    soft_time_limit=CLIENT_SOFT_TIME_LIMIT,
+    **time_limits(120, 100),
     **RETRY,
 )
 def recompute_client(client_id: int) -> None:
@@ -60,8 +55,7 @@ def recompute_client(client_id: int) -> None:
 @shared_task(
     name="insights.recompute_all",
     acks_late=True,
-    time_limit=LONG_TIME_LIMIT,
-    soft_time_limit=LONG_SOFT_TIME_LIMIT,
+    **time_limits(),
     **RETRY,
 )
 def recompute_all(batch_size: int = 1000) -> int:
@@ -73,8 +67,7 @@ def recompute_all(batch_size: int = 1000) -> int:
 @shared_task(
     name="insights.sweep_stale",
     acks_late=True,
-    time_limit=LONG_TIME_LIMIT,
-    soft_time_limit=LONG_SOFT_TIME_LIMIT,
+    **time_limits(),
     **RETRY,
 )
 def sweep_stale(limit: int = 2000) -> int:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from celery import shared_task
 
+from practice.tasks_support import time_limits
 
-@shared_task(name="practice.send_notification", acks_late=True, time_limit=60, soft_time_limit=45)
+
+@shared_task(name="practice.send_notification", acks_late=True, **time_limits(60, 45))
 def send_notification(notification_id: int) -> bool:
     """Send one outbox row. No Celery retries: the beat sweeper re-sends with backoff."""
     from practice.outbox import outbox_deliver
@@ -13,7 +15,7 @@ def send_notification(notification_id: int) -> bool:
     return outbox_deliver(int(notification_id))
 
 
-@shared_task(name="practice.sweep_outbox", acks_late=True, time_limit=180, soft_time_limit=150)
+@shared_task(name="practice.sweep_outbox", acks_late=True, **time_limits(180, 150))
 def sweep_outbox() -> int:
     """Re-send outbox rows the on-commit task did not deliver (broker or SMTP outage)."""
     from practice.outbox import outbox_sweep

@@ -157,10 +157,12 @@ class HomeworkAssignment(models.Model):
     template = models.ForeignKey(
         HomeworkTemplate, null=True, blank=True, on_delete=models.SET_NULL, related_name="assignments"
     )
-    title = models.CharField(max_length=200)
+    # Encrypted: what a client is asked to work on is clinical (the template it came from, if
+    # any, is practice library content and stays searchable).
+    title = EncryptedTextField(max_length=200)
     kind = models.CharField(max_length=20, choices=HomeworkTemplate.Kind.choices)
     fields = models.JSONField(default=list, blank=True)
-    instructions = models.TextField(blank=True)
+    instructions = EncryptedTextField(blank=True, default="")
     due_at = models.DateTimeField()
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.ASSIGNED)
     goal = models.ForeignKey(Goal, null=True, blank=True, on_delete=models.SET_NULL, related_name="homework")

@@ -7,14 +7,15 @@ import logging
 from celery import shared_task
 from django.utils import timezone
 
+from practice.tasks_support import time_limits
+
 logger = logging.getLogger(__name__)
 
 
 @shared_task(
     name="sessions.mark_missed_homework",
     acks_late=True,
-    time_limit=300,
-    soft_time_limit=240,
+    **time_limits(),
 )
 def mark_missed_homework() -> int:
     """Beat: past-due assigned/in-progress homework becomes missed (idempotent)."""
@@ -25,7 +26,7 @@ def mark_missed_homework() -> int:
     return changed
 
 
-@shared_task(name="sessions.send_reminders", acks_late=True, time_limit=600, soft_time_limit=540)
+@shared_task(name="sessions.send_reminders", acks_late=True, **time_limits())
 def send_reminders() -> int:
     """Beat: email clients whose reminder hour is now. The email carries no clinical content."""
     from sessions.services.homework import reminders_send

@@ -6,14 +6,15 @@ import logging
 
 from celery import shared_task
 
+from practice.tasks_support import time_limits
+
 logger = logging.getLogger(__name__)
 
 
 @shared_task(
     name="insights.ai_refresh_client",
     acks_late=True,
-    time_limit=300,
-    soft_time_limit=240,
+    **time_limits(),
 )
 def ai_refresh_client(client_id: int) -> None:
     """Recompute a consenting client's stored recommendations, affect and reminder timing.
@@ -32,7 +33,7 @@ def ai_refresh_client(client_id: int) -> None:
         logger.info("client %s has no AI consent; nothing computed", client_id)
 
 
-@shared_task(name="insights.ai_refresh_consenting", acks_late=True, time_limit=600, soft_time_limit=540)
+@shared_task(name="insights.ai_refresh_consenting", acks_late=True, **time_limits())
 def ai_refresh_consenting() -> int:
     """Nightly: queue one AI refresh per active client with AI consent (ids only)."""
     from clients.models import Client, Consent

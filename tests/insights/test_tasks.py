@@ -44,9 +44,30 @@ def test_every_registered_task_has_a_time_limit_below_the_visibility_timeout():
         hard = task.time_limit or app.conf.task_time_limit
         soft = task.soft_time_limit or app.conf.task_soft_time_limit
         assert hard, f"{name} has no time limit"
+        assert task.time_limit is not None, f"{name}: give it its own limit (practice.tasks_support.time_limits)"
         assert hard < visibility_timeout(), f"{name}: time limit {hard}s would outlive the visibility timeout"
         assert soft is None or soft < hard, f"{name}: soft limit must fire before the hard one"
         assert task.acks_late is True, f"{name} must ack late"
+        if getattr(task, "autoretry_for", ()):
+            # A retry's countdown is an unacknowledged ETA message: past the timeout, a duplicate.
+            assert task.retry_backoff_max < visibility_timeout(), f"{name}: retry backoff outlives the timeout"
+
+
+def test_every_beat_entry_names_a_registered_task():
+    found = registered_tasks()
+    for entry, schedule in settings.CELERY_BEAT_SCHEDULE.items():
+        assert schedule["task"] in found, f"beat entry {entry} names no registered task"
+
+
+def test_a_task_limit_is_capped_below_the_visibility_timeout(settings):
+    from practice.tasks_support import time_limits
+
+    settings.CELERY_TASK_TIME_LIMIT = 100
+    settings.CELERY_TASK_SOFT_TIME_LIMIT = 90
+    assert time_limits() == {"time_limit": 100, "soft_time_limit": 90}
+    assert time_limits(60, 45) == {"time_limit": 60, "soft_time_limit": 45}
+    assert time_limits(600, 540) == {"time_limit": 100, "soft_time_limit": 90}
+    assert time_limits(60, 90) == {"time_limit": 60, "soft_time_limit": 59}
 
 
 @pytest.mark.parametrize("name", ["insights.recompute_client", "insights.recompute_all", "insights.sweep_stale"])

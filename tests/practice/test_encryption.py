@@ -7,11 +7,14 @@ from cryptography.fernet import Fernet
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connection
 
+from clients.models import Client
+from insights.models import Alert
+from insights.safety import raise_alert
 from practice.management.commands.rotate_encryption_keys import (
     encrypted_fields_by_model,
     rotate_all,
 )
-from sessions.models import CheckIn, NoteAddendum, ProgressNote, PsychotherapyNote
+from sessions.models import CheckIn, HomeworkAssignment, NoteAddendum, ProgressNote, PsychotherapyNote
 from sessions.services.notes import (
     addendum_create,
     note_create,
@@ -19,7 +22,7 @@ from sessions.services.notes import (
     psychotherapy_note_create,
 )
 from tests.conftest import PHI_CANARY
-from tests.factories import CheckInFactory
+from tests.factories import CheckInFactory, HomeworkAssignmentFactory
 
 
 @pytest.fixture
@@ -35,6 +38,18 @@ def clinical_text(client_record, therapist):
     addendum_create(note=note, actor=therapist, text=f"Addendum {PHI_CANARY}")
     psychotherapy_note_create(client=client_record, actor=therapist, text=f"Process {PHI_CANARY}")
     CheckInFactory(client=client_record, note=f"Rough day {PHI_CANARY}")
+    HomeworkAssignmentFactory(
+        client=client_record, title=f"Exposure {PHI_CANARY}", instructions=f"Visit the place {PHI_CANARY}"
+    )
+    raise_alert(
+        client=client_record,
+        kind=Alert.Kind.RISK_LANGUAGE,
+        severity=Alert.Severity.URGENT,
+        reason=f"Has a means (pills) {PHI_CANARY}",
+    )
+    Client.objects.filter(pk=client_record.pk).update(
+        discharge_reason=f"Moved away {PHI_CANARY}", diagnosis_codes=[f"F32.1 {PHI_CANARY}"]
+    )
     return note
 
 
@@ -52,6 +67,11 @@ ENCRYPTED_COLUMNS = [
     (NoteAddendum, "text"),
     (PsychotherapyNote, "text"),
     (CheckIn, "note"),
+    (HomeworkAssignment, "title"),
+    (HomeworkAssignment, "instructions"),
+    (Alert, "reason"),
+    (Client, "discharge_reason"),
+    (Client, "diagnosis_codes"),
 ]
 
 
@@ -75,6 +95,12 @@ def test_model_reads_decrypt_the_canary(clinical_text):
     assert PHI_CANARY in PsychotherapyNote.objects.get().text
     assert PHI_CANARY in NoteAddendum.objects.get().text
     assert PHI_CANARY in CheckIn.objects.get().note
+    assignment = HomeworkAssignment.objects.get()
+    assert PHI_CANARY in assignment.title and PHI_CANARY in assignment.instructions
+    assert PHI_CANARY in Alert.objects.get().reason
+    client = Client.objects.get()
+    assert PHI_CANARY in client.discharge_reason
+    assert client.diagnosis_codes == [f"F32.1 {PHI_CANARY}"]
 
 
 def every_encrypted_value() -> dict[tuple[str, int, str], object]:

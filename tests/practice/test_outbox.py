@@ -230,3 +230,41 @@ def test_the_sweeper_runs_every_minute():
     schedule = {entry["task"]: entry["schedule"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
     assert schedule["practice.sweep_outbox"] == 60.0
     assert "practice.send_notification" in celery_app.tasks and "practice.sweep_outbox" in celery_app.tasks
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_row_being_sent_elsewhere_is_skipped_not_sent_twice(client_record, therapist):
+    """The sweeper racing the task (or a task delivered twice) finds the row locked and moves on."""
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL row locks (runs in the PostgreSQL CI pass)")
+    import threading
+
+    from django.db import connections
+
+    alert = alert_for(client_record)
+    notification = Notification.objects.get(target_id=alert.pk)
+    mail.outbox.clear()  # in autocommit the on-commit task already ran eagerly
+    Notification.objects.filter(pk=notification.pk).update(sent_at=None, attempts=0)
+    locked, release = threading.Event(), threading.Event()
+
+    def other_sender() -> None:
+        try:
+            with transaction.atomic():
+                Notification.objects.select_for_update().get(pk=notification.pk)
+                locked.set()
+                release.wait(timeout=30)
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=other_sender)
+    thread.start()
+    assert locked.wait(timeout=30)
+    try:
+        assert outbox.outbox_deliver(notification.pk) is False
+        assert outbox.outbox_sweep(now=timezone.now() + dt.timedelta(hours=1)) == 0
+    finally:
+        release.set()
+        thread.join(timeout=30)
+    assert mail.outbox == []
+    assert outbox.outbox_deliver(notification.pk) is True
+    assert len(mail.outbox) == 1

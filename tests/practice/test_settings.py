@@ -75,3 +75,30 @@ def test_embedded_default_needs_nothing_set(tmp_path):
 def test_bad_encryption_key_fails_loudly(tmp_path):
     result = run_manage("check", env={"ALLIANCE_DATA_DIR": str(tmp_path), "FIELD_ENCRYPTION_KEYS": "not-a-key"})
     assert result.returncode != 0 and "FIELD_ENCRYPTION_KEYS" in result.stderr
+
+
+def test_a_killed_workers_task_is_redelivered_within_minutes_by_default(tmp_path):
+    # F17: Redis hands a killed worker's unacknowledged task out again after the visibility
+    # timeout; it used to be an hour.
+    script = (
+        "from django.conf import settings as s; "
+        "print(s.CELERY_BROKER_TRANSPORT_OPTIONS['visibility_timeout'], "
+        "s.CELERY_TASK_TIME_LIMIT, s.CELERY_TASK_SOFT_TIME_LIMIT)"
+    )
+    result = run_manage("shell", "-c", script, env={"ALLIANCE_DATA_DIR": str(tmp_path)})
+    assert result.returncode == 0, result.stderr
+    visibility, hard, soft = (int(value) for value in result.stdout.strip().splitlines()[-1].split())
+    assert visibility <= 300
+    assert soft < hard < visibility
+
+
+@pytest.mark.parametrize(
+    "limits",
+    [
+        {"CELERY_VISIBILITY_TIMEOUT": "300", "CELERY_TASK_TIME_LIMIT": "300"},
+        {"CELERY_TASK_TIME_LIMIT": "200", "CELERY_TASK_SOFT_TIME_LIMIT": "200"},
+    ],
+)
+def test_task_limits_that_could_outlive_the_visibility_timeout_are_refused(limits, tmp_path):
+    result = run_manage("check", env={"ALLIANCE_DATA_DIR": str(tmp_path), **limits})
+    assert result.returncode != 0 and "CELERY_TASK" in result.stderr
