@@ -295,10 +295,11 @@ def _weekly(dates: list[dt.datetime], weeks: int = 12) -> list[tuple[str, int]]:
 
 def _engagement(client: Client, user, _forms: dict) -> dict:
     from insights.charts import bar_chart
-    from insights.engagement import suggestions_for
+    from insights.selectors import engagement_view
 
-    snapshot = snapshot_of(client)
-    engagement = ((snapshot.metrics or {}).get("engagement") or {}) if snapshot else {}
+    # The one freshness rule (insights/freshness.py), as the API and the note editor read it.
+    view = engagement_view(client)
+    engagement = view.engagement if view else {}
     rows = []
     for key, label, unit in ENGAGEMENT_ROWS:
         value = engagement.get(key)
@@ -316,10 +317,10 @@ def _engagement(client: Client, user, _forms: dict) -> dict:
         client=client, status=HomeworkAssignment.Status.COMPLETED, completed_at__isnull=False
     )
     return {
-        "snapshot": snapshot,
+        "snapshot": view,
         "engagement_rows": rows,
-        "risk": (snapshot.metrics or {}).get("disengagement_risk") if snapshot else None,
-        "starters": suggestions_for(engagement, status=client.status) if engagement else [],
+        "risk": view.risk if view else None,
+        "starters": view.suggestions(status=client.status) if view else [],
         "mood_chart": mood_sparkline([mood for mood, _ in checkins], what="Check-in mood"),
         "checkin_chart": bar_chart(
             _weekly([when for _, when in checkins]), width=520, height=170, title="Check-ins per week"
