@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from django.db import transaction
 from django.db.models import Q
-from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, serializers, status
@@ -12,7 +10,16 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from clients.models import Client, Goal
+from clients.models import Client
+from clients.selectors import (
+    client_detail,
+    client_for_admin,
+    client_for_read,
+    client_for_write,
+    goal_for_write,
+    goals_for_client,
+    roster,
+)
 from clients.serializers import (
     AcceptInviteSerializer,
     CaseloadClientSerializer,
@@ -25,30 +32,27 @@ from clients.serializers import (
     RosterClientSerializer,
 )
 from clients.services import records
-from practice.api_support import AuthRateThrottle, DomainError
-from practice.audit import AuditAction, audit_record
+from practice.api_support import AuthRateThrottle
+from practice.errors import DomainError
 from practice.permissions import capability_required
-from practice.roles import Capability, Role
+from practice.roles import Capability, has_capability
 
 StaffOnly = capability_required(Capability.VIEW_CLINICAL, Capability.VIEW_ROSTER)
 # Reads also open to an admin's active break-glass grant (clinical_scope limits them to the
-# granted client); writes never are.
-ClinicalOnly = capability_required(Capability.VIEW_CLINICAL, break_glass_read=True)
+# granted client); writes need EDIT_CLINICAL, and the client through `client_for_write`.
+ClinicalOnly = capability_required(Capability.VIEW_CLINICAL, write=(Capability.EDIT_CLINICAL,), break_glass_read=True)
 
 
 def is_clinician(user) -> bool:
-    return user.role == Role.THERAPIST
+    """Whether the caller's role works with clinical fields (the caseload, not the roster)."""
+    return has_capability(user.role, Capability.VIEW_CLINICAL)
 
 
 def clinical_client_or_404(user, client_id, *, write: bool = False) -> Client:
-    """The client, if the user may read (or, with write, change) its clinical record."""
-    queryset = Client.objects.editable_by(user) if write else Client.objects.clinical_scope(user)
-    return get_object_or_404(queryset, pk=client_id)
-
-
-def under_break_glass(user, client: Client) -> bool:
-    """An admin reading a client through an active break-glass grant."""
-    return user.role == Role.ADMIN and Client.objects.clinical_scope(user).filter(pk=client.pk).exists()
+    """Kept for insights/api_*.py until they call the accessors: NotFound, then Forbidden."""
+    if write:
+        return client_for_write(user=user, client_id=client_id)
+    return client_for_read(user=user, client_id=client_id)
 
 
 class ClientListView(generics.ListCreateAPIView):
@@ -61,8 +65,8 @@ class ClientListView(generics.ListCreateAPIView):
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
-            return Client.objects.none()
-        queryset = Client.objects.visible_to(self.request.user).select_related("primary_therapist__user")
+            return roster(user=None)
+        queryset = roster(user=self.request.user)
         params = self.request.query_params
         if params.get("status"):
             queryset = queryset.filter(status=params["status"])
@@ -108,34 +112,16 @@ class ClientListView(generics.ListCreateAPIView):
 class ClientDetailView(APIView):
     permission_classes = [StaffOnly]
 
-    def get_object(self) -> Client:
-        return get_object_or_404(
-            Client.objects.visible_to(self.request.user).select_related("primary_therapist__user"), pk=self.kwargs["pk"]
-        )
-
     @extend_schema(responses={200: ClientDetailSerializer})
     def get(self, request, pk):
-        client = self.get_object()
-        if is_clinician(request.user) or under_break_glass(request.user, client):
-            with transaction.atomic():
-                audit_record(
-                    actor=request.user,
-                    action=AuditAction.READ,
-                    target=client,
-                    client_id=client.pk,
-                    fields=["presenting_concerns", "diagnosis_codes", "address"],
-                )
-            return Response(ClientDetailSerializer(client).data)
-        return Response(RosterClientSerializer(client).data)
+        detail = client_detail(user=request.user, client_id=pk)
+        output = ClientDetailSerializer if detail.clinical else RosterClientSerializer
+        return Response(output(detail.client).data)
 
     @extend_schema(request=ClientWriteSerializer, responses={200: ClientDetailSerializer})
     def patch(self, request, pk):
-        client = self.get_object()
-        if not Client.objects.administrable_by(request.user).filter(pk=client.pk).exists():
-            # A supervisor can read the record but not change it.
-            from rest_framework.exceptions import PermissionDenied
-
-            raise PermissionDenied("Only the client's therapists or a manager can change this record.")
+        # A supervisor can read the record but not change it: 403.
+        client = client_for_admin(user=request.user, client_id=pk, write=True, related=("primary_therapist__user",))
         data = ClientWriteSerializer(data=request.data, partial=True, context={"request": request})
         data.is_valid(raise_exception=True)
         values = dict(data.validated_data)
@@ -153,7 +139,7 @@ class PortalInviteView(APIView):
 
     @extend_schema(request=None, responses={201: PortalInviteResponseSerializer})
     def post(self, request, pk):
-        client = get_object_or_404(Client.objects.administrable_by(request.user), pk=pk)
+        client = client_for_admin(user=request.user, client_id=pk, write=True)
         invite, raw = records.portal_invite_create(client=client, actor=request.user)
         url = request.build_absolute_uri(reverse("portal-accept-invite") + f"?token={raw}")
         return Response(
@@ -183,12 +169,12 @@ class ConsentView(APIView):
 
     @extend_schema(responses={200: ConsentSerializer(many=True)})
     def get(self, request, pk):
-        client = clinical_client_or_404(request.user, pk)
+        client = client_for_read(user=request.user, client_id=pk)
         return Response(ConsentSerializer(client.consents.all(), many=True).data)
 
     @extend_schema(request=ConsentWriteSerializer, responses={201: ConsentSerializer(many=True)})
     def post(self, request, pk):
-        client = clinical_client_or_404(request.user, pk, write=True)
+        client = client_for_write(user=request.user, client_id=pk)
         data = ConsentWriteSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         if data.validated_data["granted"]:
@@ -208,15 +194,13 @@ class GoalListView(APIView):
 
     @extend_schema(responses={200: GoalSerializer(many=True)})
     def get(self, request, pk):
-        client = clinical_client_or_404(request.user, pk)
-        goals = Goal.objects.filter(client=client).prefetch_related("objectives")
-        with transaction.atomic():
-            audit_record(actor=request.user, action=AuditAction.READ, target_type="clients.goal", client_id=client.pk)
+        client = client_for_read(user=request.user, client_id=pk)
+        goals = goals_for_client(client=client, actor=request.user)
         return Response(GoalSerializer(goals, many=True).data)
 
     @extend_schema(request=GoalSerializer, responses={201: GoalSerializer})
     def post(self, request, pk):
-        client = clinical_client_or_404(request.user, pk, write=True)
+        client = client_for_write(user=request.user, client_id=pk)
         data = GoalSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         goal = records.goal_create(client=client, actor=request.user, data=dict(data.validated_data))
@@ -228,7 +212,7 @@ class GoalDetailView(APIView):
 
     @extend_schema(request=GoalSerializer, responses={200: GoalSerializer})
     def patch(self, request, pk):
-        goal = get_object_or_404(Goal.objects.filter(client__in=Client.objects.editable_by(request.user)), pk=pk)
+        goal = goal_for_write(user=request.user, goal_id=pk)
         data = GoalSerializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
         values = dict(data.validated_data)

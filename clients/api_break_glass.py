@@ -3,13 +3,13 @@ admins and managers list and end the practice's grants. Other roles: 404."""
 
 from __future__ import annotations
 
-from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from clients.models import BreakGlassGrant, Client
+from clients.models import BreakGlassGrant
+from clients.selectors import break_glass_grant_for_review, break_glass_grants, client_for_admin
 from clients.services import break_glass
 from practice.api_support import AuthRateThrottle
 from practice.permissions import capability_required
@@ -64,7 +64,7 @@ class ClientBreakGlassView(APIView):
 
     @extend_schema(request=BreakGlassOpenSerializer, responses={201: BreakGlassGrantSerializer})
     def post(self, request, pk: int):
-        client = get_object_or_404(Client.objects.visible_to(request.user), pk=pk)
+        client = client_for_admin(user=request.user, client_id=pk)
         data = BreakGlassOpenSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         grant = break_glass.break_glass_open(
@@ -84,7 +84,7 @@ class BreakGlassListView(generics.ListAPIView):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return BreakGlassGrant.objects.none()
-        queryset = BreakGlassGrant.objects.visible_to(self.request.user).select_related("granted_to__user")
+        queryset = break_glass_grants(user=self.request.user).select_related("granted_to__user")
         active = self.request.query_params.get("active")
         if active in ("true", "1"):
             queryset = queryset.active()
@@ -110,6 +110,6 @@ class BreakGlassRevokeView(APIView):
 
     @extend_schema(request=None, responses={200: BreakGlassGrantSerializer})
     def post(self, request, pk: int):
-        grant = get_object_or_404(BreakGlassGrant.objects.visible_to(request.user).select_related("granted_to"), pk=pk)
+        grant = break_glass_grant_for_review(user=request.user, grant_id=pk)
         grant = break_glass.break_glass_revoke(grant=grant, actor=request.user)
         return Response(BreakGlassGrantSerializer(grant).data)

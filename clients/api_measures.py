@@ -2,28 +2,34 @@
 
 from __future__ import annotations
 
-from django.db import transaction
-from django.shortcuts import get_object_or_404
+from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import exceptions, serializers, status
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from clients.api import clinical_client_or_404
-from clients.fhir import build_bundle
 from clients.models import Assessment, Client
 from clients.scoring import AnswerValidationError
-from clients.selectors import assessment_series, client_outcomes
+from clients.selectors import (
+    assessment_series,
+    client_for_portal,
+    client_for_read,
+    client_for_write,
+    client_outcomes,
+    due_questionnaires,
+    fhir_export,
+)
 from clients.services.measures import assessment_record, instrument_define, instruments_for
-from practice.api_support import DomainError
-from practice.audit import AuditAction, audit_record
+from clients.services.schedules import measure_schedule_set
+from practice.api_support import StandardPagination
+from practice.errors import DomainError
 from practice.permissions import IsClientUser, capability_required
 from practice.roles import Capability
 
 # Reads also open to an admin's active break-glass grant (clinical_scope limits them to the
-# granted client); writes never are.
-ClinicalOnly = capability_required(Capability.VIEW_CLINICAL, break_glass_read=True)
+# granted client); writes need EDIT_CLINICAL, and the client through `client_for_write`.
+ClinicalOnly = capability_required(Capability.VIEW_CLINICAL, write=(Capability.EDIT_CLINICAL,), break_glass_read=True)
 # Exports are not part of emergency access (minimum necessary).
 CareTeamOnly = capability_required(Capability.VIEW_CLINICAL)
 
@@ -111,11 +117,8 @@ def _record(request, client: Client, source: str) -> Response:
     data.is_valid(raise_exception=True)
     values = data.validated_data
     administered_at = values.get("administered_at")
-    if administered_at is not None:
-        from django.utils import timezone
-
-        if administered_at > timezone.now() + timezone.timedelta(minutes=5):
-            raise exceptions.ValidationError({"administered_at": ["Cannot be in the future."]})
+    if administered_at is not None and administered_at > timezone.now() + timezone.timedelta(minutes=5):
+        raise exceptions.ValidationError({"administered_at": ["Cannot be in the future."]})
     if values.get("answers") is None:
         return Response(
             {
@@ -165,9 +168,7 @@ class ClientAssessmentListView(APIView):
         responses={200: AssessmentSerializer(many=True)},
     )
     def get(self, request, pk):
-        from practice.api_support import StandardPagination
-
-        client = clinical_client_or_404(request.user, pk)
+        client = client_for_read(user=request.user, client_id=pk)
         series = assessment_series(client=client, actor=request.user, instrument=request.query_params.get("instrument"))
         paginator = StandardPagination()
         page = paginator.paginate_queryset(series, request, view=self)
@@ -175,21 +176,18 @@ class ClientAssessmentListView(APIView):
 
     @extend_schema(request=AssessmentInputSerializer, responses={201: AssessmentSerializer})
     def post(self, request, pk):
-        client = clinical_client_or_404(request.user, pk, write=True)
+        client = client_for_write(user=request.user, client_id=pk)
         return _record(request, client, Assessment.Source.THERAPIST)
 
 
 class MyAssessmentListView(APIView):
-    permission_classes = [IsClientUser]
+    """The client's own measures (403 once portal consent is withdrawn, like every /me/ route)."""
 
-    def client(self, request) -> Client:
-        return get_object_or_404(Client.objects.clinical_scope(request.user))
+    permission_classes = [IsClientUser]
 
     @extend_schema(responses={200: AssessmentSerializer(many=True)})
     def get(self, request):
-        from practice.api_support import StandardPagination
-
-        client = self.client(request)
+        client = client_for_portal(user=request.user)
         series = assessment_series(client=client, actor=request.user, instrument=request.query_params.get("instrument"))
         paginator = StandardPagination()
         page = paginator.paginate_queryset(series, request, view=self)
@@ -197,7 +195,7 @@ class MyAssessmentListView(APIView):
 
     @extend_schema(request=AssessmentInputSerializer, responses={201: AssessmentSerializer})
     def post(self, request):
-        return _record(request, self.client(request), Assessment.Source.PORTAL)
+        return _record(request, client_for_portal(user=request.user), Assessment.Source.PORTAL)
 
 
 class OutcomesView(APIView):
@@ -211,7 +209,7 @@ class OutcomesView(APIView):
         }
     )
     def get(self, request, pk):
-        client = clinical_client_or_404(request.user, pk)
+        client = client_for_read(user=request.user, client_id=pk)
         return Response(client_outcomes(client=client, actor=request.user))
 
 
@@ -226,36 +224,8 @@ class FhirExportView(APIView):
         }
     )
     def get(self, request, pk):
-        client = clinical_client_or_404(request.user, pk)
-        definitions = instruments_for(client.practice_id)
-        assessments = [
-            {
-                "id": assessment.pk,
-                "instrument": assessment.instrument,
-                "name": definitions.get(assessment.instrument, {}).get("name", assessment.instrument),
-                "answers": assessment.answers,
-                "difficulty": assessment.difficulty,
-                "administered_at": assessment.administered_at,
-                "result": assessment.result,
-                "definition": definitions.get(assessment.instrument),
-            }
-            for assessment in Assessment.objects.filter(client=client).order_by("administered_at", "id")
-        ]
-        patient = {
-            "id": client.pk,
-            "first_name": client.first_name,
-            "last_name": client.last_name,
-            "date_of_birth": client.date_of_birth,
-        }
-        with transaction.atomic():
-            audit_record(
-                actor=request.user,
-                action=AuditAction.EXPORT,
-                target=client,
-                client_id=client.pk,
-                fields=["assessments"],
-            )
-        return Response(build_bundle(patient, assessments), content_type="application/fhir+json")
+        client = client_for_read(user=request.user, client_id=pk)
+        return Response(fhir_export(client=client, actor=request.user), content_type="application/fhir+json")
 
 
 __all__ = ["DomainError"]
@@ -285,14 +255,12 @@ class MeasureScheduleView(APIView):
 
     @extend_schema(responses={200: MeasureScheduleSerializer(many=True)})
     def get(self, request, pk):
-        client = clinical_client_or_404(request.user, pk)
+        client = client_for_read(user=request.user, client_id=pk)
         return Response(MeasureScheduleSerializer(client.measure_schedules.order_by("instrument"), many=True).data)
 
     @extend_schema(request=MeasureScheduleSerializer, responses={201: MeasureScheduleSerializer})
     def post(self, request, pk):
-        from clients.services.schedules import measure_schedule_set
-
-        client = clinical_client_or_404(request.user, pk, write=True)
+        client = client_for_write(user=request.user, client_id=pk)
         data = MeasureScheduleSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         schedule = measure_schedule_set(client=client, actor=request.user, **data.validated_data)
@@ -304,17 +272,5 @@ class MyDueQuestionnairesView(APIView):
 
     @extend_schema(responses={200: DueQuestionnaireSerializer(many=True)})
     def get(self, request):
-        from django.utils import timezone
-
-        from clients.models import DueQuestionnaire
-        from clients.services.schedules import OPENS_BEFORE_SESSION
-
-        client = get_object_or_404(Client.objects.clinical_scope(request.user))
-        now = timezone.now()
-        due = DueQuestionnaire.objects.filter(
-            client=client,
-            status=DueQuestionnaire.Status.PENDING,
-            expires_at__gt=now,
-            due_at__lte=now + OPENS_BEFORE_SESSION,
-        ).order_by("due_at")
-        return Response(DueQuestionnaireSerializer(due, many=True).data)
+        client = client_for_portal(user=request.user)
+        return Response(DueQuestionnaireSerializer(due_questionnaires(client=client), many=True).data)

@@ -31,6 +31,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.db.models import Case, IntegerField, Prefetch, Value, When
 from django.utils import timezone
 
 from clients.fhir import build_bundle
@@ -39,14 +40,20 @@ from clients.models import Assessment, BreakGlassGrant, Client, Consent, DueQues
 from clients.outcomes import alliance_drop, jacobson_truax, not_on_track, phq9_response_remission, talking_therapies
 from clients.services.measures import instruments_for
 from clients.services.schedules import OPENS_BEFORE_SESSION
+from insights.models import AiSuggestion, Alert
 from practice.audit import AuditAction, audit_read, audit_record
 from practice.errors import Forbidden, NotFound
+from practice.models import Membership
+from practice.roles import Role
+from sessions.models import CheckIn, HomeworkAssignment, HomeworkSubmission, Message, ProgressNote
 
 # A questionnaire filled in up to this long after a session's start counts toward that session.
 SESSION_MATCH_WINDOW = dt.timedelta(hours=12)
 PORTAL_WITHDRAWN = "Your portal access has been withdrawn. Contact your practice if you think this is a mistake."
 EDIT_REFUSED = "Only the client's therapists can change this record."
 ADMIN_EDIT_REFUSED = "Only the client's therapists or a manager can change this record."
+TIMELINE_LIMIT = 100
+BREAK_GLASS_SHOWN_FOR = dt.timedelta(days=30)
 # What the chart header and the note editor show of the care team, in one query.
 CHART_RELATED = ("practice", "primary_therapist__user", "co_therapist__user", "supervisor__user", "engagement")
 
@@ -101,6 +108,26 @@ def client_for_portal(*, user, allow_withdrawn_consent: bool = False) -> Client:
     return client
 
 
+def portal_assignment(*, client: Client, assignment_id) -> HomeworkAssignment:
+    """One of the portal client's own assignments (not cancelled), else NotFound."""
+    try:
+        return (
+            HomeworkAssignment.objects.filter(client=client)
+            .exclude(status=HomeworkAssignment.Status.CANCELLED)
+            .get(pk=assignment_id)
+        )
+    except (HomeworkAssignment.DoesNotExist, ValueError, TypeError):
+        raise NotFound() from None
+
+
+def portal_due_questionnaire(*, client: Client, due_id) -> DueQuestionnaire:
+    """One of the portal client's questionnaires still open to answer, else NotFound."""
+    try:
+        return due_questionnaires(client=client, opening_early=False).get(pk=due_id)
+    except (DueQuestionnaire.DoesNotExist, ValueError, TypeError):
+        raise NotFound() from None
+
+
 def client_for_admin(*, user, client_id, write: bool = False, related: tuple[str, ...] = ()) -> Client:
     """The roster record (no clinical content): NotFound outside `visible_to`; with `write`,
     Forbidden unless the user administers it (manager/admin, or the client's therapists)."""
@@ -110,12 +137,46 @@ def client_for_admin(*, user, client_id, write: bool = False, related: tuple[str
     return client
 
 
+def roster(*, user):
+    """The clients the user may see at all (care team, the practice for managers/admins),
+    with the primary therapist: the caseload/roster lists filter and order this."""
+    return Client.objects.visible_to(user).select_related("primary_therapist__user")
+
+
+def therapists_for_assignment(*, user) -> list[Membership]:
+    """The active therapists of the user's practice a client can be assigned to, by name."""
+    membership = getattr(user, "membership_or_none", None)
+    if membership is None:
+        return []
+    therapists = list(
+        Membership.objects.filter(
+            practice_id=membership.practice_id, role=Role.THERAPIST, is_active=True
+        ).select_related("user")
+    )
+    therapists.sort(key=lambda member: member.display_name.lower())
+    return therapists
+
+
 def under_break_glass(*, user, client: Client) -> BreakGlassGrant | None:
     """The user's active break-glass grant on this client, if they read it through one."""
     membership = getattr(user, "membership_or_none", None)
     if membership is None:
         return None
     return BreakGlassGrant.objects.active().filter(client=client, granted_to=membership).first()
+
+
+def break_glass_grants(*, user):
+    """The practice's emergency grants the user may review, newest first (REVIEW_BREAK_GLASS
+    roles; the queryset is empty for anyone else)."""
+    return BreakGlassGrant.objects.visible_to(user)
+
+
+def break_glass_grant_for_review(*, user, grant_id) -> BreakGlassGrant:
+    """One grant the user may review and end, else NotFound."""
+    try:
+        return break_glass_grants(user=user).select_related("granted_to").get(pk=grant_id)
+    except (BreakGlassGrant.DoesNotExist, ValueError, TypeError):
+        raise NotFound() from None
 
 
 # ---------------------------------------------------------------------------
@@ -260,3 +321,240 @@ def due_questionnaires(*, client: Client, now: dt.datetime | None = None, openin
     if opening_early:
         due = due.filter(due_at__lte=now + OPENS_BEFORE_SESSION)
     return due.order_by("due_at", "id")
+
+
+# ---------------------------------------------------------------------------
+# The chart's reads (clients/web_chart.py, shared with the note editor): each records the
+# clinical content it returns.
+
+
+def open_alerts(*, client: Client) -> list[Alert]:
+    """The client's unresolved alerts, urgent first then newest (no text is read: the chart
+    header records the read of the alert list)."""
+    urgent_first = Case(
+        When(severity=Alert.Severity.URGENT, then=Value(0)), default=Value(1), output_field=IntegerField()
+    )
+    return list(
+        Alert.objects.filter(client=client)
+        .exclude(status=Alert.Status.RESOLVED)
+        .order_by(urgent_first, "-created_at", "-id")
+    )
+
+
+@dataclass(frozen=True)
+class ChartHeader:
+    """The key facts above every chart tab."""
+
+    active_consents: frozenset[str]
+    alerts: list[Alert]
+    item9_missing: bool
+    recent_break_glass: list[BreakGlassGrant]
+
+
+def chart_header(*, client: Client, user, care_team: bool) -> ChartHeader:
+    """Consents, open alerts, the PHQ-9 item-9 flag and, for the care team, who opened
+    emergency access lately (records the read of diagnoses and alerts)."""
+    latest_phq9 = (
+        Assessment.objects.filter(client=client, instrument="phq9")
+        .order_by("-administered_at", "-id")
+        .values_list("result", flat=True)
+        .first()
+    )
+    audit_read(actor=user, client_id=client.pk, target_type="clients.client", fields=["diagnosis_codes", "alerts"])
+    recent = (
+        list(
+            BreakGlassGrant.objects.filter(
+                client=client, created_at__gte=timezone.now() - BREAK_GLASS_SHOWN_FOR
+            ).select_related("granted_to__user")[:3]
+        )
+        if care_team
+        else []
+    )
+    return ChartHeader(
+        active_consents=frozenset(client.consents.active().values_list("kind", flat=True)),
+        alerts=open_alerts(client=client),
+        item9_missing=bool(latest_phq9 and latest_phq9.get("safety_item_missing")),
+        recent_break_glass=recent,
+    )
+
+
+@dataclass
+class TimelineEntry:
+    when: dt.datetime
+    kind: str
+    title: str
+    status: str = ""
+    detail: str = ""
+    text: str = ""
+    url: str = ""
+    note_id: int | None = None
+
+
+def chart_timeline(*, client: Client, user, limit: int = TIMELINE_LIMIT) -> list[TimelineEntry]:
+    """Sessions, notes (metadata only), homework, check-ins and measures, newest first
+    (records the read of check-ins and scores). Note entries carry `note_id` for the page
+    to link."""
+    entries = [
+        TimelineEntry(row.starts_at, "Session", row.get_kind_display(), row.status)
+        for row in client.sessions.order_by("-starts_at", "-id")[:limit]
+    ]
+    notes = ProgressNote.objects.filter(client=client).order_by("-created_at", "-id")
+    entries += [
+        TimelineEntry(row["created_at"], "Note", f"{row['format'].upper()} note", row["status"], note_id=row["id"])
+        for row in notes.values("id", "format", "status", "created_at")[:limit]
+    ]
+    entries += [
+        TimelineEntry(row.completed_at or row.due_at, "Homework", row.title, row.status)
+        for row in HomeworkAssignment.objects.filter(client=client).order_by("-due_at", "-id")[:limit]
+    ]
+    entries += [
+        TimelineEntry(
+            row.created_at, "Check-in", f"Mood {row.mood}/10", detail=", ".join(row.emotions or []), text=row.note
+        )
+        for row in CheckIn.objects.filter(client=client).order_by("-created_at", "-id")[:limit]
+    ]
+    scores = Assessment.objects.filter(client=client).order_by("-administered_at", "-id")
+    for row in scores.values("instrument", "total", "result", "administered_at")[:limit]:
+        result = row["result"] or {}
+        total = "not scorable" if row["total"] is None else row["total"]
+        band = (result.get("severity") or result.get("risk") or "").replace("_", " ")
+        entries.append(
+            TimelineEntry(row["administered_at"], "Measure", f"{row['instrument'].upper()} {total}", detail=band)
+        )
+    entries.sort(key=lambda entry: entry.when, reverse=True)
+    audit_read(
+        actor=user, client_id=client.pk, target_type="clinical_sessions.checkin", fields=["mood", "emotions", "note"]
+    )
+    audit_read(actor=user, client_id=client.pk, target_type="clients.assessment", fields=["total", "result"])
+    return entries[:limit]
+
+
+def recent_moods(*, client: Client, user, limit: int) -> list[tuple[int, dt.datetime]]:
+    """The last `limit` check-in moods with their times, oldest first (records the read)."""
+    checkins = list(
+        CheckIn.objects.filter(client=client).order_by("-created_at", "-id").values_list("mood", "created_at")[:limit]
+    )
+    checkins.reverse()
+    audit_read(actor=user, client_id=client.pk, target_type="clinical_sessions.checkin", fields=["mood"])
+    return checkins
+
+
+def homework_with_submissions(*, client: Client, user) -> list[HomeworkAssignment]:
+    """The client's assignments, latest due first, each with its final submissions as
+    `done` (records the read of responses and feedback)."""
+    submitted = HomeworkSubmission.objects.filter(is_draft=False).order_by("created_at", "id")
+    assignments = list(
+        HomeworkAssignment.objects.filter(client=client)
+        .prefetch_related(Prefetch("submissions", queryset=submitted, to_attr="done"))
+        .order_by("-due_at", "-id")
+    )
+    audit_read(
+        actor=user,
+        client_id=client.pk,
+        target_type="clinical_sessions.homeworksubmission",
+        fields=["responses", "feedback"],
+    )
+    return assignments
+
+
+def message_thread(*, client: Client, user, limit: int) -> list[Message]:
+    """The last `limit` messages with the client, oldest first (records the read)."""
+    recent = Message.objects.filter(client=client).select_related("sender").order_by("-created_at", "-id")
+    thread = list(reversed(recent[:limit]))
+    audit_read(actor=user, client_id=client.pk, target_type="clinical_sessions.message", fields=["body"])
+    return thread
+
+
+def chart_assignment(*, client: Client, assignment_id) -> HomeworkAssignment:
+    """One of this client's homework assignments (the chart's feedback form), else NotFound."""
+    try:
+        return HomeworkAssignment.objects.get(client=client, pk=assignment_id)
+    except (HomeworkAssignment.DoesNotExist, ValueError, TypeError):
+        raise NotFound() from None
+
+
+def chart_suggestion(*, client: Client, suggestion_id) -> AiSuggestion:
+    """One of this client's AI suggestions (the chart's accept/dismiss), else NotFound."""
+    try:
+        return AiSuggestion.objects.get(client=client, pk=suggestion_id)
+    except (AiSuggestion.DoesNotExist, ValueError, TypeError):
+        raise NotFound() from None
+
+
+@dataclass(frozen=True)
+class StoredAiOutputs:
+    """What the chart's AI tab shows: the stored suggestions only (computing them is the
+    nightly task's job, or the tab's "Refresh" POST). `brief`/`affect` are None until one
+    has been computed; `brief_quotes` and `brief_alert_reasons` are resolved from the rows the
+    stored brief points at (it stores references, never client text)."""
+
+    recommendations: list[AiSuggestion]
+    brief: AiSuggestion | None
+    brief_quotes: list[dict]
+    brief_alert_reasons: dict[int, str]
+    affect: AiSuggestion | None
+
+
+BRIEF_READ_FIELDS = ["checkin.note", "homework_submission.responses", "session_brief"]
+AFFECT_READ_FIELDS = ["checkin.mood", "affect"]
+
+
+def _quoted_text(references: list[dict]) -> list[dict]:
+    checkin_ids = [ref["source_id"] for ref in references if ref.get("source_type") == "checkin"]
+    submission_ids = [ref["source_id"] for ref in references if ref.get("source_type") == "homework_submission"]
+    notes = dict(CheckIn.objects.filter(pk__in=checkin_ids).values_list("id", "note"))
+    responses = dict(HomeworkSubmission.objects.filter(pk__in=submission_ids).values_list("id", "responses"))
+    quotes = []
+    for ref in references:
+        if ref.get("source_type") == "checkin":
+            source = notes.get(ref["source_id"]) or ""
+        else:
+            value = (responses.get(ref["source_id"]) or {}).get(ref.get("field"), "")
+            source = value if isinstance(value, str) else ""
+        text = source[ref.get("start", 0) : ref.get("end", 0)]
+        if text:
+            written_at = ref.get("written_at")
+            quotes.append(
+                {**ref, "text": text, "written_at": dt.datetime.fromisoformat(written_at) if written_at else None}
+            )
+    return quotes
+
+
+def stored_ai_outputs(*, client: Client, user) -> StoredAiOutputs:
+    """The latest stored AI outputs for the client (records the read of the brief's and the
+    affect's sources, as computing them for a person does)."""
+    latest = AiSuggestion.objects.filter(client=client).order_by("-created_at", "-id")
+    brief = latest.filter(kind=AiSuggestion.Kind.SESSION_BRIEF).first()
+    affect = latest.filter(kind=AiSuggestion.Kind.AFFECT).first()
+    recommendations = [
+        row
+        for row in AiSuggestion.objects.filter(
+            client=client, kind=AiSuggestion.Kind.HOMEWORK_RECOMMENDATION, decision=AiSuggestion.Decision.PENDING
+        ).order_by("created_at", "id")
+        if "superseded_at" not in (row.payload or {})
+    ]
+    recommendations.sort(key=lambda row: (row.payload or {}).get("rank") or 0)
+    quotes: list[dict] = []
+    reasons: dict[int, str] = {}
+    if brief is not None:
+        quotes = _quoted_text((brief.payload or {}).get("quotes") or [])
+        alert_ids = [alert.get("id") for alert in ((brief.payload or {}).get("sections") or {}).get("alerts") or []]
+        reasons = dict(Alert.objects.filter(client=client, pk__in=alert_ids).values_list("id", "reason"))
+        audit_read(
+            actor=user,
+            client_id=client.pk,
+            target_type=brief._meta.label_lower,
+            target_id=brief.pk,
+            fields=BRIEF_READ_FIELDS,
+        )
+    if affect is not None:
+        audit_read(
+            actor=user,
+            client_id=client.pk,
+            target_type=affect._meta.label_lower,
+            target_id=affect.pk,
+            fields=AFFECT_READ_FIELDS,
+        )
+    return StoredAiOutputs(
+        recommendations=recommendations, brief=brief, brief_quotes=quotes, brief_alert_reasons=reasons, affect=affect
+    )

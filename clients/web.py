@@ -5,20 +5,26 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
-from clients.models import BreakGlassGrant, Client
+from clients.models import Client
+from clients.selectors import (
+    break_glass_grant_for_review,
+    break_glass_grants,
+    client_for_admin,
+    therapists_for_assignment,
+)
+from clients.selectors import roster as roster_of
 from clients.services import break_glass, records
-from practice.api_support import DomainError
+from practice.errors import DomainError
 from practice.models import Membership
-from practice.roles import Capability, Role, has_capability
+from practice.roles import Capability
+from practice.web_guards import capability_required, user_can
 
 ROSTER_PAGE_SIZE = 50
 
@@ -26,9 +32,7 @@ ROSTER_PAGE_SIZE = 50
 def _reassign(request, therapists: list[Membership]) -> None:
     """Move a client to another therapist through the records service (which audits it)."""
     client_id = request.POST.get("client", "")
-    client = get_object_or_404(
-        Client.objects.administrable_by(request.user), pk=client_id if client_id.isdigit() else 0
-    )
+    client = client_for_admin(user=request.user, client_id=client_id if client_id.isdigit() else 0, write=True)
     therapist = next((member for member in therapists if str(member.pk) == request.POST.get("therapist")), None)
     if therapist is None:
         messages.error(request, "Choose an active therapist of this practice.")
@@ -48,24 +52,18 @@ def _reassign(request, therapists: list[Membership]) -> None:
         messages.success(request, f"{client.full_name} is now assigned to {therapist.display_name}.")
 
 
-@login_required
+@capability_required(Capability.VIEW_ROSTER, write=(Capability.EDIT_CLIENT_ADMIN,))
 @require_http_methods(["GET", "POST"])
 def roster(request):
     """The practice roster (no clinical fields) with reassignment; anyone else gets 404."""
-    if not has_capability(request.user.role, Capability.VIEW_ROSTER):
-        raise Http404
-    practice_id = request.user.membership.practice_id
-    therapists = list(
-        Membership.objects.filter(practice_id=practice_id, role=Role.THERAPIST, is_active=True).select_related("user")
-    )
-    therapists.sort(key=lambda member: member.display_name.lower())
+    therapists = therapists_for_assignment(user=request.user)
 
     if request.method == "POST":
         _reassign(request, therapists)
         query = request.GET.urlencode()
         return redirect(reverse("roster") + (f"?{query}" if query else ""))
 
-    clients = Client.objects.visible_to(request.user).select_related("primary_therapist__user")
+    clients = roster_of(user=request.user)
     status = request.GET.get("status", "")
     if status in Client.Status.values:
         clients = clients.filter(status=status)
@@ -92,7 +90,7 @@ def roster(request):
         "therapist_filter": therapist_filter,
         "search": search,
         "query": query.urlencode(),
-        "can_break_glass": has_capability(request.user.role, Capability.BREAK_GLASS),
+        "can_break_glass": user_can(request.user, Capability.BREAK_GLASS),
     }
     return render(request, "clients/roster.html", context)
 
@@ -120,13 +118,11 @@ class BreakGlassForm(forms.Form):
     )
 
 
-@login_required
+@capability_required(Capability.BREAK_GLASS)
 @require_http_methods(["GET", "POST"])
 def break_glass_open(request, pk: int):
     """Admins only (anyone else 404): the form, then the read-only chart."""
-    if not has_capability(request.user.role, Capability.BREAK_GLASS):
-        raise Http404
-    client = get_object_or_404(Client.objects.visible_to(request.user), pk=pk)
+    client = client_for_admin(user=request.user, client_id=pk)
     form = BreakGlassForm(request.POST or None)
     status = 200
     if request.method == "POST":
@@ -150,15 +146,13 @@ def break_glass_open(request, pk: int):
     return render(request, "clients/break_glass_open.html", {"client": client, "form": form}, status=status)
 
 
-@login_required
+@capability_required(Capability.REVIEW_BREAK_GLASS)
 @require_http_methods(["GET", "POST"])
 def break_glass_list(request):
     """The practice's emergency grants, newest first; admins and managers end them here."""
-    if not has_capability(request.user.role, Capability.REVIEW_BREAK_GLASS):
-        raise Http404
-    grants = BreakGlassGrant.objects.visible_to(request.user)
+    grants = break_glass_grants(user=request.user)
     if request.method == "POST":
-        grant = get_object_or_404(grants, pk=request.POST.get("grant", ""))
+        grant = break_glass_grant_for_review(user=request.user, grant_id=request.POST.get("grant", ""))
         try:
             break_glass.break_glass_revoke(grant=grant, actor=request.user)
             messages.success(request, "Emergency access ended.")

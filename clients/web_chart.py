@@ -1,9 +1,13 @@
 """The therapist's client chart: key facts, risk flags, timeline and tabs (server-rendered).
 
-Access: therapists only (any other role 404), the client through `clinical_scope` (out of
-scope 404); writes need `editable_by` (a supervisor sees the chart, a POST is 403). Every
-clinical read records a READ audit event, as the API does. Writes are POSTs naming an
-`action`; each calls one service and redirects back to its tab.
+Access goes through the read layer: `practice.web_guards.capability_required` (VIEW_CLINICAL
+roles, and an admin's break-glass grant for GETs; anyone else 404; a write needs
+EDIT_CLINICAL), then the client through `clients.selectors.client_for_read` (out of scope
+404) and, for a write, `client_is_editable` (a supervisor sees the chart, a POST is 403).
+The tabs' reads are selectors that record the clinical read themselves; this module does
+not audit. GET never writes: the AI tab shows stored suggestions, and its "Refresh" button
+POSTs `ai_refresh`. Writes are POSTs naming an `action`; each calls one service and
+redirects back to its tab.
 
 The panels built here (measure trends, mood sparkline, "since last session") are shared with
 the note editor in sessions/web.py.
@@ -12,26 +16,23 @@ the note editor in sessions/web.py.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
-from functools import wraps
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
-from django.db.models import Case, IntegerField, Prefetch, Value, When
-from django.http import Http404, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
+from clients import selectors
 from clients.charts import measure_panels, sparkline
-from clients.models import Assessment, BreakGlassGrant, Client, Consent, Goal
-from clients.selectors import assessment_series, client_is_editable, client_outcomes
+from clients.models import Client, Consent
+from clients.selectors import assessment_series, client_for_read, client_is_editable, client_outcomes
 from clients.services.measures import instruments_for
 from clients.web_chart_actions import (
     ACTIONS,
+    READER_ACTIONS,
     ActionFailed,
     AssignForm,
     GoalForm,
@@ -40,20 +41,11 @@ from clients.web_chart_actions import (
     PsychotherapyNoteForm,
 )
 from insights.models import Alert, EngagementSnapshot
-from practice.api_support import DomainError
-from practice.audit import audit_read
-from practice.permissions import holds_break_glass_grant
-from practice.roles import Capability, Role
-from practice.web_guards import capability_required
+from practice.errors import DomainError, Forbidden, NotFound
+from practice.roles import Capability
+from practice.web_guards import capability_required, user_can
 from sessions import selectors as session_selectors
-from sessions.models import (
-    CheckIn,
-    HomeworkAssignment,
-    HomeworkSubmission,
-    Message,
-    ProgressNote,
-    Session,
-)
+from sessions.models import HomeworkAssignment, Session
 from sessions.services import checkins as checkin_services
 from sessions.services import homework as homework_services
 
@@ -69,8 +61,7 @@ TABS = (
 )
 # AI adjuncts are the care team's tools: a break-glass reader does not get them.
 CARE_TEAM_TABS = frozenset({"ai"})
-TIMELINE_LIMIT = 100
-BREAK_GLASS_SHOWN_FOR = dt.timedelta(days=30)
+TIMELINE_LIMIT = selectors.TIMELINE_LIMIT
 MESSAGES_SHOWN = 100
 MOOD_POINTS = 60
 CONSENT_LABELS = {
@@ -79,43 +70,25 @@ CONSENT_LABELS = {
     Consent.Kind.AI_PROCESSING: "AI processing",
 }
 ITEM9_MISSING = "Item 9 unanswered — ask directly"
+DONE_MESSAGES = {"message": "Message sent.", "ai_refresh": "AI suggestions refreshed."}
 
 
 # ---------------------------------------------------------------------------
-# Access and audit (shared with sessions/web.py and insights/web_alerts.py)
+# Access (shared with sessions/web.py and insights/web_alerts.py)
 
-
+# The chart: care-team roles read and write (the client's editability is checked per
+# client); an admin holding a break-glass grant reads (GET) only; anyone else 404.
+chart_reader_required = capability_required(
+    Capability.VIEW_CLINICAL, write=(Capability.EDIT_CLINICAL,), break_glass_read=True
+)
 # Signed-in care-team roles only (VIEW_CLINICAL); every other role gets 404. Kept under this
 # name for sessions/web.py and insights/web_alerts.py: new pages use practice.web_guards.
 therapist_required = capability_required(Capability.VIEW_CLINICAL)
 
 
-def chart_reader_required(view):
-    """Therapists, and admins holding an active break-glass grant (reading only: GET). Every
-    other role, and an admin without a grant, gets 404; `chart_client_or_404` narrows an admin
-    to the granted client."""
-
-    @wraps(view)
-    def guarded(request, *args, **kwargs):
-        role = request.user.role
-        reading_under_grant = role == Role.ADMIN and request.method == "GET" and holds_break_glass_grant(request.user)
-        if role != Role.THERAPIST and not reading_under_grant:
-            raise Http404
-        return view(request, *args, **kwargs)
-
-    return login_required(guarded)
-
-
 def can_edit(user, client: Client) -> bool:
     """Kept for sessions/web.py: `clients.selectors.client_is_editable` is the rule."""
     return client_is_editable(user=user, client=client)
-
-
-def chart_client_or_404(user, client_id) -> Client:
-    queryset = Client.objects.clinical_scope(user).select_related(
-        "practice", "primary_therapist__user", "co_therapist__user", "supervisor__user", "engagement"
-    )
-    return get_object_or_404(queryset, pk=client_id)
 
 
 def snapshot_of(client: Client) -> EngagementSnapshot | None:
@@ -151,14 +124,8 @@ def mood_sparkline(moods: list[int], *, what: str = "Mood"):
 
 
 def open_alerts(client: Client) -> list[Alert]:
-    urgent_first = Case(
-        When(severity=Alert.Severity.URGENT, then=Value(0)), default=Value(1), output_field=IntegerField()
-    )
-    return list(
-        Alert.objects.filter(client=client)
-        .exclude(status=Alert.Status.RESOLVED)
-        .order_by(urgent_first, "-created_at", "-id")
-    )
+    """Kept for sessions/web.py: `clients.selectors.open_alerts` is the read."""
+    return selectors.open_alerts(client=client)
 
 
 # ---------------------------------------------------------------------------
@@ -169,94 +136,32 @@ def _header(client: Client, user) -> dict:
     today = timezone.localdate()
     dob = client.date_of_birth
     age = today.year - dob.year - ((today.month, today.day) < (dob.month, dob.day))
-    consents = {consent.kind for consent in client.consents.filter(revoked_at__isnull=True)}
-    latest_phq9 = (
-        Assessment.objects.filter(client=client, instrument="phq9")
-        .order_by("-administered_at", "-id")
-        .values_list("result", flat=True)
-        .first()
-    )
-    audit_read(actor=user, client_id=client.pk, target_type="clients.client", fields=["diagnosis_codes", "alerts"])
+    header = selectors.chart_header(client=client, user=user, care_team=user_can(user, Capability.VIEW_CLINICAL))
     return {
         "age": age,
-        "consents": [(CONSENT_LABELS[kind], kind in consents) for kind in CONSENT_LABELS],
-        "ai_consent": Consent.Kind.AI_PROCESSING.value in consents,
-        "alerts": open_alerts(client),
-        "item9_missing": ITEM9_MISSING if latest_phq9 and latest_phq9.get("safety_item_missing") else None,
+        "consents": [(CONSENT_LABELS[kind], kind in header.active_consents) for kind in CONSENT_LABELS],
+        "ai_consent": Consent.Kind.AI_PROCESSING.value in header.active_consents,
+        "alerts": header.alerts,
+        "item9_missing": ITEM9_MISSING if header.item9_missing else None,
         # The care team sees who opened emergency access to this record lately, and why.
-        "recent_break_glass": list(
-            BreakGlassGrant.objects.filter(
-                client=client, created_at__gte=timezone.now() - BREAK_GLASS_SHOWN_FOR
-            ).select_related("granted_to__user")[:3]
-        )
-        if user.role == Role.THERAPIST
-        else [],
+        "recent_break_glass": header.recent_break_glass,
     }
 
 
-@dataclass
-class TimelineEntry:
-    when: dt.datetime
-    kind: str
-    title: str
-    status: str = ""
-    detail: str = ""
-    text: str = ""
-    url: str = ""
-
-
 def _overview(client: Client, user, _forms: dict) -> dict:
-    limit = TIMELINE_LIMIT
-    entries = [
-        TimelineEntry(row.starts_at, "Session", row.get_kind_display(), row.status)
-        for row in client.sessions.order_by("-starts_at", "-id")[:limit]
-    ]
-    notes = ProgressNote.objects.filter(client=client).order_by("-created_at", "-id")
+    entries = selectors.chart_timeline(client=client, user=user, limit=TIMELINE_LIMIT)
     # The note editor is the care team's; a break-glass reader reads notes on the Documents tab.
+    care_team = user_can(user, Capability.VIEW_CLINICAL)
     documents = f"{reverse('client-chart', args=[client.pk])}?tab=documents"
-    entries += [
-        TimelineEntry(
-            row["created_at"],
-            "Note",
-            f"{row['format'].upper()} note",
-            row["status"],
-            url=reverse("note-edit", args=[row["id"]]) if user.role == Role.THERAPIST else documents,
-        )
-        for row in notes.values("id", "format", "status", "created_at")[:limit]
-    ]
-    entries += [
-        TimelineEntry(row.completed_at or row.due_at, "Homework", row.title, row.status)
-        for row in HomeworkAssignment.objects.filter(client=client).order_by("-due_at", "-id")[:limit]
-    ]
-    entries += [
-        TimelineEntry(
-            row.created_at, "Check-in", f"Mood {row.mood}/10", detail=", ".join(row.emotions or []), text=row.note
-        )
-        for row in CheckIn.objects.filter(client=client).order_by("-created_at", "-id")[:limit]
-    ]
-    scores = Assessment.objects.filter(client=client).order_by("-administered_at", "-id")
-    for row in scores.values("instrument", "total", "result", "administered_at")[:limit]:
-        result = row["result"] or {}
-        total = "not scorable" if row["total"] is None else row["total"]
-        band = (result.get("severity") or result.get("risk") or "").replace("_", " ")
-        entries.append(
-            TimelineEntry(row["administered_at"], "Measure", f"{row['instrument'].upper()} {total}", detail=band)
-        )
-    entries.sort(key=lambda entry: entry.when, reverse=True)
-    audit_read(
-        actor=user, client_id=client.pk, target_type="clinical_sessions.checkin", fields=["mood", "emotions", "note"]
-    )
-    audit_read(actor=user, client_id=client.pk, target_type="clients.assessment", fields=["total", "result"])
-    return {"timeline": entries[:limit]}
+    for entry in entries:
+        if entry.note_id is not None:
+            entry.url = reverse("note-edit", args=[entry.note_id]) if care_team else documents
+    return {"timeline": entries}
 
 
 def _plan(client: Client, user, forms_: dict) -> dict:
-    goals = list(Goal.objects.filter(client=client).prefetch_related("objectives"))
-    audit_read(
-        actor=user, client_id=client.pk, target_type="clients.goal", fields=["problem", "description", "objectives"]
-    )
     return {
-        "goals": goals,
+        "goals": list(selectors.goals_for_client(client=client, actor=user)),
         "goal_form": forms_.get("goal") or GoalForm(prefix="goal"),
         "review_form": forms_.get("review")
         or PlanReviewForm(prefix="review", initial={"reviewed_on": timezone.localdate()}),
@@ -306,13 +211,7 @@ def _engagement(client: Client, user, _forms: dict) -> dict:
         rows.append(
             (label, "—" if value is None else f"{value:g}{unit}" if isinstance(value, int | float) else str(value))
         )
-    checkins = list(
-        CheckIn.objects.filter(client=client)
-        .order_by("-created_at", "-id")
-        .values_list("mood", "created_at")[:MOOD_POINTS]
-    )
-    checkins.reverse()
-    audit_read(actor=user, client_id=client.pk, target_type="clinical_sessions.checkin", fields=["mood"])
+    checkins = selectors.recent_moods(client=client, user=user, limit=MOOD_POINTS)
     completed = HomeworkAssignment.objects.filter(
         client=client, status=HomeworkAssignment.Status.COMPLETED, completed_at__isnull=False
     )
@@ -343,12 +242,7 @@ def _shown(value: Any) -> str:
 
 
 def _homework(client: Client, user, forms_: dict) -> dict:
-    submitted = HomeworkSubmission.objects.filter(is_draft=False).order_by("created_at", "id")
-    assignments = list(
-        HomeworkAssignment.objects.filter(client=client)
-        .prefetch_related(Prefetch("submissions", queryset=submitted, to_attr="done"))
-        .order_by("-due_at", "-id")
-    )
+    assignments = selectors.homework_with_submissions(client=client, user=user)
     feedback_errors = forms_.get("feedback") or {}
     for assignment in assignments:
         assignment.feedback_error = " ".join(str(problem) for problem in feedback_errors.get(assignment.pk, []))
@@ -360,38 +254,37 @@ def _homework(client: Client, user, forms_: dict) -> dict:
             (sub, [(labels.get(name, name), _shown(value)) for name, value in (sub.responses or {}).items()])
             for sub in assignment.done
         ]
-    audit_read(
-        actor=user,
-        client_id=client.pk,
-        target_type="clinical_sessions.homeworksubmission",
-        fields=["responses", "feedback"],
-    )
     return {"assignments": assignments, "assign_form": forms_.get("assign") or AssignForm(client=client)}
 
 
 def _ai(client: Client, user, _forms: dict) -> dict:
+    """Stored suggestions only: the nightly task computes them, and "Refresh" POSTs ai_refresh."""
     from insights.ai import services as ai
     from insights.api_ai import LABELS, suggestion_meta
 
     if not ai.ai_consent_given(client):
         return {"ai_enabled": False}
-    recommendations = ai.recommendations_refresh(client=client)
-    brief_row, brief = ai.brief_refresh(client=client, actor=user)
-    affect_row, affect = ai.affect_refresh(client=client, actor=user)
-    series = affect.payload()["series"]
-    return {
-        "ai_enabled": True,
-        "recommendations": [
-            {**suggestion_meta(row), "payload": row.payload} for row in recommendations if row.decision == "pending"
-        ],
-        "brief": {
-            **suggestion_meta(brief_row),
-            "sections": brief.sections,
-            "quotes": brief.quotes,
-            "period": brief.period,
-        },
-        "affect": {
-            **suggestion_meta(affect_row),
+    stored = selectors.stored_ai_outputs(client=client, user=user)
+    brief = stored.brief
+    affect = stored.affect
+    brief_context = None
+    if brief is not None:
+        sections = dict((brief.payload or {}).get("sections") or {})
+        sections["alerts"] = [
+            {**alert, "reason": stored.brief_alert_reasons.get(alert.get("id"), "")}
+            for alert in sections.get("alerts") or []
+        ]
+        brief_context = {
+            **suggestion_meta(brief),
+            "sections": sections,
+            "quotes": stored.brief_quotes,
+            "period": (brief.payload or {}).get("period"),
+        }
+    affect_context = None
+    if affect is not None:
+        series = (affect.payload or {}).get("series") or []
+        affect_context = {
+            **suggestion_meta(affect),
             "chart": sparkline(
                 [point["mood"] for point in series],
                 second=[point["sentiment_on_mood_scale"] for point in series],
@@ -402,7 +295,12 @@ def _ai(client: Client, user, _forms: dict) -> dict:
             if series
             else None,
             "disagreements": [point for point in series if point["disagreement"]],
-        },
+        }
+    return {
+        "ai_enabled": True,
+        "recommendations": [{**suggestion_meta(row), "payload": row.payload} for row in stored.recommendations],
+        "brief": brief_context,
+        "affect": affect_context,
         "labels": LABELS,
     }
 
@@ -411,7 +309,7 @@ def _documents(client: Client, user, forms_: dict) -> dict:
     notes = list(session_selectors.notes_for_client(client=client, actor=user))
     for note in notes:
         note.overdue = session_selectors.is_note_overdue(note)
-    if user.role != Role.THERAPIST:
+    if not user_can(user, Capability.VIEW_CLINICAL):
         # Break-glass reader: the notes are shown here (the editor is the care team's), and
         # psychotherapy notes are their author's alone.
         return {"notes": notes, "notes_inline": True}
@@ -424,11 +322,9 @@ def _documents(client: Client, user, forms_: dict) -> dict:
 
 
 def _messages(client: Client, user, forms_: dict) -> dict:
-    if can_edit(user, client):
+    if client_is_editable(user=user, client=client):
         checkin_services.messages_mark_read(client=client, actor=user)
-    recent = Message.objects.filter(client=client).select_related("sender").order_by("-created_at", "-id")
-    thread = list(reversed(recent[:MESSAGES_SHOWN]))
-    audit_read(actor=user, client_id=client.pk, target_type="clinical_sessions.message", fields=["body"])
+    thread = selectors.message_thread(client=client, user=user, limit=MESSAGES_SHOWN)
     return {"thread": thread, "message_form": forms_.get("message") or MessageForm(prefix="message")}
 
 
@@ -452,13 +348,13 @@ def _render(
     request, client: Client, tab: str, forms_: dict, *, status: int = 200, error: str | None = None
 ) -> HttpResponse:
     grant = None
-    if request.user.role != Role.THERAPIST:
-        grant = BreakGlassGrant.objects.active().filter(client=client, granted_to=request.user.membership).first()
+    if not user_can(request.user, Capability.VIEW_CLINICAL):
+        grant = selectors.under_break_glass(user=request.user, client=client)
     context = {
         "client": client,
         "tab": tab,
         "tabs": TABS if grant is None else [(key, label) for key, label in TABS if key not in CARE_TEAM_TABS],
-        "editable": can_edit(request.user, client),
+        "editable": client_is_editable(user=request.user, client=client),
         "break_glass": grant,
         "error": error,
         **_header(client, request.user),
@@ -470,24 +366,27 @@ def _render(
 @chart_reader_required
 @require_http_methods(["GET", "POST"])
 def client_chart(request, pk: int) -> HttpResponse:
-    client = chart_client_or_404(request.user, pk)
+    client = client_for_read(user=request.user, client_id=pk, related=selectors.CHART_RELATED)
     tab = request.GET.get("tab", "overview")
-    if tab not in TAB_BUILDERS or (request.user.role != Role.THERAPIST and tab in CARE_TEAM_TABS):
+    if tab not in TAB_BUILDERS or (not user_can(request.user, Capability.VIEW_CLINICAL) and tab in CARE_TEAM_TABS):
         tab = "overview"
     if request.method == "GET":
         return _render(request, client, tab, {})
-    action = ACTIONS.get(request.POST.get("action", ""))
+    name = request.POST.get("action", "")
+    action = ACTIONS.get(name) or READER_ACTIONS.get(name)
     if action is None:
         return _render(request, client, tab, {}, status=400, error="Unknown action.")
-    if not can_edit(request.user, client):
-        raise PermissionDenied("Only the client's therapists can change this record.")
+    if name not in READER_ACTIONS and not client_is_editable(user=request.user, client=client):
+        raise Forbidden(selectors.EDIT_REFUSED)
     try:
         tab = action(request, client)
     except ActionFailed as failed:
         return _render(
             request, client, failed.tab, failed.forms, status=failed.status, error="Please correct the errors below."
         )
+    except (NotFound, Forbidden):
+        raise  # 404/403 pages (practice.web_guards.DomainErrorMiddleware)
     except DomainError as error:
         return _render(request, client, tab, {}, status=409 if error.conflict else 400, error=error.message)
-    messages.success(request, "Message sent." if tab == "messages" else "Saved.")
+    messages.success(request, DONE_MESSAGES.get(name, "Saved."))
     return redirect(f"{reverse('client-chart', args=[client.pk])}?tab={tab}")

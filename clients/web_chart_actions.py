@@ -1,18 +1,21 @@
 """The client chart's writes: each action validates its form and calls one service.
 
-An action takes (request, client) for a client the caller may edit, and returns the tab to
-show next; it raises ActionFailed with the bound forms to re-show, or DomainError.
+An action takes (request, client) and returns the tab to show next; it raises ActionFailed
+with the bound forms to re-show, or a DomainError. `ACTIONS` change the clinical record and
+get a client the caller may edit (clients/web_chart.py checks); `READER_ACTIONS` only
+recompute derived outputs (the AI tab's "Refresh") and are open to every care-team reader.
+Records other than the client come through `clients.selectors` (NotFound outside it).
 """
 
 from __future__ import annotations
 
 from django import forms
-from django.shortcuts import get_object_or_404
 
 from clients.models import Client, Goal
+from clients.selectors import chart_assignment, chart_suggestion
 from clients.services import records
-from practice.api_support import DomainError
-from sessions.models import HomeworkAssignment, HomeworkTemplate
+from practice.errors import Conflict
+from sessions.models import HomeworkTemplate
 from sessions.services import checkins as checkin_services
 from sessions.services import homework as homework_services
 from sessions.services import notes as note_services
@@ -128,7 +131,7 @@ def _assign(request, client: Client) -> str:
 
 
 def _feedback(request, client: Client) -> str:
-    assignment = get_object_or_404(HomeworkAssignment, client=client, pk=request.POST.get("assignment") or 0)
+    assignment = chart_assignment(client=client, assignment_id=request.POST.get("assignment") or 0)
     try:
         homework_services.feedback_leave(
             assignment=assignment, actor=request.user, text=request.POST.get("feedback", "")
@@ -140,16 +143,25 @@ def _feedback(request, client: Client) -> str:
 
 def _ai_decide(request, client: Client) -> str:
     from insights.ai import services as ai
-    from insights.models import AiSuggestion
 
-    suggestion = get_object_or_404(AiSuggestion, client=client, pk=request.POST.get("suggestion") or 0)
+    suggestion = chart_suggestion(client=client, suggestion_id=request.POST.get("suggestion") or 0)
     decision = request.POST.get("decision")
     try:
         ai.suggestion_decide(suggestion=suggestion, actor=request.user, decision=decision)
     except homework_services.InvalidInput as error:
-        raise DomainError(
-            " ".join(str(p) for problems in error.errors.values() for p in problems), conflict=True
-        ) from error
+        raise Conflict(" ".join(str(p) for problems in error.errors.values() for p in problems)) from error
+    return "ai"
+
+
+def _ai_refresh(request, client: Client) -> str:
+    """Recompute the AI outputs now (the nightly task does it otherwise). Computing the brief
+    and the affect for a person records the read of their sources (insights.ai.services)."""
+    from insights.ai import services as ai
+
+    ai.require_ai_consent(client)  # AiConsentMissing: a 409 on the tab
+    ai.recommendations_refresh(client=client)
+    ai.brief_refresh(client=client, actor=request.user)
+    ai.affect_refresh(client=client, actor=request.user)
     return "ai"
 
 
@@ -183,3 +195,4 @@ ACTIONS = {
     "psychotherapy_note": _psychotherapy_note,
     "message": _send_message,
 }
+READER_ACTIONS = {"ai_refresh": _ai_refresh}

@@ -1,8 +1,10 @@
 """The client portal: server-rendered, phone-first pages for the client's own record.
 
-Every page goes through `portal_page`, which resolves the signed-in client's own record
-(`Client.objects.clinical_scope`, exactly their own for a client user) and answers 404 to
-anyone else. Writes go through the domain services; whenever a service reports risk in what
+Every page goes through `portal_page`: `practice.web_guards.portal_required` (client users
+only, anyone else 404), then the client's own record from
+`clients.selectors.client_for_portal` (the same accessor as the /me/ API routes): once
+portal consent is withdrawn the client is signed out and shown the "access paused" page
+with the crisis numbers. Writes go through the domain services; whenever a service reports risk in what
 the client wrote, the response itself shows the practice's crisis resources.
 """
 
@@ -14,10 +16,9 @@ from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth import login, logout
-from django.contrib.auth.decorators import login_required
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
@@ -34,13 +35,14 @@ from clients.forms import (
 )
 from clients.models import Assessment, Client, Consent, DueQuestionnaire
 from clients.scoring import AnswerValidationError
+from clients.selectors import client_for_portal, due_questionnaires, portal_assignment, portal_due_questionnaire
 from clients.services.measures import assessment_record, instrument_for
 from clients.services.portal import reminder_preferences_update
 from clients.services.records import has_consent, portal_invite_accept, portal_invite_lookup
 from insights.charts import line_chart
 from insights.safety import crisis_resources_for
-from practice.api_support import DomainError
-from practice.roles import Role
+from practice.errors import DomainError, Forbidden
+from practice.web_guards import portal_required
 from sessions.models import CheckIn, HomeworkAssignment, HomeworkSubmission, Message
 from sessions.services.checkins import checkin_create, message_send
 from sessions.services.homework import InvalidInput, effective_fields, submission_save
@@ -69,16 +71,14 @@ PortalView = Callable[..., HttpResponse]
 def portal_page(view: PortalView) -> PortalView:
     """Sign-in required; client users only (everyone else 404); portal consent required."""
 
-    @login_required
+    @portal_required
     @wraps(view)
     def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        if request.user.role != Role.CLIENT:
-            raise Http404
-        client = Client.objects.clinical_scope(request.user).select_related("practice").first()
-        if client is None:
-            raise Http404
-        if not has_consent(client, Consent.Kind.PORTAL):
+        try:
+            client = client_for_portal(user=request.user)
+        except Forbidden:
             # Withdrawn consent ends portal access, sign-in included; help numbers stay.
+            client = client_for_portal(user=request.user, allow_withdrawn_consent=True)
             resources = safe_resources(crisis_resources_for(client))
             logout(request)
             return render(request, "portal/access_paused.html", {"resources": resources}, status=403)
@@ -162,9 +162,7 @@ def _latest_draft(assignment: HomeworkAssignment) -> HomeworkSubmission | None:
 @portal_page
 @require_http_methods(["GET", "POST"])
 def portal_homework(request, client: Client, assignment_id: int):
-    assignment = get_object_or_404(
-        HomeworkAssignment.objects.filter(client=client).exclude(status=Status.CANCELLED), pk=assignment_id
-    )
+    assignment = portal_assignment(client=client, assignment_id=assignment_id)
     schema = effective_fields(assignment.kind, assignment.fields)
     context = {"assignment": assignment, "due_phrase": _due_phrase(assignment.due_at, timezone.now())}
     if assignment.status == Status.COMPLETED:
@@ -329,11 +327,7 @@ def portal_crisis(request, client: Client):
 
 
 def _pending_questionnaires(client: Client, now: dt.datetime) -> list[DueQuestionnaire]:
-    pending = list(
-        DueQuestionnaire.objects.filter(
-            client=client, status=DueQuestionnaire.Status.PENDING, expires_at__gt=now
-        ).order_by("due_at", "id")
-    )
+    pending = list(due_questionnaires(client=client, now=now, opening_early=False))
     for due in pending:
         due.friendly_name = FRIENDLY_INSTRUMENT_NAMES.get(due.instrument, "Questionnaire")
     return pending
@@ -349,12 +343,7 @@ def portal_questionnaires(request, client: Client):
 @portal_page
 @require_http_methods(["GET", "POST"])
 def portal_questionnaire(request, client: Client, due_id: int):
-    due = get_object_or_404(
-        DueQuestionnaire.objects.filter(
-            client=client, status=DueQuestionnaire.Status.PENDING, expires_at__gt=timezone.now()
-        ),
-        pk=due_id,
-    )
+    due = portal_due_questionnaire(client=client, due_id=due_id)
     definition = instrument_for(client.practice_id, due.instrument)
     if definition is None:
         raise Http404

@@ -16,18 +16,16 @@ from practice.audit import AuditAction, audit_record
 from practice.middleware import mfa_required
 from practice.models import ApiToken, AuditEvent, Membership
 from practice.permissions import capability_required
-from practice.roles import Capability
+from practice.roles import Capability, has_capability
 
 
 def portal_access_allowed(user) -> bool:
-    """A client signs in only while their portal consent stands."""
-    from clients.models import Consent
+    """A client signs in only while their portal consent stands (the rule of
+    `clients.selectors.client_for_portal`)."""
+    from clients.selectors import portal_consent_given  # clients sits above practice
 
     client = getattr(user, "client_profile", None)
-    return (
-        client is not None
-        and Consent.objects.filter(client=client, kind=Consent.Kind.PORTAL, revoked_at__isnull=True).exists()
-    )
+    return client is not None and portal_consent_given(client)
 
 
 class TokenRequestSerializer(serializers.Serializer):
@@ -66,7 +64,7 @@ class TokenView(APIView):
             raise LockedOut()
         if user is None or user.membership_or_none is None or not user.membership.is_active:
             raise exceptions.ValidationError({"non_field_errors": ["Unable to sign in with these credentials."]})
-        if user.membership.role == "client" and not portal_access_allowed(user):
+        if has_capability(user.membership.role, Capability.USE_PORTAL) and not portal_access_allowed(user):
             raise exceptions.ValidationError(
                 {"non_field_errors": ["Your portal access has been withdrawn. Contact your practice."]}
             )

@@ -22,7 +22,8 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from practice.audit import AuditAction, audit_record
-from practice.roles import Role
+from practice.roles import Capability
+from practice.web_guards import user_can
 
 
 class LoginView(auth_views.LoginView):
@@ -107,13 +108,17 @@ def mfa_setup(request):
     )
 
 
+# Where each role starts, by what it may do (the first capability held wins).
+HOME_PAGES = (
+    (Capability.VIEW_CLINICAL, "dashboard"),
+    (Capability.USE_PORTAL, "portal-home"),
+    (Capability.VIEW_REPORTS, "reports"),
+)
+
+
 @login_required
 def home(request):
-    role = request.user.role
-    if role == Role.THERAPIST:
-        return redirect("dashboard")
-    if role == Role.CLIENT:
-        return redirect("portal-home")
-    if role in (Role.MANAGER, Role.ADMIN):
-        return redirect("reports")
+    for capability, page in HOME_PAGES:
+        if user_can(request.user, capability):
+            return redirect(page)
     return render(request, "practice/no_practice.html", status=403)

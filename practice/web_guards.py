@@ -2,7 +2,7 @@
 
 The one way in for a server-rendered page:
 1. a guard decorator here says which *roles* may use the page at all, from capabilities,
-   never from role literals (`role != Role.X`):
+   never from comparisons with role names:
    - `capability_required(*caps, write=..., break_glass_read=...)` mirrors the DRF
      `practice.permissions.capability_required`: a role with none of `caps` gets 404 (the
      page does not exist for it); a write (POST...) without one of `write` gets 403; with

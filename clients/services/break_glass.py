@@ -15,8 +15,8 @@ from django.utils import timezone
 
 from clients.models import BreakGlassGrant, Client
 from clients.tasks import notify_break_glass
-from practice.api_support import DomainError
 from practice.audit import AuditAction, audit_record
+from practice.errors import DomainError
 from practice.roles import Capability, has_capability
 from practice.tasks_support import enqueue_on_commit
 

@@ -12,8 +12,8 @@ from clients.instrument_validation import validate_definition
 from clients.instruments import BUILTIN_INSTRUMENTS
 from clients.models import Assessment, Client, DueQuestionnaire, InstrumentDefinition
 from clients.scoring import safety_flags, score
-from practice.api_support import DomainError
 from practice.audit import AuditAction, audit_record
+from practice.errors import DomainError
 from practice.models import Practice
 
 

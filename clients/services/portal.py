@@ -9,8 +9,8 @@ from __future__ import annotations
 from django.db import transaction
 
 from clients.models import Client
-from practice.api_support import DomainError
 from practice.audit import AuditAction, audit_record
+from practice.errors import DomainError
 
 REMINDER_CHANNELS = ("email", "none")
 

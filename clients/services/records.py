@@ -14,8 +14,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from clients.models import Client, Consent, Goal, Objective, PortalInvite
-from practice.api_support import DomainError
 from practice.audit import AuditAction, audit_record
+from practice.errors import DomainError
 from practice.models import Membership
 from practice.roles import Role
 

@@ -9,8 +9,8 @@ from django.utils import timezone
 
 from clients.models import Client, DueQuestionnaire, MeasureSchedule
 from clients.services.measures import instrument_for
-from practice.api_support import DomainError
 from practice.audit import AuditAction, audit_record
+from practice.errors import DomainError
 
 # Questionnaires open this long before the session they belong to.
 OPENS_BEFORE_SESSION = dt.timedelta(days=2)

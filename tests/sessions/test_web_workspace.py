@@ -687,6 +687,10 @@ def test_ai_tab_labels_every_suggestion_and_assign_acts_on_it(therapist, client_
     homework_library_install(practice=client_record.practice)
     consent_grant(client=client_record, kind="ai_processing", actor=therapist)
     browser, url = web_as(therapist), f"{reverse('client-chart', args=[client_record.pk])}?tab=ai"
+    # GET pages do not write: the tab shows what is stored; "Refresh now" computes.
+    assert "Refresh now" in browser.get(url).content.decode()
+    assert not AiSuggestion.objects.filter(client=client_record).exists()
+    assert browser.post(url, {"action": "ai_refresh"}).status_code == 302
     body = browser.get(url).content.decode()
     recommendations = list(AiSuggestion.objects.filter(client=client_record, kind="homework_recommendation"))
     assert recommendations
