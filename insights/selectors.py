@@ -9,7 +9,8 @@ through these accessors, never through their own queryset:
   must hold ACKNOWLEDGE_ALERTS (else `Forbidden`, 403);
 - `alerts_worklist(*, user)`: the alerts page's unresolved alerts, urgent first; records the
   read of their excerpts and notes (one READ event per client shown);
-- `client_open_alerts(client)`: a client's unresolved alerts (chart header, note side panel).
+- a client's unresolved alerts (chart header, note side panel): `clients.selectors.open_alerts`,
+  on the same queryset methods (`unresolved().urgent_first(...)`).
 
 AI suggestions: `suggestion_for_write(*, user, suggestion_id)` (404 out of scope, 403 for a
 supervisor).
@@ -78,11 +79,6 @@ def alerts_worklist(*, user) -> list[Alert]:
     for client_id in sorted({alert.client_id for alert in rows}):
         audit_read(actor=user, client_id=client_id, target_type="insights.alert", fields=ALERT_TEXT_FIELDS)
     return rows
-
-
-def client_open_alerts(client: Client) -> list[Alert]:
-    """A client's unresolved alerts, urgent first then newest (reason and severity only)."""
-    return list(Alert.objects.filter(client=client).unresolved().urgent_first("-created_at", "-id"))
 
 
 # ---------------------------------------------------------------------------

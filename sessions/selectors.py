@@ -33,9 +33,9 @@ from django.utils import timezone
 
 from clients.models import Assessment, Client, Goal
 from clients.outcomes import not_on_track
-from clients.selectors import session_number_at
+from clients.selectors import open_alerts, session_number_at
 from insights.models import Alert
-from insights.selectors import EngagementBadge, client_open_alerts, engagement_badge, engagement_view
+from insights.selectors import EngagementBadge, engagement_badge, engagement_view
 from practice.audit import audit_read
 from practice.errors import Forbidden, NotFound
 from practice.models import Membership
@@ -539,7 +539,7 @@ def since_last_session(*, client: Client, actor, before: datetime | None = None)
         homework_missed=[item for item in homework if item.status != completed and item.due_at < now],
         moods=moods,
         measure_changes=view.measure_changes() if view else [],
-        alerts=client_open_alerts(client),
+        alerts=open_alerts(client=client),
         risk_score=view.risk_score if view else None,
         risk_reasons=(view.risk.get("reasons") or []) if view else [],
         has_snapshot=view is not None,
