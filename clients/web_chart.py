@@ -9,8 +9,9 @@ not audit. GET never writes: the AI tab shows stored suggestions, and its "Refre
 POSTs `ai_refresh`. Writes are POSTs naming an `action`; each calls one service and
 redirects back to its tab.
 
-The panels built here (measure trends, mood sparkline, "since last session") are shared with
-the note editor in sessions/web.py.
+The panels built here (measure trends, mood sparkline) are shared with the note editor in
+sessions/web.py; its "since last session" panel is `sessions.selectors.since_last_session`,
+and the Engagement tab reads `insights.selectors.engagement_view` (one freshness rule).
 """
 
 from __future__ import annotations
@@ -40,7 +41,6 @@ from clients.web_chart_actions import (
     PlanReviewForm,
     PsychotherapyNoteForm,
 )
-from insights.models import Alert, EngagementSnapshot
 from practice.errors import DomainError, Forbidden, NotFound
 from practice.roles import Capability
 from practice.web_guards import capability_required, user_can
@@ -81,23 +81,6 @@ DONE_MESSAGES = {"message": "Message sent.", "ai_refresh": "AI suggestions refre
 chart_reader_required = capability_required(
     Capability.VIEW_CLINICAL, write=(Capability.EDIT_CLINICAL,), break_glass_read=True
 )
-# Signed-in care-team roles only (VIEW_CLINICAL); every other role gets 404. Kept under this
-# name for sessions/web.py and insights/web_alerts.py: new pages use practice.web_guards.
-therapist_required = capability_required(Capability.VIEW_CLINICAL)
-
-
-def can_edit(user, client: Client) -> bool:
-    """Kept for sessions/web.py: `clients.selectors.client_is_editable` is the rule."""
-    return client_is_editable(user=user, client=client)
-
-
-def snapshot_of(client: Client) -> EngagementSnapshot | None:
-    try:
-        return client.engagement
-    except EngagementSnapshot.DoesNotExist:
-        return None
-
-
 # ---------------------------------------------------------------------------
 # Panels shared with the note editor
 
@@ -121,11 +104,6 @@ def mood_sparkline(moods: list[int], *, what: str = "Mood"):
         return None
     label = f"{what}: {len(moods)} check-in{'s' if len(moods) != 1 else ''}, from {moods[0]} to {moods[-1]} (0-10)"
     return sparkline(moods, label=label)
-
-
-def open_alerts(client: Client) -> list[Alert]:
-    """Kept for sessions/web.py: `clients.selectors.open_alerts` is the read."""
-    return selectors.open_alerts(client=client)
 
 
 # ---------------------------------------------------------------------------

@@ -439,13 +439,13 @@ def caseload(
     upcoming = Session.objects.filter(
         client=OuterRef("pk"), status=Session.Status.SCHEDULED, starts_at__gte=now
     ).order_by("starts_at")
-    open_alerts = Alert.objects.visible_to(user).unresolved()
+    unresolved = Alert.objects.visible_to(user).unresolved()
     clients = clients.select_related("engagement", "primary_therapist__user").annotate(
         next_session_at=Subquery(upcoming.values("starts_at")[:1]),
         last_signed_at=Subquery(signed.values("signed_at")[:1]),
         last_signed_id=Subquery(signed.values("id")[:1]),
-        urgent_alerts=_count_per_client(open_alerts.filter(severity=Alert.Severity.URGENT)),
-        concern_alerts=_count_per_client(open_alerts.filter(severity=Alert.Severity.CONCERN)),
+        urgent_alerts=_count_per_client(unresolved.filter(severity=Alert.Severity.URGENT)),
+        concern_alerts=_count_per_client(unresolved.filter(severity=Alert.Severity.CONCERN)),
         unread_messages=_count_per_client(Message.objects.filter(from_client=True, read_at__isnull=True)),
     )
     clients_list = list(clients)
