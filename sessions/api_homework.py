@@ -472,7 +472,7 @@ class MySubmissionView(APIView):
     )
     def post(self, request, pk):
         client = client_for_portal(user=request.user)
-        assignment = selectors.portal_homework_item(client=client, assignment_id=pk)
+        assignment = selectors.portal_homework_item(client=client, assignment_id=pk, submissions=False)
         data = SubmissionWriteSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         result, failed = attempt(

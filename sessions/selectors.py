@@ -333,9 +333,11 @@ def portal_homework(*, client: Client, status: str | None = None) -> QuerySet[Ho
     return with_submissions(queryset).order_by("due_at", "id")
 
 
-def portal_homework_item(*, client: Client, assignment_id) -> HomeworkAssignment:
-    """One of the signed-in client's own assignments, else NotFound."""
-    return _one(with_submissions(HomeworkAssignment.objects.filter(client=client)), assignment_id)
+def portal_homework_item(*, client: Client, assignment_id, submissions: bool = True) -> HomeworkAssignment:
+    """One of the signed-in client's own assignments (with its submissions unless told not
+    to: a submission POST needs only the assignment), else NotFound."""
+    queryset = HomeworkAssignment.objects.filter(client=client)
+    return _one(with_submissions(queryset) if submissions else queryset, assignment_id)
 
 
 def checkins_for_client(*, client: Client, actor) -> QuerySet[CheckIn]:
