@@ -3,16 +3,16 @@
 Alerts. `Alert.objects.visible_to(user)` (insights/models.py) is the one scope: alerts on the
 user's clinical scope plus those escalated to them as backup clinician. Views get records
 through these accessors, never through their own queryset:
-- `alert_for_read(*, user, alert_id)`: visible, else `practice.errors.NotFound` (404; missing
+- `alert_for_read(*, user: User, alert_id)`: visible, else `practice.errors.NotFound` (404; missing
   and out of scope are never told apart);
-- `alert_for_write(*, user, alert_id, unresolved_only=False)`: readable first, then the role
+- `alert_for_write(*, user: User, alert_id, unresolved_only=False)`: readable first, then the role
   must hold ACKNOWLEDGE_ALERTS (else `Forbidden`, 403);
-- `alerts_worklist(*, user)`: the alerts page's unresolved alerts, urgent first; records the
+- `alerts_worklist(*, user: User)`: the alerts page's unresolved alerts, urgent first; records the
   read of their excerpts and notes (one READ event per client shown);
 - a client's unresolved alerts (chart header, note side panel): `clients.selectors.open_alerts`,
   on the same queryset methods (`unresolved().urgent_first(...)`).
 
-AI suggestions: `suggestion_for_write(*, user, suggestion_id)` (404 out of scope, 403 for a
+AI suggestions: `suggestion_for_write(*, user: User, suggestion_id)` (404 out of scope, 403 for a
 supervisor).
 
 Engagement. `engagement_view(client)` is the one typed read of a client's snapshot
@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from clients.models import Client
 from insights import engagement
@@ -34,6 +34,9 @@ from insights.models import AiSuggestion, Alert, AlertQuerySet, EngagementSnapsh
 from practice.audit import audit_read
 from practice.errors import Forbidden, NotFound
 from practice.roles import Capability, has_capability
+
+if TYPE_CHECKING:
+    from practice.models import User
 
 # Display policy: the dashboard badge says "Disengagement risk" from this score (0-1) up.
 DISENGAGEMENT_BADGE_AT = 0.5
@@ -44,19 +47,19 @@ ALERT_TEXT_FIELDS = ["excerpt", "acknowledge_note"]
 # Alerts
 
 
-def alerts_visible_to(user) -> AlertQuerySet:
+def alerts_visible_to(user: User) -> AlertQuerySet:
     """Every alert the user may see, with its client loaded (the list API's queryset)."""
     return Alert.objects.visible_to(user).select_related("client")
 
 
-def alert_for_read(*, user, alert_id) -> Alert:
+def alert_for_read(*, user: User, alert_id) -> Alert:
     alert = alerts_visible_to(user).filter(pk=alert_id).first() if str(alert_id).isdigit() else None
     if alert is None:
         raise NotFound()
     return alert
 
 
-def alert_for_write(*, user, alert_id, unresolved_only: bool = False) -> Alert:
+def alert_for_write(*, user: User, alert_id, unresolved_only: bool = False) -> Alert:
     """A visible alert the user may act on (acknowledge, resolve).
 
     `unresolved_only`: a resolved alert is treated as missing (the alerts page lists and acts
@@ -70,7 +73,7 @@ def alert_for_write(*, user, alert_id, unresolved_only: bool = False) -> Alert:
     return alert
 
 
-def alerts_worklist(*, user) -> list[Alert]:
+def alerts_worklist(*, user: User) -> list[Alert]:
     """Unresolved alerts the user sees, urgent first then by deadline. Records the read of
     their clinical text (excerpt, acknowledgement note): one READ event per client shown."""
     rows = list(
@@ -85,7 +88,7 @@ def alerts_worklist(*, user) -> list[Alert]:
 # AI suggestions
 
 
-def suggestion_for_write(*, user, suggestion_id) -> AiSuggestion:
+def suggestion_for_write(*, user: User, suggestion_id) -> AiSuggestion:
     """A suggestion on a client in the user's clinical scope (else NotFound); acting on it is
     the treating therapist's call: a supervisor who sees it gets Forbidden."""
     queryset = AiSuggestion.objects.filter(client__in=Client.objects.clinical_scope(user))

@@ -26,6 +26,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
@@ -51,6 +52,9 @@ from sessions.models import (
     Session,
 )
 
+if TYPE_CHECKING:
+    from practice.models import User
+
 NOT_EDITABLE = "Only the client's therapist or co-therapist can do this."
 
 # A note still unsigned this long after its session started is overdue.
@@ -66,7 +70,7 @@ def is_note_overdue(note: ProgressNote, now: datetime | None = None) -> bool:
     return session.status == Session.Status.ATTENDED and session.starts_at + NOTE_OVERDUE_AFTER < now
 
 
-def sessions_in_scope(user) -> QuerySet[Session]:
+def sessions_in_scope(user: User) -> QuerySet[Session]:
     """Sessions of clients whose clinical record the user may read."""
     return Session.objects.filter(client__in=Client.objects.clinical_scope(user)).select_related("therapist__user")
 
@@ -76,7 +80,7 @@ def client_session(*, client: Client, session_id) -> Session:
     return _one(Session.objects.filter(client=client), session_id)
 
 
-def week_schedule(*, user, start: datetime) -> QuerySet[Session]:
+def week_schedule(*, user: User, start: datetime) -> QuerySet[Session]:
     """The therapist's sessions in the 7 days from `start`, with their clients and notes (for
     the week page; sessions without a therapist count for the client's primary therapist)."""
     membership = user.membership
@@ -91,7 +95,7 @@ def week_schedule(*, user, start: datetime) -> QuerySet[Session]:
     )
 
 
-def bookable_clients(*, user) -> QuerySet[Client]:
+def bookable_clients(*, user: User) -> QuerySet[Client]:
     """Clients the user may book sessions for: editable and not discharged."""
     return Client.objects.editable_by(user).exclude(status=Client.Status.DISCHARGED)
 
@@ -125,11 +129,11 @@ def _goal_ids():
     return Goal.objects.only("id")
 
 
-def notes_in_scope(user) -> QuerySet[ProgressNote]:
+def notes_in_scope(user: User) -> QuerySet[ProgressNote]:
     return notes_queryset().filter(client__in=Client.objects.clinical_scope(user))
 
 
-def notes_for_client(*, client: Client, actor, status: str | None = None) -> QuerySet[ProgressNote]:
+def notes_for_client(*, client: Client, actor: User, status: str | None = None) -> QuerySet[ProgressNote]:
     """A client's progress notes, newest first. Records that the actor read them."""
     queryset = notes_queryset().filter(client=client).order_by("-created_at", "-id")
     if status:
@@ -138,7 +142,7 @@ def notes_for_client(*, client: Client, actor, status: str | None = None) -> Que
     return queryset
 
 
-def note_detail(*, note: ProgressNote, actor) -> ProgressNote:
+def note_detail(*, note: ProgressNote, actor: User) -> ProgressNote:
     """One note with its addenda. Records that the actor read it."""
     audit_read(
         actor=actor,
@@ -171,7 +175,7 @@ def overdue_notes(therapist_membership: Membership, *, now: datetime | None = No
     )
 
 
-def psychotherapy_notes_of(actor) -> QuerySet[PsychotherapyNote]:
+def psychotherapy_notes_of(actor: User) -> QuerySet[PsychotherapyNote]:
     """Psychotherapy notes the actor may read: their own, for clients still in their scope.
 
     There is deliberately no other way to list these: no role, not even an admin, reads
@@ -186,7 +190,7 @@ def psychotherapy_notes_of(actor) -> QuerySet[PsychotherapyNote]:
     )
 
 
-def psychotherapy_note_detail(*, note: PsychotherapyNote, actor) -> PsychotherapyNote:
+def psychotherapy_note_detail(*, note: PsychotherapyNote, actor: User) -> PsychotherapyNote:
     """Records the author's read (the audit event names the field, never the text)."""
     audit_read(
         actor=actor,
@@ -198,7 +202,7 @@ def psychotherapy_note_detail(*, note: PsychotherapyNote, actor) -> Psychotherap
     return note
 
 
-def psychotherapy_notes_for_client(*, client: Client, actor) -> QuerySet[PsychotherapyNote]:
+def psychotherapy_notes_for_client(*, client: Client, actor: User) -> QuerySet[PsychotherapyNote]:
     queryset = psychotherapy_notes_of(actor).filter(client=client)
     audit_read(actor=actor, client_id=client.pk, target_type=PsychotherapyNote._meta.label_lower, fields=["text"])
     return queryset
@@ -208,7 +212,7 @@ def psychotherapy_notes_for_client(*, client: Client, actor) -> QuerySet[Psychot
 # One record: scope (404), then editability (403)
 
 
-def _require_editable(user, client_id: int) -> None:
+def _require_editable(user: User, client_id: int) -> None:
     """The caller can see the record; changing it needs primary or co-therapist (else 403)."""
     if not Client.objects.editable_by(user).filter(pk=client_id).exists():
         raise Forbidden(NOT_EDITABLE)
@@ -222,43 +226,43 @@ def _one(queryset: QuerySet, pk):
     return record
 
 
-def session_for_read(*, user, session_id) -> Session:
+def session_for_read(*, user: User, session_id) -> Session:
     return _one(sessions_in_scope(user).select_related("client"), session_id)
 
 
-def session_for_write(*, user, session_id) -> Session:
+def session_for_write(*, user: User, session_id) -> Session:
     session = session_for_read(user=user, session_id=session_id)
     _require_editable(user, session.client_id)
     return session
 
 
-def _notes_for_user(user) -> QuerySet[ProgressNote]:
+def _notes_for_user(user: User) -> QuerySet[ProgressNote]:
     return notes_in_scope(user).select_related("client__practice", "client__engagement")
 
 
-def note_for_read(*, user, note_id) -> ProgressNote:
+def note_for_read(*, user: User, note_id) -> ProgressNote:
     """A progress note in the user's clinical scope (else NotFound); records the read."""
     return note_detail(note=_one(_notes_for_user(user), note_id), actor=user)
 
 
-def note_for_write(*, user, note_id) -> ProgressNote:
+def note_for_write(*, user: User, note_id) -> ProgressNote:
     """Readable (else NotFound), then editable: primary or co-therapist (else Forbidden)."""
     note = _one(_notes_for_user(user), note_id)
     _require_editable(user, note.client_id)
     return note
 
 
-def note_for_cosign(*, user, note_id) -> ProgressNote:
+def note_for_cosign(*, user: User, note_id) -> ProgressNote:
     """Readable (else NotFound); the co-sign service checks that the user is the supervisor."""
     return _one(_notes_for_user(user), note_id)
 
 
-def psychotherapy_note_for_read(*, user, note_id) -> PsychotherapyNote:
+def psychotherapy_note_for_read(*, user: User, note_id) -> PsychotherapyNote:
     """The author's own psychotherapy note (anyone else: NotFound); records the read."""
     return psychotherapy_note_detail(note=_one(psychotherapy_notes_of(user), note_id), actor=user)
 
 
-def psychotherapy_note_for_write(*, user, note_id) -> PsychotherapyNote:
+def psychotherapy_note_for_write(*, user: User, note_id) -> PsychotherapyNote:
     """The author's own psychotherapy note (anyone else: NotFound)."""
     return _one(psychotherapy_notes_of(user), note_id)
 
@@ -278,11 +282,11 @@ def with_submissions(queryset: QuerySet[HomeworkAssignment]) -> QuerySet[Homewor
     return queryset.prefetch_related(Prefetch("submissions", queryset=ordered, to_attr="ordered_submissions"))
 
 
-def homework_in_scope(user) -> QuerySet[HomeworkAssignment]:
+def homework_in_scope(user: User) -> QuerySet[HomeworkAssignment]:
     return with_submissions(HomeworkAssignment.objects.filter(client__in=Client.objects.clinical_scope(user)))
 
 
-def homework_for_client(*, client: Client, actor, status: str | None = None) -> QuerySet[HomeworkAssignment]:
+def homework_for_client(*, client: Client, actor: User, status: str | None = None) -> QuerySet[HomeworkAssignment]:
     """A client's assignments by due date, with submissions. Records the read of the answers."""
     queryset = HomeworkAssignment.objects.filter(client=client)
     if status:
@@ -291,14 +295,14 @@ def homework_for_client(*, client: Client, actor, status: str | None = None) -> 
     return with_submissions(queryset).order_by("due_at", "id")
 
 
-def homework_for_read(*, user, assignment_id) -> HomeworkAssignment:
+def homework_for_read(*, user: User, assignment_id) -> HomeworkAssignment:
     """An assignment in the user's clinical scope (else NotFound); records the read."""
     assignment = _one(homework_in_scope(user), assignment_id)
     audit_read(actor=user, client_id=assignment.client_id, target_type=HOMEWORK_TARGET, fields=HOMEWORK_TEXT_FIELDS)
     return assignment
 
 
-def homework_for_write(*, user, assignment_id) -> HomeworkAssignment:
+def homework_for_write(*, user: User, assignment_id) -> HomeworkAssignment:
     """Readable (else NotFound), then editable (else Forbidden)."""
     assignment = _one(homework_in_scope(user), assignment_id)
     _require_editable(user, assignment.client_id)
@@ -310,9 +314,11 @@ def homework_reloaded(assignment: HomeworkAssignment) -> HomeworkAssignment:
     return with_submissions(HomeworkAssignment.objects.filter(pk=assignment.pk)).get()
 
 
-def library_templates(*, user, kind: str | None = None, include_inactive: bool = False) -> QuerySet[HomeworkTemplate]:
+def library_templates(
+    *, user: User, kind: str | None = None, include_inactive: bool = False
+) -> QuerySet[HomeworkTemplate]:
     """The user's practice's homework library, by title (not clinical: no read is recorded)."""
-    queryset = HomeworkTemplate.objects.filter(practice_id=user.practice_id_or_none)
+    queryset = _practice_library(user)
     if not include_inactive:
         queryset = queryset.filter(is_active=True)
     if kind:
@@ -320,9 +326,16 @@ def library_templates(*, user, kind: str | None = None, include_inactive: bool =
     return queryset.order_by("title", "id")
 
 
-def library_template(*, user, template_id) -> HomeworkTemplate:
+def library_template(*, user: User, template_id) -> HomeworkTemplate:
     """A template of the user's practice's library, else NotFound."""
-    return _one(HomeworkTemplate.objects.filter(practice_id=user.practice_id_or_none), template_id)
+    return _one(_practice_library(user), template_id)
+
+
+def _practice_library(user: User) -> QuerySet[HomeworkTemplate]:
+    practice_id = user.practice_id_or_none
+    if practice_id is None:
+        return HomeworkTemplate.objects.none()
+    return HomeworkTemplate.objects.filter(practice_id=practice_id)
 
 
 def portal_homework(*, client: Client, status: str | None = None) -> QuerySet[HomeworkAssignment]:
@@ -340,7 +353,7 @@ def portal_homework_item(*, client: Client, assignment_id, submissions: bool = T
     return _one(with_submissions(queryset) if submissions else queryset, assignment_id)
 
 
-def checkins_for_client(*, client: Client, actor) -> QuerySet[CheckIn]:
+def checkins_for_client(*, client: Client, actor: User) -> QuerySet[CheckIn]:
     """A client's check-ins, newest first. Records the read of mood, emotions and note."""
     audit_read(actor=actor, client_id=client.pk, target_type=CHECKIN_TARGET, fields=["mood", "emotions", "note"])
     return portal_checkins(client=client)
@@ -350,7 +363,7 @@ def portal_checkins(*, client: Client) -> QuerySet[CheckIn]:
     return CheckIn.objects.filter(client=client).order_by("-created_at", "-id")
 
 
-def messages_for_client(*, client: Client, actor) -> QuerySet[Message]:
+def messages_for_client(*, client: Client, actor: User) -> QuerySet[Message]:
     """A client's message thread, newest first. Records the read of the bodies."""
     audit_read(actor=actor, client_id=client.pk, target_type=MESSAGE_TARGET, fields=["body"])
     return message_thread(client=client)
@@ -420,7 +433,7 @@ def _attention_key(row: CaseloadRow) -> tuple:
 
 
 def caseload(
-    *, user, status: str = "current", search: str = "", sort: str = "attention", now: datetime | None = None
+    *, user: User, status: str = "current", search: str = "", sort: str = "attention", now: datetime | None = None
 ) -> list[CaseloadRow]:
     """The therapist's clients (clinical scope) with what needs attention, in a fixed number
     of queries. `status`: "current" (not discharged), a Client.Status or anything else for all;
@@ -509,7 +522,7 @@ class SincePanel:
         return len(self.moods)
 
 
-def since_last_session(*, client: Client, actor, before: datetime | None = None) -> SincePanel:
+def since_last_session(*, client: Client, actor: User, before: datetime | None = None) -> SincePanel:
     """What happened since the last attended session before `before` (default: now).
     Records the read of the check-in moods. Engagement follows the one freshness rule
     (`insights.selectors.engagement_view`)."""
