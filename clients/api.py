@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db.models import Q
 from django.urls import reverse
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import generics, serializers, status
+from rest_framework import generics, status
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -33,7 +33,6 @@ from clients.serializers import (
 )
 from clients.services import records
 from practice.api_support import AuthRateThrottle
-from practice.errors import DomainError
 from practice.permissions import capability_required
 from practice.roles import Capability, has_capability
 
@@ -219,10 +218,3 @@ class GoalDetailView(APIView):
         values.pop("objectives", None)
         records.goal_update(goal=goal, actor=request.user, data=values)
         return Response(GoalSerializer(goal).data)
-
-
-def raise_field_error(field: str, message: str):
-    raise serializers.ValidationError({field: [message]})
-
-
-__all__ = ["DomainError"]

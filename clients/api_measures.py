@@ -23,7 +23,6 @@ from clients.selectors import (
 from clients.services.measures import assessment_record, instrument_define, instruments_for
 from clients.services.schedules import measure_schedule_set
 from practice.api_support import StandardPagination
-from practice.errors import DomainError
 from practice.permissions import IsClientUser, capability_required
 from practice.roles import Capability
 
@@ -226,9 +225,6 @@ class FhirExportView(APIView):
     def get(self, request, pk):
         client = client_for_read(user=request.user, client_id=pk)
         return Response(fhir_export(client=client, actor=request.user), content_type="application/fhir+json")
-
-
-__all__ = ["DomainError"]
 
 
 class MeasureScheduleSerializer(serializers.Serializer):

@@ -15,6 +15,9 @@ build its own queryset on `Client.objects`:
 - `client_for_admin(*, user, client_id, write=False)`: the roster record
   (`visible_to`: managers and admins see the practice), and with `write` the caller must
   also administer it (`administrable_by`) else `Forbidden`;
+- records reached through a client the caller already holds (`portal_assignment`,
+  `portal_due_questionnaire`, `chart_assignment`, `chart_suggestion`) and the break-glass
+  grants (`break_glass_grants`, `break_glass_grant_for_review`): NotFound outside them;
 - `client_detail`, `goals_for_client`, `goal_for_write`, `assessment_series`,
   `client_outcomes`, `fhir_export`, the chart's reads: each returns clinical content and
   records the read itself with `practice.audit.audit_read`. Views never audit reads.

@@ -41,6 +41,10 @@ from clients.web_chart_actions import (
     PlanReviewForm,
     PsychotherapyNoteForm,
 )
+from insights.ai import services as ai
+from insights.api_ai import LABELS, suggestion_meta
+from insights.charts import bar_chart
+from insights.selectors import engagement_view
 from practice.errors import DomainError, Forbidden, NotFound
 from practice.roles import Capability
 from practice.web_guards import capability_required, user_can
@@ -177,9 +181,6 @@ def _weekly(dates: list[dt.datetime], weeks: int = 12) -> list[tuple[str, int]]:
 
 
 def _engagement(client: Client, user, _forms: dict) -> dict:
-    from insights.charts import bar_chart
-    from insights.selectors import engagement_view
-
     # The one freshness rule (insights/freshness.py), as the API and the note editor read it.
     view = engagement_view(client)
     engagement = view.engagement if view else {}
@@ -237,9 +238,6 @@ def _homework(client: Client, user, forms_: dict) -> dict:
 
 def _ai(client: Client, user, _forms: dict) -> dict:
     """Stored suggestions only: the nightly task computes them, and "Refresh" POSTs ai_refresh."""
-    from insights.ai import services as ai
-    from insights.api_ai import LABELS, suggestion_meta
-
     if not ai.ai_consent_given(client):
         return {"ai_enabled": False}
     stored = selectors.stored_ai_outputs(client=client, user=user)

@@ -14,6 +14,7 @@ from django import forms
 from clients.models import Client, Goal
 from clients.selectors import chart_assignment, chart_suggestion
 from clients.services import records
+from insights.ai import services as ai
 from practice.errors import Conflict
 from sessions.models import HomeworkTemplate
 from sessions.services import checkins as checkin_services
@@ -142,8 +143,6 @@ def _feedback(request, client: Client) -> str:
 
 
 def _ai_decide(request, client: Client) -> str:
-    from insights.ai import services as ai
-
     suggestion = chart_suggestion(client=client, suggestion_id=request.POST.get("suggestion") or 0)
     decision = request.POST.get("decision")
     try:
@@ -156,8 +155,6 @@ def _ai_decide(request, client: Client) -> str:
 def _ai_refresh(request, client: Client) -> str:
     """Recompute the AI outputs now (the nightly task does it otherwise). Computing the brief
     and the affect for a person records the read of their sources (insights.ai.services)."""
-    from insights.ai import services as ai
-
     ai.require_ai_consent(client)  # AiConsentMissing: a 409 on the tab
     ai.recommendations_refresh(client=client)
     ai.brief_refresh(client=client, actor=request.user)

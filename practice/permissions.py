@@ -1,4 +1,8 @@
-"""DRF permission classes. They only consult practice.roles; querysets do the scoping."""
+"""DRF permission classes. They only consult practice.roles; querysets do the scoping.
+
+Their HTML twins are in `practice.web_guards`; the record itself comes from the app's
+selectors (`clients.selectors.client_for_read` and friends), never from a view's queryset.
+"""
 
 from __future__ import annotations
 
