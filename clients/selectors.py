@@ -34,7 +34,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.db.models import Case, IntegerField, Prefetch, Value, When
+from django.db.models import Prefetch
 from django.utils import timezone
 
 from clients.fhir import build_bundle
@@ -334,14 +334,7 @@ def due_questionnaires(*, client: Client, now: dt.datetime | None = None, openin
 def open_alerts(*, client: Client) -> list[Alert]:
     """The client's unresolved alerts, urgent first then newest (no text is read: the chart
     header records the read of the alert list)."""
-    urgent_first = Case(
-        When(severity=Alert.Severity.URGENT, then=Value(0)), default=Value(1), output_field=IntegerField()
-    )
-    return list(
-        Alert.objects.filter(client=client)
-        .exclude(status=Alert.Status.RESOLVED)
-        .order_by(urgent_first, "-created_at", "-id")
-    )
+    return list(Alert.objects.filter(client=client).unresolved().urgent_first("-created_at", "-id"))
 
 
 @dataclass(frozen=True)

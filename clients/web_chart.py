@@ -9,8 +9,9 @@ not audit. GET never writes: the AI tab shows stored suggestions, and its "Refre
 POSTs `ai_refresh`. Writes are POSTs naming an `action`; each calls one service and
 redirects back to its tab.
 
-The panels built here (measure trends, mood sparkline, "since last session") are shared with
-the note editor in sessions/web.py.
+The panels built here (measure trends, mood sparkline) are shared with the note editor in
+sessions/web.py; its "since last session" panel is `sessions.selectors.since_last_session`,
+and the Engagement tab reads `insights.selectors.engagement_view` (one freshness rule).
 """
 
 from __future__ import annotations
@@ -44,8 +45,7 @@ from clients.web_chart_actions import (
 from insights.ai import services as ai
 from insights.api_ai import LABELS, suggestion_meta
 from insights.charts import bar_chart
-from insights.engagement import suggestions_for
-from insights.models import Alert, EngagementSnapshot
+from insights.selectors import engagement_view
 from practice.errors import DomainError, Forbidden, NotFound
 from practice.roles import Capability
 from practice.web_guards import capability_required, user_can
@@ -86,23 +86,6 @@ DONE_MESSAGES = {"message": "Message sent.", "ai_refresh": "AI suggestions refre
 chart_reader_required = capability_required(
     Capability.VIEW_CLINICAL, write=(Capability.EDIT_CLINICAL,), break_glass_read=True
 )
-# Signed-in care-team roles only (VIEW_CLINICAL); every other role gets 404. Kept under this
-# name for sessions/web.py and insights/web_alerts.py: new pages use practice.web_guards.
-therapist_required = capability_required(Capability.VIEW_CLINICAL)
-
-
-def can_edit(user, client: Client) -> bool:
-    """Kept for sessions/web.py: `clients.selectors.client_is_editable` is the rule."""
-    return client_is_editable(user=user, client=client)
-
-
-def snapshot_of(client: Client) -> EngagementSnapshot | None:
-    try:
-        return client.engagement
-    except EngagementSnapshot.DoesNotExist:
-        return None
-
-
 # ---------------------------------------------------------------------------
 # Panels shared with the note editor
 
@@ -126,11 +109,6 @@ def mood_sparkline(moods: list[int], *, what: str = "Mood"):
         return None
     label = f"{what}: {len(moods)} check-in{'s' if len(moods) != 1 else ''}, from {moods[0]} to {moods[-1]} (0-10)"
     return sparkline(moods, label=label)
-
-
-def open_alerts(client: Client) -> list[Alert]:
-    """Kept for sessions/web.py: `clients.selectors.open_alerts` is the read."""
-    return selectors.open_alerts(client=client)
 
 
 # ---------------------------------------------------------------------------
@@ -206,8 +184,9 @@ def _weekly(dates: list[dt.datetime], weeks: int = 12) -> list[tuple[str, int]]:
 
 
 def _engagement(client: Client, user, _forms: dict) -> dict:
-    snapshot = snapshot_of(client)
-    engagement = ((snapshot.metrics or {}).get("engagement") or {}) if snapshot else {}
+    # The one freshness rule (insights/freshness.py), as the API and the note editor read it.
+    view = engagement_view(client)
+    engagement = view.engagement if view else {}
     rows = []
     for key, label, unit in ENGAGEMENT_ROWS:
         value = engagement.get(key)
@@ -219,10 +198,10 @@ def _engagement(client: Client, user, _forms: dict) -> dict:
         client=client, status=HomeworkAssignment.Status.COMPLETED, completed_at__isnull=False
     )
     return {
-        "snapshot": snapshot,
+        "snapshot": view,
         "engagement_rows": rows,
-        "risk": (snapshot.metrics or {}).get("disengagement_risk") if snapshot else None,
-        "starters": suggestions_for(engagement, status=client.status) if engagement else [],
+        "risk": view.risk if view else None,
+        "starters": view.suggestions(status=client.status) if view else [],
         "mood_chart": mood_sparkline([mood for mood, _ in checkins], what="Check-in mood"),
         "checkin_chart": bar_chart(
             _weekly([when for _, when in checkins]), width=520, height=170, title="Check-ins per week"

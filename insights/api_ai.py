@@ -5,22 +5,25 @@ suggestion and carries its reasons, inputs (source ids), method and version: the
 "why am I seeing this". For a client without AI consent the GETs answer 200 with
 ``"consent": false`` and no output (nothing is computed or stored) and the decision POST
 answers 409.
+
+The client comes from `clients.selectors.client_for_read`, a suggestion from
+`insights.selectors.suggestion_for_write` (404 out of scope, 403 for a supervisor).
 """
 
 from __future__ import annotations
 
-from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from clients.api import clinical_client_or_404
 from clients.models import Client
+from clients.selectors import client_for_read
 from insights.ai import services
 from insights.ai.brief import BRIEF_LABEL
 from insights.models import AiSuggestion
+from insights.selectors import suggestion_for_write
 from practice.permissions import capability_required
 from practice.roles import Capability
 from sessions.services.homework import InvalidInput
@@ -108,7 +111,7 @@ class ClientBriefView(APIView):
 
     @extend_schema(responses={200: OpenApiTypes.OBJECT})
     def get(self, request, pk):
-        client = clinical_client_or_404(request.user, pk)
+        client = client_for_read(user=request.user, client_id=pk)
         if not services.ai_consent_given(client):
             return no_consent(
                 client,
@@ -136,7 +139,7 @@ class ClientAffectView(APIView):
 
     @extend_schema(responses={200: OpenApiTypes.OBJECT})
     def get(self, request, pk):
-        client = clinical_client_or_404(request.user, pk)
+        client = client_for_read(user=request.user, client_id=pk)
         label = LABELS[AiSuggestion.Kind.AFFECT]
         if not services.ai_consent_given(client):
             return no_consent(client, kind=AI_OUTPUT, label=label, series=[], disagreements=0)
@@ -156,7 +159,7 @@ class ClientRecommendationsView(APIView):
 
     @extend_schema(responses={200: OpenApiTypes.OBJECT})
     def get(self, request, pk):
-        client = clinical_client_or_404(request.user, pk)
+        client = client_for_read(user=request.user, client_id=pk)
         label = LABELS[AiSuggestion.Kind.HOMEWORK_RECOMMENDATION]
         if not services.ai_consent_given(client):
             return no_consent(client, kind=AI_OUTPUT, label=label, results=[], reminder_timing=None)
@@ -186,13 +189,7 @@ class SuggestionDecisionView(APIView):
 
     @extend_schema(request=DecisionSerializer, responses={200: OpenApiTypes.OBJECT})
     def post(self, request, pk):
-        suggestion = get_object_or_404(
-            AiSuggestion.objects.filter(client__in=Client.objects.clinical_scope(request.user)),
-            pk=pk,
-        )
-        if not Client.objects.editable_by(request.user).filter(pk=suggestion.client_id).exists():
-            # A supervisor sees the suggestion but acting on it is the treating therapist's call.
-            raise exceptions.PermissionDenied("Only the client's therapists can act on a suggestion.")
+        suggestion = suggestion_for_write(user=request.user, suggestion_id=pk)
         data = DecisionSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         try:

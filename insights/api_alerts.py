@@ -1,34 +1,25 @@
-"""Alerts API: a therapist's open alerts, acknowledgement and resolution (by a person)."""
+"""Alerts API: a therapist's open alerts, acknowledgement and resolution (by a person).
+
+Scope is `Alert.objects.visible_to` (the therapist's clients plus alerts escalated to them as
+backup clinician), reached through `insights.selectors` (`alerts_visible_to`,
+`alert_for_read`, `alert_for_write`); anything else is 404.
+"""
 
 from __future__ import annotations
 
-from django.db.models import Q
-from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, serializers
+from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from clients.models import Client
 from insights.models import Alert
 from insights.safety import alert_acknowledge, alert_resolve
+from insights.selectors import alert_for_read, alert_for_write, alerts_visible_to
 from practice.permissions import capability_required
 from practice.roles import Capability
 
 AlertPermission = capability_required(Capability.ACKNOWLEDGE_ALERTS)
-
-
-def alerts_for(user):
-    """Alerts on the user's clients, plus those escalated to them as the backup clinician."""
-    membership = user.membership
-    return Alert.objects.filter(
-        Q(client__in=Client.objects.clinical_scope(user))
-        | Q(
-            escalation_level__gte=1,
-            client__practice__backup_clinician=membership,
-            client__practice_id=membership.practice_id,
-        )
-    ).select_related("client")
 
 
 class AlertSerializer(serializers.ModelSerializer):
@@ -71,12 +62,10 @@ class AlertListView(generics.ListAPIView):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return Alert.objects.none()
-        queryset = alerts_for(self.request.user)
+        queryset = alerts_visible_to(self.request.user)
         params = self.request.query_params
         if params.get("status"):
             if params["status"] not in Alert.Status.values:
-                from rest_framework.exceptions import ValidationError
-
                 raise ValidationError({"status": [f"Choose one of: {', '.join(Alert.Status.values)}."]})
             queryset = queryset.filter(status=params["status"])
         if params.get("client", "").isdigit():
@@ -96,9 +85,10 @@ class AlertListView(generics.ListAPIView):
 class AlertDetailView(generics.RetrieveAPIView):
     permission_classes = [AlertPermission]
     serializer_class = AlertSerializer
+    queryset = Alert.objects.none()  # schema only
 
-    def get_queryset(self):
-        return alerts_for(self.request.user)
+    def get_object(self) -> Alert:
+        return alert_for_read(user=self.request.user, alert_id=self.kwargs["pk"])
 
 
 class AlertAcknowledgeView(APIView):
@@ -106,7 +96,7 @@ class AlertAcknowledgeView(APIView):
 
     @extend_schema(request=AcknowledgeSerializer, responses={200: AlertSerializer})
     def post(self, request, pk):
-        alert = get_object_or_404(alerts_for(request.user), pk=pk)
+        alert = alert_for_write(user=request.user, alert_id=pk)
         data = AcknowledgeSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         alert = alert_acknowledge(alert=alert, actor=request.user, note=data.validated_data["note"])
@@ -118,7 +108,7 @@ class AlertResolveView(APIView):
 
     @extend_schema(request=ResolveSerializer, responses={200: AlertSerializer})
     def post(self, request, pk):
-        alert = get_object_or_404(alerts_for(request.user), pk=pk)
+        alert = alert_for_write(user=request.user, alert_id=pk)
         data = ResolveSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         alert = alert_resolve(

@@ -1,8 +1,10 @@
 """Engagement insights API: a client's latest engagement snapshot, risk and conversation starters.
 
 Care-team therapists only (the capability check turns managers, admins and clients away with
-404; the clinical scope does the same for colleagues and other practices). A client with no
-snapshot yet is computed in the request: it is a handful of queries for one client.
+404; the clinical scope does the same for colleagues and other practices). The snapshot is
+read through `insights.selectors.engagement_view_computed`, which applies the one freshness
+rule (insights/freshness.py): a client with no snapshot yet, or one from an older engine, is
+computed in the request (a handful of queries for one client); a stale one is shown as stale.
 """
 
 from __future__ import annotations
@@ -12,9 +14,8 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from clients.api import clinical_client_or_404
-from insights import engagement
-from insights.models import EngagementSnapshot
+from clients.selectors import client_for_read
+from insights.selectors import engagement_view_computed
 from practice.permissions import capability_required
 from practice.roles import Capability
 
@@ -46,9 +47,13 @@ class ClientInsightsView(APIView):
 
     @extend_schema(responses={200: InsightsSerializer})
     def get(self, request, pk: int):
-        client = clinical_client_or_404(request.user, pk)
-        snapshot = EngagementSnapshot.objects.filter(client_id=client.pk).first()
-        if snapshot is None or (snapshot.metrics or {}).get("version") != engagement.VERSION:
-            # Never computed (or computed by an older engine): cheap for one client.
-            snapshot = engagement.recompute_client(client)
-        return Response(InsightsSerializer(engagement.insights_payload(client, snapshot)).data)
+        client = client_for_read(user=request.user, client_id=pk)
+        view = engagement_view_computed(client)
+        payload = {
+            "computed_at": view.computed_at,
+            "stale": view.stale,
+            "engagement": view.engagement,
+            "disengagement_risk": view.risk,
+            "suggestions": view.suggestions(status=client.status),
+        }
+        return Response(InsightsSerializer(payload).data)

@@ -22,6 +22,39 @@ class EngagementSnapshot(models.Model):
     low_engagement = models.BooleanField(null=True)
 
 
+class AlertQuerySet(models.QuerySet):
+    """Which alerts a user sees: the one scope for the alerts API, the alerts page and the dashboard."""
+
+    def visible_to(self, user) -> AlertQuerySet:
+        """Alerts on clients in the user's clinical scope, plus those escalated (level >= 1) to
+        them as their practice's backup clinician. Nothing for anyone without a membership."""
+        if user is None or not getattr(user, "is_authenticated", False):
+            return self.none()
+        membership = user.membership_or_none
+        if membership is None:
+            return self.none()
+        return self.filter(
+            models.Q(client__in=Client.objects.clinical_scope(user))
+            | models.Q(
+                escalation_level__gte=1,
+                client__practice__backup_clinician=membership,
+                client__practice_id=membership.practice_id,
+            )
+        )
+
+    def unresolved(self) -> AlertQuerySet:
+        """Open or acknowledged: still waiting for a person to resolve it."""
+        return self.exclude(status=Alert.Status.RESOLVED)
+
+    def urgent_first(self, *then: str) -> AlertQuerySet:
+        urgent = models.Case(
+            models.When(severity=Alert.Severity.URGENT, then=models.Value(0)),
+            default=models.Value(1),
+            output_field=models.IntegerField(),
+        )
+        return self.order_by(urgent, *then)
+
+
 class Alert(models.Model):
     """A signal a person must see and close. Only a person acknowledges or resolves it."""
 
@@ -73,6 +106,8 @@ class Alert(models.Model):
     escalation_level = models.PositiveSmallIntegerField(default=0)
     escalated_at = models.DateTimeField(null=True, blank=True)
     notified_at = models.DateTimeField(null=True, blank=True)
+
+    objects = AlertQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]

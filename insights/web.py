@@ -1,31 +1,27 @@
+"""The practice report page (managers and admins, aggregates only; anyone else 404).
+
+The guard is `practice.web_guards.capability_required(VIEW_REPORTS)`, the capability the
+reports API checks. The therapist's alerts page is insights/web_alerts.py.
+"""
+
 from __future__ import annotations
 
-from django.contrib.auth.decorators import login_required
+from urllib.parse import urlencode
+
 from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from insights import charts
+from insights import reports as practice_reports
+from practice.roles import Capability
+from practice.web_guards import capability_required
 
 
-@login_required
-def alerts(request):
-    return render(request, "web/placeholder.html", {"heading": "Alerts", "text": "Open alerts."})
-
-
-@login_required
+@capability_required(Capability.VIEW_REPORTS)
 def reports(request):
     """The practice report for managers and admins (aggregates only); anyone else gets 404."""
-    # Imports stay local so this view is self-contained in a module other views share.
-    from urllib.parse import urlencode
-
-    from django.http import Http404
-    from django.urls import reverse
-    from django.utils import timezone
-    from django.utils.dateparse import parse_datetime
-
-    from insights import charts
-    from insights import reports as practice_reports
-    from practice.roles import Capability, has_capability
-
-    if not has_capability(request.user.role, Capability.VIEW_REPORTS):
-        raise Http404
     practice = request.user.membership.practice
     therapists = practice_reports.practice_therapists(practice)
     therapist_ids = [option.id for option in therapists]

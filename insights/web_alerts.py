@@ -1,26 +1,27 @@
 """The therapist's alerts page: open and acknowledged alerts, acknowledge and resolve forms.
 
 Alerts close only when a person resolves them (insights.safety); this page is where that
-happens. Scope is the API's (`alerts_for`: the therapist's clients plus alerts escalated to
-them as backup clinician); anything else is 404.
+happens. Scope is the API's (`Alert.objects.visible_to`: the therapist's clients plus alerts
+escalated to them as backup clinician), reached through `insights.selectors`
+(`alerts_worklist` records the read of the excerpts, `alert_for_write`); anything else is 404.
+The guard is the API's capability (ACKNOWLEDGE_ALERTS).
 """
 
 from __future__ import annotations
 
 from django import forms
 from django.contrib import messages
-from django.db.models import Case, IntegerField, Value, When
 from django.http import HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
-from clients.web_chart import therapist_required
-from insights.api_alerts import alerts_for
 from insights.models import Alert
 from insights.safety import alert_acknowledge, alert_resolve
-from practice.api_support import DomainError
-from practice.audit import audit_read
+from insights.selectors import alert_for_write, alerts_worklist
+from practice.errors import DomainError
+from practice.roles import Capability
+from practice.web_guards import capability_required
 
 
 class AcknowledgeForm(forms.Form):
@@ -54,16 +55,14 @@ def _act(request, alert: Alert) -> tuple[str | None, dict]:
     return "Unknown action.", {}
 
 
-@therapist_required
+@capability_required(Capability.ACKNOWLEDGE_ALERTS)
 @require_http_methods(["GET", "POST"])
 def alerts(request) -> HttpResponse:
     user = request.user
     bound: dict = {}
     error, status = None, 200
     if request.method == "POST":
-        alert = get_object_or_404(
-            alerts_for(user).exclude(status=Alert.Status.RESOLVED), pk=request.POST.get("alert") or 0
-        )
+        alert = alert_for_write(user=user, alert_id=request.POST.get("alert") or 0, unresolved_only=True)
         try:
             error, bound = _act(request, alert)
         except DomainError as failure:
@@ -74,26 +73,13 @@ def alerts(request) -> HttpResponse:
             )
             return redirect("alerts")
         status = status if status != 200 else 400
-    urgent_first = Case(
-        When(severity=Alert.Severity.URGENT, then=Value(0)), default=Value(1), output_field=IntegerField()
-    )
-    rows = list(
-        alerts_for(user)
-        .exclude(status=Alert.Status.RESOLVED)
-        .select_related("acknowledged_by")
-        .order_by(urgent_first, "acknowledge_by", "id")
-    )
+    rows = alerts_worklist(user=user)
     now = timezone.now()
     for alert in rows:
         forms_ = bound.get(alert.pk, {})
         alert.ack_form = forms_.get("ack") or AcknowledgeForm(prefix=f"ack-{alert.pk}")
         alert.resolve_form = forms_.get("resolve") or ResolveForm(prefix=f"resolve-{alert.pk}")
         alert.overdue = alert.status == Alert.Status.OPEN and alert.acknowledge_by < now
-    # Excerpts and acknowledgement notes are clinical text: one read event per client shown.
-    for client_id in sorted({alert.client_id for alert in rows}):
-        audit_read(
-            actor=user, client_id=client_id, target_type="insights.alert", fields=["excerpt", "acknowledge_note"]
-        )
     context = {
         "open_alerts": [alert for alert in rows if alert.status == Alert.Status.OPEN],
         "acknowledged_alerts": [alert for alert in rows if alert.status == Alert.Status.ACKNOWLEDGED],

@@ -1,7 +1,9 @@
 """HTTP API for homework, check-ins, messages and the client's crisis resources.
 
-Staff routes scope through `Client.objects.clinical_scope/editable_by`; `/me/` routes through
-the signed-in client's own record. Out of scope is 404. Policies (see the tests):
+Records come from the selectors, never from a queryset here: staff routes through
+`clients.selectors.client_for_read/client_for_write` and `sessions.selectors.homework_for_*`,
+`/me/` routes through `clients.selectors.client_for_portal` (the signed-in client's own
+record). Out of scope is 404; the selectors record the reads. Policies (see the tests):
 - a client whose portal consent is revoked gets 403 "Your portal access has been withdrawn"
   on every /me/ route except crisis resources, which are never withheld;
 - a discharged client's portal is read-only: writes are 409;
@@ -12,8 +14,6 @@ the signed-in client's own record. Out of scope is 404. Policies (see the tests)
 from __future__ import annotations
 
 from django.db import transaction
-from django.db.models import Prefetch
-from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import (
     OpenApiParameter,
     extend_schema,
@@ -24,11 +24,12 @@ from rest_framework import exceptions, generics, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from clients.models import Client, Consent, Goal
+from clients.models import Goal
+from clients.selectors import client_for_portal, client_for_read, client_for_write
 from insights.safety import ScreeningOutcome, crisis_resources_for
-from practice.audit import audit_read
 from practice.permissions import IsClientUser, capability_required
 from practice.roles import Capability
+from sessions import selectors
 from sessions.models import (
     CheckIn,
     HomeworkAssignment,
@@ -48,7 +49,6 @@ LibraryAccess = capability_required(
 # Reads also open to an admin's active break-glass grant (clinical_scope limits them to the
 # granted client); writes never are.
 ClinicalOnly = capability_required(Capability.VIEW_CLINICAL, break_glass_read=True)
-PORTAL_WITHDRAWN = "Your portal access has been withdrawn. Contact your practice if you think this is a mistake."
 STATUS_VALUES = [value for value, _ in HomeworkAssignment.Status.choices]
 RISK_KEYS = inline_serializer(
     "RiskFields",
@@ -86,51 +86,16 @@ def attempt(service, **kwargs):
         return None, invalid_response(error)
 
 
-def portal_client(request, *, require_consent: bool = True) -> Client:
-    """The signed-in client's own record (404 if none); 403 once portal consent is withdrawn."""
-    client = (
-        Client.objects.select_related("practice")
-        .filter(user=request.user, practice_id=request.user.practice_id_or_none)
-        .first()
-    )
-    if client is None:
-        raise exceptions.NotFound()
-    if (
-        require_consent
-        and not Consent.objects.filter(client=client, kind=Consent.Kind.PORTAL, revoked_at__isnull=True).exists()
-    ):
-        raise exceptions.PermissionDenied(PORTAL_WITHDRAWN)
-    return client
-
-
-def staff_client(request, client_id, *, write: bool = False) -> Client:
-    """A client in the caller's clinical scope (404 otherwise); 403 if seen but not editable."""
-    client = get_object_or_404(
-        Client.objects.clinical_scope(request.user).select_related("practice"),
-        pk=client_id,
-    )
-    if write and not Client.objects.editable_by(request.user).filter(pk=client.pk).exists():
-        raise exceptions.PermissionDenied("Only the client's therapists can change this record.")
-    return client
-
-
-def assignments_with_submissions(queryset):
-    ordered = HomeworkSubmission.objects.order_by("created_at", "id")
-    return queryset.prefetch_related(Prefetch("submissions", queryset=ordered, to_attr="ordered_submissions"))
-
-
 def submissions_of(assignment: HomeworkAssignment) -> list[HomeworkSubmission]:
     cached = getattr(assignment, "ordered_submissions", None)
     return cached if cached is not None else list(assignment.submissions.order_by("created_at", "id"))
 
 
-def status_filter(request, queryset):
+def status_filter(request) -> str | None:
     wanted = request.query_params.get("status")
-    if wanted:
-        if wanted not in STATUS_VALUES:
-            raise exceptions.ValidationError({"status": [f"Status must be one of: {', '.join(STATUS_VALUES)}."]})
-        queryset = queryset.filter(status=wanted)
-    return queryset
+    if wanted and wanted not in STATUS_VALUES:
+        raise exceptions.ValidationError({"status": [f"Status must be one of: {', '.join(STATUS_VALUES)}."]})
+    return wanted or None
 
 
 # ---------------------------------------------------------------------------
@@ -322,13 +287,12 @@ class TemplateListView(generics.ListAPIView):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return HomeworkTemplate.objects.none()
-        queryset = HomeworkTemplate.objects.filter(practice_id=self.request.user.practice_id_or_none)
         params = self.request.query_params
-        if params.get("include_inactive") not in ("1", "true"):
-            queryset = queryset.filter(is_active=True)
-        if params.get("kind"):
-            queryset = queryset.filter(kind=params["kind"])
-        return queryset.order_by("title", "id")
+        return selectors.library_templates(
+            user=self.request.user,
+            kind=params.get("kind") or None,
+            include_inactive=params.get("include_inactive") in ("1", "true"),
+        )
 
     @extend_schema(
         parameters=[
@@ -356,19 +320,13 @@ class TemplateListView(generics.ListAPIView):
 class TemplateDetailView(APIView):
     permission_classes = (LibraryAccess,)
 
-    def get_object(self) -> HomeworkTemplate:
-        return get_object_or_404(
-            HomeworkTemplate.objects.filter(practice_id=self.request.user.practice_id_or_none),
-            pk=self.kwargs["pk"],
-        )
-
     @extend_schema(responses={200: TemplateSerializer})
     def get(self, request, pk):
-        return Response(TemplateSerializer(self.get_object()).data)
+        return Response(TemplateSerializer(selectors.library_template(user=request.user, template_id=pk)).data)
 
     @extend_schema(request=TemplateWriteSerializer, responses={200: TemplateSerializer})
     def patch(self, request, pk):
-        template = self.get_object()
+        template = selectors.library_template(user=request.user, template_id=pk)
         data = TemplateWriteSerializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
         template, failed = attempt(
@@ -392,24 +350,17 @@ class ClientHomeworkView(generics.ListAPIView):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return HomeworkAssignment.objects.none()
-        queryset = HomeworkAssignment.objects.filter(client=self.client)
-        return assignments_with_submissions(status_filter(self.request, queryset)).order_by("due_at", "id")
+        client = client_for_read(user=self.request.user, client_id=self.kwargs["pk"])
+        wanted = status_filter(self.request)
+        return selectors.homework_for_client(client=client, actor=self.request.user, status=wanted)
 
     @extend_schema(parameters=[OpenApiParameter("status", str, enum=STATUS_VALUES)])
     def get(self, request, pk):
-        self.client = staff_client(request, pk)
-        response = super().get(request, pk)
-        audit_read(
-            actor=request.user,
-            client_id=self.client.pk,
-            target_type="clinical_sessions.homeworksubmission",
-            fields=["responses", "feedback"],
-        )
-        return response
+        return super().get(request, pk)
 
     @extend_schema(request=AssignWriteSerializer, responses={201: AssignedSerializer})
     def post(self, request, pk):
-        client = staff_client(request, pk, write=True)
+        client = client_for_write(user=request.user, client_id=pk)
         data = AssignWriteSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = dict(data.validated_data)
@@ -446,19 +397,9 @@ class ClientHomeworkView(generics.ListAPIView):
 class HomeworkDetailView(APIView):
     permission_classes = (ClinicalOnly,)
 
-    def get_object(self) -> HomeworkAssignment:
-        queryset = HomeworkAssignment.objects.filter(client__in=Client.objects.clinical_scope(self.request.user))
-        return get_object_or_404(assignments_with_submissions(queryset), pk=self.kwargs["pk"])
-
     @extend_schema(responses={200: TherapistAssignmentSerializer})
     def get(self, request, pk):
-        assignment = self.get_object()
-        audit_read(
-            actor=request.user,
-            client_id=assignment.client_id,
-            target_type="clinical_sessions.homeworksubmission",
-            fields=["responses", "feedback"],
-        )
+        assignment = selectors.homework_for_read(user=request.user, assignment_id=pk)
         return Response(TherapistAssignmentSerializer(assignment).data)
 
     @extend_schema(
@@ -466,8 +407,7 @@ class HomeworkDetailView(APIView):
         responses={200: TherapistAssignmentSerializer},
     )
     def patch(self, request, pk):
-        assignment = self.get_object()
-        staff_client(request, assignment.client_id, write=True)
+        assignment = selectors.homework_for_write(user=request.user, assignment_id=pk)
         data = AssignmentUpdateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
@@ -489,7 +429,7 @@ class HomeworkDetailView(APIView):
                     homework_services.assignment_cancel(assignment=assignment, actor=request.user)
         except InvalidInput as error:
             return invalid_response(error)
-        return Response(TherapistAssignmentSerializer(self.get_object()).data)
+        return Response(TherapistAssignmentSerializer(selectors.homework_reloaded(assignment)).data)
 
 
 # ---------------------------------------------------------------------------
@@ -504,9 +444,8 @@ class MyHomeworkView(generics.ListAPIView):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return HomeworkAssignment.objects.none()
-        client = portal_client(self.request)
-        queryset = status_filter(self.request, HomeworkAssignment.objects.filter(client=client))
-        return assignments_with_submissions(queryset).order_by("due_at", "id")
+        client = client_for_portal(user=self.request.user)
+        return selectors.portal_homework(client=client, status=status_filter(self.request))
 
     @extend_schema(parameters=[OpenApiParameter("status", str, enum=STATUS_VALUES)])
     def get(self, request, *args, **kwargs):
@@ -518,9 +457,10 @@ class MyHomeworkDetailView(APIView):
 
     @extend_schema(responses={200: ClientAssignmentSerializer})
     def get(self, request, pk):
-        client = portal_client(request)
-        queryset = assignments_with_submissions(HomeworkAssignment.objects.filter(client=client))
-        return Response(ClientAssignmentSerializer(get_object_or_404(queryset, pk=pk)).data)
+        client = client_for_portal(user=request.user)
+        return Response(
+            ClientAssignmentSerializer(selectors.portal_homework_item(client=client, assignment_id=pk)).data
+        )
 
 
 class MySubmissionView(APIView):
@@ -531,8 +471,8 @@ class MySubmissionView(APIView):
         responses={201: SubmissionSerializer, 400: RISK_KEYS},
     )
     def post(self, request, pk):
-        client = portal_client(request)
-        assignment = get_object_or_404(HomeworkAssignment.objects.filter(client=client), pk=pk)
+        client = client_for_portal(user=request.user)
+        assignment = selectors.portal_homework_item(client=client, assignment_id=pk, submissions=False)
         data = SubmissionWriteSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         result, failed = attempt(
@@ -564,14 +504,14 @@ class MyCheckInsView(generics.ListAPIView):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return CheckIn.objects.none()
-        return CheckIn.objects.filter(client=portal_client(self.request)).order_by("-created_at", "-id")
+        return selectors.portal_checkins(client=client_for_portal(user=self.request.user))
 
     @extend_schema(
         request=CheckInWriteSerializer,
         responses={201: CheckInSerializer, 400: RISK_KEYS},
     )
     def post(self, request):
-        client = portal_client(request)
+        client = client_for_portal(user=request.user)
         body = request.data if isinstance(request.data, dict) else {}
         result, failed = attempt(
             checkin_services.checkin_create,
@@ -598,18 +538,8 @@ class ClientCheckInsView(generics.ListAPIView):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return CheckIn.objects.none()
-        return CheckIn.objects.filter(client=self.client).order_by("-created_at", "-id")
-
-    def get(self, request, pk):
-        self.client = staff_client(request, pk)
-        response = super().get(request, pk)
-        audit_read(
-            actor=request.user,
-            client_id=self.client.pk,
-            target_type="clinical_sessions.checkin",
-            fields=["mood", "emotions", "note"],
-        )
-        return response
+        client = client_for_read(user=self.request.user, client_id=self.kwargs["pk"])
+        return selectors.checkins_for_client(client=client, actor=self.request.user)
 
 
 class MyCrisisResourcesView(APIView):
@@ -626,5 +556,5 @@ class MyCrisisResourcesView(APIView):
         }
     )
     def get(self, request):
-        client = portal_client(request, require_consent=False)
+        client = client_for_portal(user=request.user, allow_withdrawn_consent=True)
         return Response({"crisis_resources": crisis_resources_for(client)})

@@ -2,6 +2,8 @@
 the staff view of it (`/clients/{id}/messages/`), with read receipts for the care team.
 
 Client messages are risk-screened in the request (sessions.services.checkins.message_send).
+The thread comes from `sessions.selectors` (`messages_for_client` records the staff read,
+`message_thread` is the client's own); the client from `clients.selectors`.
 """
 
 from __future__ import annotations
@@ -12,16 +14,10 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from clients.models import Client
-from practice.audit import audit_read
+from clients.selectors import client_for_portal, client_for_read, client_for_write
 from practice.permissions import IsClientUser
-from sessions.api_homework import (
-    RISK_KEYS,
-    ClinicalOnly,
-    attempt,
-    portal_client,
-    staff_client,
-    with_risk,
-)
+from sessions import selectors
+from sessions.api_homework import RISK_KEYS, ClinicalOnly, attempt, with_risk
 from sessions.models import Message
 from sessions.services import checkins as checkin_services
 
@@ -56,7 +52,10 @@ class MessageThreadMixin:
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return Message.objects.none()
-        return Message.objects.filter(client=self.thread_client).select_related("sender").order_by("-created_at", "-id")
+        return self.thread()
+
+    def thread(self):
+        raise NotImplementedError
 
     def send(self, request, client: Client) -> Response:
         body = request.data.get("body") if isinstance(request.data, dict) else None
@@ -73,35 +72,27 @@ class MessageThreadMixin:
 class MyMessagesView(MessageThreadMixin, generics.ListAPIView):
     permission_classes = (IsClientUser,)
 
-    def get(self, request, *args, **kwargs):
-        self.thread_client = portal_client(request)
-        return super().get(request, *args, **kwargs)
+    def thread(self):
+        return selectors.message_thread(client=client_for_portal(user=self.request.user))
 
     @extend_schema(
         request=MessageWriteSerializer,
         responses={201: MessageSerializer, 400: RISK_KEYS},
     )
     def post(self, request):
-        return self.send(request, portal_client(request))
+        return self.send(request, client_for_portal(user=request.user))
 
 
 class ClientMessagesView(MessageThreadMixin, generics.ListAPIView):
     permission_classes = (ClinicalOnly,)
 
-    def get(self, request, pk):
-        self.thread_client = staff_client(request, pk)
-        response = super().get(request, pk)
-        audit_read(
-            actor=request.user,
-            client_id=self.thread_client.pk,
-            target_type="clinical_sessions.message",
-            fields=["body"],
-        )
-        return response
+    def thread(self):
+        client = client_for_read(user=self.request.user, client_id=self.kwargs["pk"])
+        return selectors.messages_for_client(client=client, actor=self.request.user)
 
     @extend_schema(request=MessageWriteSerializer, responses={201: MessageSerializer})
     def post(self, request, pk):
-        return self.send(request, staff_client(request, pk, write=True))
+        return self.send(request, client_for_write(user=request.user, client_id=pk))
 
 
 class ClientMessagesReadView(APIView):
@@ -114,5 +105,5 @@ class ClientMessagesReadView(APIView):
         responses={200: inline_serializer("MessagesMarkedRead", {"marked": serializers.IntegerField()})},
     )
     def post(self, request, pk):
-        client = staff_client(request, pk, write=True)
+        client = client_for_write(user=request.user, client_id=pk)
         return Response({"marked": checkin_services.messages_mark_read(client=client, actor=request.user)})

@@ -4,19 +4,22 @@ Access: the care team (primary, co-therapist, supervisor) reads; the primary and
 write (a supervisor who can see the record gets 403 on writes); everyone else, including
 managers, admins and the client, gets 404. Psychotherapy notes are visible to their author only.
 Lists are newest first.
+
+Every record comes from `clients.selectors` / `sessions.selectors` (`client_for_read`,
+`note_for_write`, ...), which scope it, raise NotFound/Forbidden and record clinical reads;
+these views validate input, call one service and serialize.
 """
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, serializers, status
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
-from clients.models import Client
+from clients.selectors import client_for_read, client_for_write
 from practice.permissions import capability_required
 from practice.roles import Capability
 from sessions import selectors
@@ -260,23 +263,7 @@ class PsychotherapyNoteInputSerializer(serializers.Serializer):
     session = serializers.IntegerField(required=False, allow_null=True)
 
 
-# ---------------------------------------------------------------- scoping helpers
-
-
-def client_for_read(user, client_id) -> Client:
-    return get_object_or_404(Client.objects.clinical_scope(user), pk=client_id)
-
-
-def require_editable(user, client_id: int) -> None:
-    """The caller can see this record; writing needs primary or co-therapist (else 403)."""
-    if not Client.objects.editable_by(user).filter(pk=client_id).exists():
-        raise exceptions.PermissionDenied("Only the client's therapist or co-therapist can do this.")
-
-
-def client_for_write(user, client_id) -> Client:
-    client = client_for_read(user, client_id)
-    require_editable(user, client.pk)
-    return client
+# ---------------------------------------------------------------- query parameters
 
 
 def status_filter(request, choices) -> str | None:
@@ -300,14 +287,14 @@ class ClientSessionListView(GenericAPIView):
         responses={200: SessionSerializer(many=True)},
     )
     def get(self, request, pk):
-        client = client_for_read(request.user, pk)
+        client = client_for_read(user=request.user, client_id=pk)
         queryset = selectors.sessions_for_client(client=client, status=status_filter(request, Session.Status.values))
         page = self.paginate_queryset(queryset)
         return self.get_paginated_response(SessionSerializer(page, many=True).data)
 
     @extend_schema(request=SessionInputSerializer, responses={201: SessionSerializer})
     def post(self, request, pk):
-        client = client_for_write(request.user, pk)
+        client = client_for_write(user=request.user, client_id=pk)
         data = SessionInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         session = scheduling.session_create(client=client, actor=request.user, **data.validated_data)
@@ -319,28 +306,20 @@ class SessionDetailView(GenericAPIView):
     queryset = Session.objects.none()  # schema only
     serializer_class = SessionSerializer
 
-    def get_object(self) -> Session:
-        return get_object_or_404(selectors.sessions_in_scope(self.request.user), pk=self.kwargs["pk"])
-
     @extend_schema(responses={200: SessionSerializer})
     def get(self, request, pk):
-        return Response(SessionSerializer(self.get_object()).data)
+        return Response(SessionSerializer(selectors.session_for_read(user=request.user, session_id=pk)).data)
 
     @extend_schema(request=SessionInputSerializer(partial=True), responses={200: SessionSerializer})
     def patch(self, request, pk):
-        session = self.get_object()
-        require_editable(request.user, session.client_id)
+        session = selectors.session_for_write(user=request.user, session_id=pk)
         data = SessionInputSerializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
         scheduling.session_update(session=session, actor=request.user, data=dict(data.validated_data))
-        return Response(SessionSerializer(self.get_object()).data)
+        return Response(SessionSerializer(selectors.session_for_read(user=request.user, session_id=pk)).data)
 
 
 # ---------------------------------------------------------------- progress notes
-
-
-def note_or_404(user, note_id) -> ProgressNote:
-    return get_object_or_404(selectors.notes_in_scope(user), pk=note_id)
 
 
 def note_response(note_id: int, *, code: int = status.HTTP_200_OK) -> Response:
@@ -360,7 +339,7 @@ class ClientNoteListView(GenericAPIView):
         responses={200: NoteSerializer(many=True)},
     )
     def get(self, request, pk):
-        client = client_for_read(request.user, pk)
+        client = client_for_read(user=request.user, client_id=pk)
         queryset = selectors.notes_for_client(
             client=client,
             actor=request.user,
@@ -371,7 +350,7 @@ class ClientNoteListView(GenericAPIView):
 
     @extend_schema(request=NoteCreateSerializer, responses={201: NoteSerializer})
     def post(self, request, pk):
-        client = client_for_write(request.user, pk)
+        client = client_for_write(user=request.user, client_id=pk)
         data = NoteCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         note = note_services.note_create(client=client, actor=request.user, **data.validated_data)
@@ -385,7 +364,7 @@ class NoteDetailView(GenericAPIView):
 
     @extend_schema(responses={200: NoteSerializer})
     def get(self, request, pk):
-        note = selectors.note_detail(note=note_or_404(request.user, pk), actor=request.user)
+        note = selectors.note_for_read(user=request.user, note_id=pk)
         return Response(NoteSerializer(note).data)
 
     @extend_schema(
@@ -395,8 +374,7 @@ class NoteDetailView(GenericAPIView):
         responses={200: NoteSerializer},
     )
     def patch(self, request, pk):
-        note = note_or_404(request.user, pk)
-        require_editable(request.user, note.client_id)
+        note = selectors.note_for_write(user=request.user, note_id=pk)
         data = NoteUpdateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         note_services.note_update(note=note, actor=request.user, **data.validated_data)
@@ -414,8 +392,7 @@ class NoteSignView(GenericAPIView):
         responses={200: NoteSerializer},
     )
     def post(self, request, pk):
-        note = note_or_404(request.user, pk)
-        require_editable(request.user, note.client_id)
+        note = selectors.note_for_write(user=request.user, note_id=pk)
         note_services.note_sign(note=note, actor=request.user)
         return note_response(note.pk)
 
@@ -431,7 +408,7 @@ class NoteCosignView(GenericAPIView):
         responses={200: NoteSerializer},
     )
     def post(self, request, pk):
-        note = note_or_404(request.user, pk)
+        note = selectors.note_for_cosign(user=request.user, note_id=pk)
         note_services.note_cosign(note=note, actor=request.user)
         return note_response(note.pk)
 
@@ -447,8 +424,7 @@ class NoteAddendumView(GenericAPIView):
         responses={201: AddendumSerializer},
     )
     def post(self, request, pk):
-        note = note_or_404(request.user, pk)
-        require_editable(request.user, note.client_id)
+        note = selectors.note_for_write(user=request.user, note_id=pk)
         data = AddendumInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         addendum = note_services.addendum_create(note=note, actor=request.user, text=data.validated_data["text"])
@@ -468,7 +444,7 @@ class ClientPsychotherapyNoteListView(GenericAPIView):
         responses={200: PsychotherapyNoteSerializer(many=True)},
     )
     def get(self, request, pk):
-        client = client_for_read(request.user, pk)
+        client = client_for_read(user=request.user, client_id=pk)
         queryset = selectors.psychotherapy_notes_for_client(client=client, actor=request.user)
         page = self.paginate_queryset(queryset)
         return self.get_paginated_response(PsychotherapyNoteSerializer(page, many=True).data)
@@ -478,7 +454,7 @@ class ClientPsychotherapyNoteListView(GenericAPIView):
         responses={201: PsychotherapyNoteSerializer},
     )
     def post(self, request, pk):
-        client = client_for_write(request.user, pk)
+        client = client_for_write(user=request.user, client_id=pk)
         data = PsychotherapyNoteInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         note = note_services.psychotherapy_note_create(client=client, actor=request.user, **data.validated_data)
@@ -490,13 +466,10 @@ class PsychotherapyNoteDetailView(GenericAPIView):
     queryset = PsychotherapyNote.objects.none()  # schema only
     serializer_class = PsychotherapyNoteSerializer
 
-    def get_object(self) -> PsychotherapyNote:
-        # Scoped to the author: anyone else, whatever their role, gets 404.
-        return get_object_or_404(selectors.psychotherapy_notes_of(self.request.user), pk=self.kwargs["pk"])
-
     @extend_schema(responses={200: PsychotherapyNoteSerializer})
     def get(self, request, pk):
-        note = selectors.psychotherapy_note_detail(note=self.get_object(), actor=request.user)
+        # Scoped to the author: anyone else, whatever their role, gets 404.
+        note = selectors.psychotherapy_note_for_read(user=request.user, note_id=pk)
         return Response(PsychotherapyNoteSerializer(note).data)
 
     @extend_schema(
@@ -504,7 +477,7 @@ class PsychotherapyNoteDetailView(GenericAPIView):
         responses={200: PsychotherapyNoteSerializer},
     )
     def patch(self, request, pk):
-        note = self.get_object()
+        note = selectors.psychotherapy_note_for_write(user=request.user, note_id=pk)
         data = PsychotherapyNoteInputSerializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
         note_services.psychotherapy_note_update(note=note, actor=request.user, **data.validated_data)

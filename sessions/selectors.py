@@ -1,21 +1,61 @@
-"""Reads of sessions and notes. Selectors that return note bodies record a READ audit event.
+"""Reads of sessions, notes, homework, check-ins and messages: the one way in for every view.
 
-Scoping is the caller's first step (`Client.objects.clinical_scope(user)`); these functions
-add the eager loading that keeps list endpoints at a constant number of queries.
+Every API and HTML view of sessions/ gets its record here, never through its own queryset:
+- the client: `clients.selectors.client_for_read/client_for_write/client_for_portal`;
+- one record: `session_for_read/_for_write`, `note_for_read/_for_write/_for_cosign`,
+  `psychotherapy_note_for_read/_for_write`, `homework_for_read/_for_write`,
+  `portal_homework_item`. Each answers `practice.errors.NotFound` (404) when the record is
+  missing or outside the caller's clinical scope (the two are never told apart), and the
+  `_for_write` ones then `Forbidden` (403) when the caller can see the record but may not
+  change it (a supervisor). Psychotherapy notes are their author's alone: anyone else,
+  whatever their role, gets NotFound.
+- lists: `sessions_for_client`, `notes_for_client`, `homework_for_client`,
+  `checkins_for_client`, `messages_for_client` and their portal twins.
+
+A selector that returns clinical content records the read itself (`practice.audit.
+audit_read`, field names only): `note_for_read`, `notes_for_client`, `homework_for_read`, ...
+Views never audit reads. `_for_write` accessors record nothing: the service audits the write.
+
+Reads that pages share are typed results: `caseload` (the dashboard's rows, `CaseloadRow`)
+and `since_last_session` (the note editor's panel, `SincePanel`). Both are set-based: the
+number of queries does not grow with the caseload or the history.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
-from django.db import transaction
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from clients.models import Client
-from practice.audit import AuditAction, audit_record
+from clients.models import Assessment, Client, Goal
+from clients.outcomes import not_on_track
+from clients.selectors import open_alerts, session_number_at
+from insights.models import Alert
+from insights.selectors import EngagementBadge, engagement_badge, engagement_view
+from practice.audit import audit_read
+from practice.errors import Forbidden, NotFound
 from practice.models import Membership
-from sessions.models import NoteAddendum, ProgressNote, PsychotherapyNote, Session
+from sessions.models import (
+    CheckIn,
+    HomeworkAssignment,
+    HomeworkSubmission,
+    HomeworkTemplate,
+    Message,
+    NoteAddendum,
+    ProgressNote,
+    PsychotherapyNote,
+    Session,
+)
+
+if TYPE_CHECKING:
+    from practice.models import User
+
+NOT_EDITABLE = "Only the client's therapist or co-therapist can do this."
 
 # A note still unsigned this long after its session started is overdue.
 NOTE_OVERDUE_AFTER = timedelta(hours=72)
@@ -30,9 +70,34 @@ def is_note_overdue(note: ProgressNote, now: datetime | None = None) -> bool:
     return session.status == Session.Status.ATTENDED and session.starts_at + NOTE_OVERDUE_AFTER < now
 
 
-def sessions_in_scope(user) -> QuerySet[Session]:
+def sessions_in_scope(user: User) -> QuerySet[Session]:
     """Sessions of clients whose clinical record the user may read."""
     return Session.objects.filter(client__in=Client.objects.clinical_scope(user)).select_related("therapist__user")
+
+
+def client_session(*, client: Client, session_id) -> Session:
+    """One of this (already scoped) client's sessions, else NotFound."""
+    return _one(Session.objects.filter(client=client), session_id)
+
+
+def week_schedule(*, user: User, start: datetime) -> QuerySet[Session]:
+    """The therapist's sessions in the 7 days from `start`, with their clients and notes (for
+    the week page; sessions without a therapist count for the client's primary therapist)."""
+    membership = user.membership
+    notes = ProgressNote.objects.only("id", "status", "session_id", "author_id").order_by("-created_at")
+    return (
+        sessions_in_scope(user)
+        .filter(Q(therapist=membership) | Q(therapist__isnull=True, client__primary_therapist=membership))
+        .filter(starts_at__gte=start, starts_at__lt=start + timedelta(days=7))
+        .select_related("client")
+        .prefetch_related(Prefetch("notes", queryset=notes, to_attr="note_list"))
+        .order_by("starts_at", "id")
+    )
+
+
+def bookable_clients(*, user: User) -> QuerySet[Client]:
+    """Clients the user may book sessions for: editable and not discharged."""
+    return Client.objects.editable_by(user).exclude(status=Client.Status.DISCHARGED)
 
 
 def sessions_for_client(*, client: Client, status: str | None = None) -> QuerySet[Session]:
@@ -60,42 +125,32 @@ def notes_queryset() -> QuerySet[ProgressNote]:
 
 
 def _goal_ids():
-    from clients.models import Goal
-
     # Only ids are shown on a note; the goal texts are encrypted and not needed here.
     return Goal.objects.only("id")
 
 
-def notes_in_scope(user) -> QuerySet[ProgressNote]:
+def notes_in_scope(user: User) -> QuerySet[ProgressNote]:
     return notes_queryset().filter(client__in=Client.objects.clinical_scope(user))
 
 
-def notes_for_client(*, client: Client, actor, status: str | None = None) -> QuerySet[ProgressNote]:
+def notes_for_client(*, client: Client, actor: User, status: str | None = None) -> QuerySet[ProgressNote]:
     """A client's progress notes, newest first. Records that the actor read them."""
     queryset = notes_queryset().filter(client=client).order_by("-created_at", "-id")
     if status:
         queryset = queryset.filter(status=status)
-    with transaction.atomic():
-        audit_record(
-            actor=actor,
-            action=AuditAction.READ,
-            target_type=ProgressNote._meta.label_lower,
-            client_id=client.pk,
-            fields=["sections"],
-        )
+    audit_read(actor=actor, client_id=client.pk, target_type=ProgressNote._meta.label_lower, fields=["sections"])
     return queryset
 
 
-def note_detail(*, note: ProgressNote, actor) -> ProgressNote:
+def note_detail(*, note: ProgressNote, actor: User) -> ProgressNote:
     """One note with its addenda. Records that the actor read it."""
-    with transaction.atomic():
-        audit_record(
-            actor=actor,
-            action=AuditAction.READ,
-            target=note,
-            client_id=note.client_id,
-            fields=["sections", "addenda"],
-        )
+    audit_read(
+        actor=actor,
+        client_id=note.client_id,
+        target_type=ProgressNote._meta.label_lower,
+        target_id=note.pk,
+        fields=["sections", "addenda"],
+    )
     return note
 
 
@@ -120,7 +175,7 @@ def overdue_notes(therapist_membership: Membership, *, now: datetime | None = No
     )
 
 
-def psychotherapy_notes_of(actor) -> QuerySet[PsychotherapyNote]:
+def psychotherapy_notes_of(actor: User) -> QuerySet[PsychotherapyNote]:
     """Psychotherapy notes the actor may read: their own, for clients still in their scope.
 
     There is deliberately no other way to list these: no role, not even an admin, reads
@@ -135,27 +190,372 @@ def psychotherapy_notes_of(actor) -> QuerySet[PsychotherapyNote]:
     )
 
 
-def psychotherapy_note_detail(*, note: PsychotherapyNote, actor) -> PsychotherapyNote:
+def psychotherapy_note_detail(*, note: PsychotherapyNote, actor: User) -> PsychotherapyNote:
     """Records the author's read (the audit event names the field, never the text)."""
-    with transaction.atomic():
-        audit_record(
-            actor=actor,
-            action=AuditAction.READ,
-            target=note,
-            client_id=note.client_id,
-            fields=["text"],
-        )
+    audit_read(
+        actor=actor,
+        client_id=note.client_id,
+        target_type=PsychotherapyNote._meta.label_lower,
+        target_id=note.pk,
+        fields=["text"],
+    )
     return note
 
 
-def psychotherapy_notes_for_client(*, client: Client, actor) -> QuerySet[PsychotherapyNote]:
+def psychotherapy_notes_for_client(*, client: Client, actor: User) -> QuerySet[PsychotherapyNote]:
     queryset = psychotherapy_notes_of(actor).filter(client=client)
-    with transaction.atomic():
-        audit_record(
-            actor=actor,
-            action=AuditAction.READ,
-            target_type=PsychotherapyNote._meta.label_lower,
-            client_id=client.pk,
-            fields=["text"],
-        )
+    audit_read(actor=actor, client_id=client.pk, target_type=PsychotherapyNote._meta.label_lower, fields=["text"])
     return queryset
+
+
+# ---------------------------------------------------------------------------
+# One record: scope (404), then editability (403)
+
+
+def _require_editable(user: User, client_id: int) -> None:
+    """The caller can see the record; changing it needs primary or co-therapist (else 403)."""
+    if not Client.objects.editable_by(user).filter(pk=client_id).exists():
+        raise Forbidden(NOT_EDITABLE)
+
+
+def _one(queryset: QuerySet, pk):
+    """The row with this primary key, else NotFound (a non-numeric id is simply not found)."""
+    record = queryset.filter(pk=pk).first() if str(pk).isdigit() else None
+    if record is None:
+        raise NotFound()
+    return record
+
+
+def session_for_read(*, user: User, session_id) -> Session:
+    return _one(sessions_in_scope(user).select_related("client"), session_id)
+
+
+def session_for_write(*, user: User, session_id) -> Session:
+    session = session_for_read(user=user, session_id=session_id)
+    _require_editable(user, session.client_id)
+    return session
+
+
+def _notes_for_user(user: User) -> QuerySet[ProgressNote]:
+    return notes_in_scope(user).select_related("client__practice", "client__engagement")
+
+
+def note_for_read(*, user: User, note_id) -> ProgressNote:
+    """A progress note in the user's clinical scope (else NotFound); records the read."""
+    return note_detail(note=_one(_notes_for_user(user), note_id), actor=user)
+
+
+def note_for_write(*, user: User, note_id) -> ProgressNote:
+    """Readable (else NotFound), then editable: primary or co-therapist (else Forbidden)."""
+    note = _one(_notes_for_user(user), note_id)
+    _require_editable(user, note.client_id)
+    return note
+
+
+def note_for_cosign(*, user: User, note_id) -> ProgressNote:
+    """Readable (else NotFound); the co-sign service checks that the user is the supervisor."""
+    return _one(_notes_for_user(user), note_id)
+
+
+def psychotherapy_note_for_read(*, user: User, note_id) -> PsychotherapyNote:
+    """The author's own psychotherapy note (anyone else: NotFound); records the read."""
+    return psychotherapy_note_detail(note=_one(psychotherapy_notes_of(user), note_id), actor=user)
+
+
+def psychotherapy_note_for_write(*, user: User, note_id) -> PsychotherapyNote:
+    """The author's own psychotherapy note (anyone else: NotFound)."""
+    return _one(psychotherapy_notes_of(user), note_id)
+
+
+# ---------------------------------------------------------------------------
+# Homework, check-ins and messages
+
+HOMEWORK_TEXT_FIELDS = ["responses", "feedback"]
+HOMEWORK_TARGET = HomeworkSubmission._meta.label_lower
+CHECKIN_TARGET = CheckIn._meta.label_lower
+MESSAGE_TARGET = Message._meta.label_lower
+
+
+def with_submissions(queryset: QuerySet[HomeworkAssignment]) -> QuerySet[HomeworkAssignment]:
+    """Assignments with their submissions, oldest first, in one extra query (`ordered_submissions`)."""
+    ordered = HomeworkSubmission.objects.order_by("created_at", "id")
+    return queryset.prefetch_related(Prefetch("submissions", queryset=ordered, to_attr="ordered_submissions"))
+
+
+def homework_in_scope(user: User) -> QuerySet[HomeworkAssignment]:
+    return with_submissions(HomeworkAssignment.objects.filter(client__in=Client.objects.clinical_scope(user)))
+
+
+def homework_for_client(*, client: Client, actor: User, status: str | None = None) -> QuerySet[HomeworkAssignment]:
+    """A client's assignments by due date, with submissions. Records the read of the answers."""
+    queryset = HomeworkAssignment.objects.filter(client=client)
+    if status:
+        queryset = queryset.filter(status=status)
+    audit_read(actor=actor, client_id=client.pk, target_type=HOMEWORK_TARGET, fields=HOMEWORK_TEXT_FIELDS)
+    return with_submissions(queryset).order_by("due_at", "id")
+
+
+def homework_for_read(*, user: User, assignment_id) -> HomeworkAssignment:
+    """An assignment in the user's clinical scope (else NotFound); records the read."""
+    assignment = _one(homework_in_scope(user), assignment_id)
+    audit_read(actor=user, client_id=assignment.client_id, target_type=HOMEWORK_TARGET, fields=HOMEWORK_TEXT_FIELDS)
+    return assignment
+
+
+def homework_for_write(*, user: User, assignment_id) -> HomeworkAssignment:
+    """Readable (else NotFound), then editable (else Forbidden)."""
+    assignment = _one(homework_in_scope(user), assignment_id)
+    _require_editable(user, assignment.client_id)
+    return assignment
+
+
+def homework_reloaded(assignment: HomeworkAssignment) -> HomeworkAssignment:
+    """The assignment as stored after a write (with submissions), for the response body."""
+    return with_submissions(HomeworkAssignment.objects.filter(pk=assignment.pk)).get()
+
+
+def library_templates(
+    *, user: User, kind: str | None = None, include_inactive: bool = False
+) -> QuerySet[HomeworkTemplate]:
+    """The user's practice's homework library, by title (not clinical: no read is recorded)."""
+    queryset = _practice_library(user)
+    if not include_inactive:
+        queryset = queryset.filter(is_active=True)
+    if kind:
+        queryset = queryset.filter(kind=kind)
+    return queryset.order_by("title", "id")
+
+
+def library_template(*, user: User, template_id) -> HomeworkTemplate:
+    """A template of the user's practice's library, else NotFound."""
+    return _one(_practice_library(user), template_id)
+
+
+def _practice_library(user: User) -> QuerySet[HomeworkTemplate]:
+    practice_id = user.practice_id_or_none
+    if practice_id is None:
+        return HomeworkTemplate.objects.none()
+    return HomeworkTemplate.objects.filter(practice_id=practice_id)
+
+
+def portal_homework(*, client: Client, status: str | None = None) -> QuerySet[HomeworkAssignment]:
+    """The signed-in client's own assignments (client from `client_for_portal`)."""
+    queryset = HomeworkAssignment.objects.filter(client=client)
+    if status:
+        queryset = queryset.filter(status=status)
+    return with_submissions(queryset).order_by("due_at", "id")
+
+
+def portal_homework_item(*, client: Client, assignment_id, submissions: bool = True) -> HomeworkAssignment:
+    """One of the signed-in client's own assignments (with its submissions unless told not
+    to: a submission POST needs only the assignment), else NotFound."""
+    queryset = HomeworkAssignment.objects.filter(client=client)
+    return _one(with_submissions(queryset) if submissions else queryset, assignment_id)
+
+
+def checkins_for_client(*, client: Client, actor: User) -> QuerySet[CheckIn]:
+    """A client's check-ins, newest first. Records the read of mood, emotions and note."""
+    audit_read(actor=actor, client_id=client.pk, target_type=CHECKIN_TARGET, fields=["mood", "emotions", "note"])
+    return portal_checkins(client=client)
+
+
+def portal_checkins(*, client: Client) -> QuerySet[CheckIn]:
+    return CheckIn.objects.filter(client=client).order_by("-created_at", "-id")
+
+
+def messages_for_client(*, client: Client, actor: User) -> QuerySet[Message]:
+    """A client's message thread, newest first. Records the read of the bodies."""
+    audit_read(actor=actor, client_id=client.pk, target_type=MESSAGE_TARGET, fields=["body"])
+    return message_thread(client=client)
+
+
+def message_thread(*, client: Client) -> QuerySet[Message]:
+    return Message.objects.filter(client=client).select_related("sender").order_by("-created_at", "-id")
+
+
+# ---------------------------------------------------------------------------
+# The caseload (dashboard)
+
+CASELOAD_SORTS = ("attention", "next", "name")
+
+
+@dataclass(frozen=True)
+class CaseloadRow:
+    client: Client
+    next_session_at: datetime | None
+    last_signed_at: datetime | None
+    last_signed_id: int | None
+    urgent_alerts: int
+    concern_alerts: int
+    unread_messages: int
+    overdue_notes: int
+    tracking: dict
+    badge: EngagementBadge
+
+
+def _count_per_client(queryset: QuerySet):
+    rows = queryset.filter(client=OuterRef("pk")).order_by().values("client").annotate(n=Count("pk")).values("n")
+    return Coalesce(Subquery(rows, output_field=IntegerField()), Value(0))
+
+
+def _not_on_track_by_client(scope: QuerySet[Client], session_n: int) -> dict[int, dict]:
+    """Not-on-track for every client in scope from two set-based reads (no per-client query)."""
+    starts: dict[int, list[dt.datetime]] = {}
+    for client_id, starts_at in (
+        Session.objects.filter(client__in=scope, status=Session.Status.ATTENDED)
+        .order_by("starts_at")
+        .values_list("client_id", "starts_at")
+    ):
+        starts.setdefault(client_id, []).append(starts_at)
+    series: dict[int, dict[str, list]] = {}
+    scores = Assessment.objects.filter(client__in=scope, instrument__in=("phq9", "gad7")).order_by(
+        "administered_at", "id"
+    )
+    for client_id, instrument, total, administered_at in scores.values_list(
+        "client_id", "instrument", "total", "administered_at"
+    ):
+        number = session_number_at(starts.get(client_id, []), administered_at)
+        series.setdefault(client_id, {"phq9": [], "gad7": []})[instrument].append((number, total))
+    return {client_id: not_on_track(s["phq9"], s["gad7"], session_n=session_n) for client_id, s in series.items()}
+
+
+def _attention_key(row: CaseloadRow) -> tuple:
+    return (
+        -row.urgent_alerts,
+        -row.concern_alerts,
+        -row.overdue_notes,
+        -int(bool(row.tracking["flag"])),
+        -int(bool(row.unread_messages)),
+        -row.badge.score,
+        row.client.last_name.lower(),
+        row.client.pk,
+    )
+
+
+def caseload(
+    *, user: User, status: str = "current", search: str = "", sort: str = "attention", now: datetime | None = None
+) -> list[CaseloadRow]:
+    """The therapist's clients (clinical scope) with what needs attention, in a fixed number
+    of queries. `status`: "current" (not discharged), a Client.Status or anything else for all;
+    `search`: up to five words matched against names; `sort`: one of CASELOAD_SORTS."""
+    now = now or timezone.now()
+    clients = Client.objects.clinical_scope(user)
+    if status == "current":
+        clients = clients.exclude(status=Client.Status.DISCHARGED)
+    elif status in Client.Status.values:
+        clients = clients.filter(status=status)
+    for word in search.split()[:5]:
+        clients = clients.filter(
+            Q(first_name__icontains=word) | Q(last_name__icontains=word) | Q(preferred_name__icontains=word)
+        )
+    signed = ProgressNote.objects.filter(client=OuterRef("pk"), status=ProgressNote.Status.SIGNED).order_by(
+        "-signed_at", "-id"
+    )
+    upcoming = Session.objects.filter(
+        client=OuterRef("pk"), status=Session.Status.SCHEDULED, starts_at__gte=now
+    ).order_by("starts_at")
+    unresolved = Alert.objects.visible_to(user).unresolved()
+    clients = clients.select_related("engagement", "primary_therapist__user").annotate(
+        next_session_at=Subquery(upcoming.values("starts_at")[:1]),
+        last_signed_at=Subquery(signed.values("signed_at")[:1]),
+        last_signed_id=Subquery(signed.values("id")[:1]),
+        urgent_alerts=_count_per_client(unresolved.filter(severity=Alert.Severity.URGENT)),
+        concern_alerts=_count_per_client(unresolved.filter(severity=Alert.Severity.CONCERN)),
+        unread_messages=_count_per_client(Message.objects.filter(from_client=True, read_at__isnull=True)),
+    )
+    clients_list = list(clients)
+    overdue = dict(
+        overdue_notes(user.membership, now=now)
+        .order_by()
+        .values("client_id")
+        .annotate(n=Count("id"))
+        .values_list("client_id", "n")
+    )
+    tracking = _not_on_track_by_client(
+        Client.objects.clinical_scope(user), user.membership.practice.not_on_track_session
+    )
+    rows = [
+        CaseloadRow(
+            client=client,
+            next_session_at=client.next_session_at,
+            last_signed_at=client.last_signed_at,
+            last_signed_id=client.last_signed_id,
+            urgent_alerts=client.urgent_alerts,
+            concern_alerts=client.concern_alerts,
+            unread_messages=client.unread_messages,
+            overdue_notes=overdue.get(client.pk, 0),
+            tracking=tracking.get(client.pk) or {"flag": False, "reason": ""},
+            badge=engagement_badge(client),
+        )
+        for client in clients_list
+    ]
+    if sort == "name":
+        rows.sort(key=lambda row: (row.client.last_name.lower(), row.client.first_name.lower(), row.client.pk))
+    elif sort == "next":
+        far = now + dt.timedelta(days=3650)
+        rows.sort(key=lambda row: (row.next_session_at or far, row.client.last_name.lower()))
+    else:
+        rows.sort(key=_attention_key)
+    return rows
+
+
+# ---------------------------------------------------------------------------
+# "Since last session" (the note editor's side panel)
+
+SINCE_DEFAULT_WINDOW = dt.timedelta(days=30)
+
+
+@dataclass(frozen=True)
+class SincePanel:
+    since: datetime | None  # the last attended session's start; None: the last 30 days
+    homework_done: list[HomeworkAssignment]
+    homework_missed: list[HomeworkAssignment]
+    moods: list[int]  # check-in moods since then, oldest first
+    measure_changes: list[dict]
+    alerts: list[Alert]
+    risk_score: float | None
+    risk_reasons: list[str]
+    has_snapshot: bool
+
+    @property
+    def checkin_count(self) -> int:
+        return len(self.moods)
+
+
+def since_last_session(*, client: Client, actor: User, before: datetime | None = None) -> SincePanel:
+    """What happened since the last attended session before `before` (default: now).
+    Records the read of the check-in moods. Engagement follows the one freshness rule
+    (`insights.selectors.engagement_view`)."""
+    now = timezone.now()
+    before = before or now
+    last = (
+        client.sessions.filter(status=Session.Status.ATTENDED, starts_at__lt=before)
+        .order_by("-starts_at")
+        .values_list("starts_at", flat=True)
+        .first()
+    )
+    since = last or before - SINCE_DEFAULT_WINDOW
+    homework = list(
+        HomeworkAssignment.objects.filter(client=client, due_at__gte=since, due_at__lte=max(before, now))
+        .exclude(status=HomeworkAssignment.Status.CANCELLED)
+        .order_by("due_at", "id")
+    )
+    completed = HomeworkAssignment.Status.COMPLETED
+    moods = list(
+        CheckIn.objects.filter(client=client, created_at__gte=since)
+        .order_by("created_at", "id")
+        .values_list("mood", flat=True)
+    )
+    audit_read(actor=actor, client_id=client.pk, target_type=CHECKIN_TARGET, fields=["mood"])
+    view = engagement_view(client)
+    return SincePanel(
+        since=last,
+        homework_done=[item for item in homework if item.status == completed],
+        homework_missed=[item for item in homework if item.status != completed and item.due_at < now],
+        moods=moods,
+        measure_changes=view.measure_changes() if view else [],
+        alerts=open_alerts(client=client),
+        risk_score=view.risk_score if view else None,
+        risk_reasons=(view.risk.get("reasons") or []) if view else [],
+        has_snapshot=view is not None,
+    )

@@ -85,4 +85,4 @@ def test_unread_messages_raise_a_client_on_the_needs_attention_sort(therapist, c
     quiet = ClientFactory(primary_therapist=therapist.membership, practice=client_record.practice, last_name="Aaronson")
     _portal_user(quiet, "aaronson@clients.example")  # same engagement badge as the client who wrote
     rows = web_as(therapist).get(reverse("dashboard")).context["clients"]
-    assert [row.pk for row in rows][:2] == [client_record.pk, quiet.pk]
+    assert [row.client.pk for row in rows][:2] == [client_record.pk, quiet.pk]

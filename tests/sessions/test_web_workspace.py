@@ -488,7 +488,7 @@ def test_viewing_clinical_content_records_read_events(therapist, client_record, 
 
 
 def names(response) -> list[str]:
-    return [client.first_name for client in response.context["clients"]]
+    return [row.client.first_name for row in response.context["clients"]]
 
 
 def test_needs_attention_puts_urgent_then_concern_then_overdue_then_not_on_track_then_disengagement(
@@ -551,7 +551,7 @@ def test_engagement_badges_come_from_the_snapshot(therapist, practice):
         client=low, computed_at=now, watermark=now, disengagement_risk=0.2, low_engagement=True, metrics={}
     )
     ClientFactory(primary_therapist=therapist.membership, practice=practice, first_name="Fresh")
-    rows = {c.first_name: c.badge["label"] for c in web_as(therapist).get(reverse("dashboard")).context["clients"]}
+    rows = {r.client.first_name: r.badge.label for r in web_as(therapist).get(reverse("dashboard")).context["clients"]}
     assert rows == {"Low": "Low engagement", "Fresh": "No data yet"}
 
 
