@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('clients', '0003_break_glass_grant'),
+        ('clients', '0004_encrypt_discharge_reason_and_diagnoses'),
         ('practice', '0001_initial'),
     ]
 
