@@ -1,8 +1,9 @@
 """Actors and helpers shared by every test.
 
-Actors: `therapist` (owns `client`), `colleague` (same practice, not on the care team),
-`outsider` (another practice), `client_user` / `other_client_user` (portal logins),
-`manager`, `admin`.
+Actors: `therapist` (owns `client`), `supervisor` (same practice, set as `client`'s clinical
+supervisor: reads the record, writes nothing but co-signatures), `colleague` (same practice,
+not on the care team), `outsider` (another practice), `client_user` / `other_client_user`
+(portal logins), `manager`, `admin`.
 """
 
 from __future__ import annotations
@@ -73,6 +74,15 @@ def therapist(practice) -> User:
 @pytest.fixture
 def colleague(practice) -> User:
     return make_member(practice, Role.THERAPIST, "colleague@northside.example")
+
+
+@pytest.fixture
+def supervisor(practice, client_record) -> User:
+    """A therapist of the same practice, named as `client_record`'s clinical supervisor."""
+    user = make_member(practice, Role.THERAPIST, "clinical.supervisor@northside.example")
+    client_record.supervisor = user.membership
+    client_record.save(update_fields=["supervisor"])
+    return user
 
 
 @pytest.fixture
@@ -153,9 +163,10 @@ def as_user(user) -> APIClient:
 
 
 @pytest.fixture
-def actors(therapist, colleague, outsider, client_user, other_client_user, manager, admin):
+def actors(therapist, supervisor, colleague, outsider, client_user, other_client_user, manager, admin):
     return {
         "therapist": therapist,
+        "supervisor": supervisor,
         "colleague": colleague,
         "outsider": outsider,
         "client_user": client_user,
