@@ -8,7 +8,8 @@ signed-in browser session (`web_as`). Statuses: 200 the page, 302 a redirect aft
 405 wrong method.
 
 A denied request (401/403/404/405, or anonymous) must leave every table, audit log included,
-unchanged. Each actor's request runs inside a savepoint that is rolled back afterwards, so a
+unchanged, and no page shows the client's clinical text (PHI_CANARY) to anyone outside the
+care team. Each actor's request runs inside a savepoint that is rolled back afterwards, so a
 row's expectations do not depend on what the actors before it did (the therapist signing the
 note does not turn the next actor's 403 into a 409). `tests/test_route_coverage.py` fails on
 any HTML route missing from these matrices.
@@ -26,7 +27,7 @@ from django.shortcuts import resolve_url
 from django.urls import reverse
 
 from tests.authz import ACTORS
-from tests.conftest import Snapshot, web_as
+from tests.conftest import PHI_CANARY, Snapshot, web_as
 
 DENIED = frozenset({401, 403, 404, 405})
 # What a page that exists for nobody but the named actors answers: 404 to every other signed-in
@@ -37,6 +38,8 @@ ANY_MEMBER = {**dict.fromkeys(ACTORS, 200), "anonymous": 302}
 STAFF = ("therapist", "supervisor", "colleague", "outsider", "manager", "admin")
 THERAPISTS = ("therapist", "supervisor", "colleague", "outsider")
 CLIENTS = ("client_user", "other_client_user")
+# Who may ever be shown `client_record`'s clinical text (its presenting concerns carry the canary).
+CLINICAL_READERS = frozenset({"therapist", "supervisor"})
 
 
 def only(status: int, *actors: str, **overrides: int) -> dict[str, int]:
@@ -84,6 +87,8 @@ def run_web_row(row: WebRow, ctx: dict) -> None:
             if status != expected:
                 failures.append(f"{actor}: expected {expected}, got {status} {response.content[:160]!r}")
                 continue
+            if actor not in CLINICAL_READERS and PHI_CANARY.encode() in response.content:
+                failures.append(f"{actor}: shown the client's clinical text")
             if actor == "anonymous" and status == 302 and not _is_login_redirect(response):
                 failures.append(f"anonymous: redirected to {response['Location']}, not to sign-in")
             if before is not None:

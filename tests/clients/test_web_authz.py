@@ -10,15 +10,17 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 
-from clients.models import BreakGlassGrant, DueQuestionnaire
-from clients.web_chart import TABS
-from tests.conftest import PASSWORD
+from clients.models import BreakGlassGrant, DueQuestionnaire, Goal
+from tests.conftest import PASSWORD, PHI_CANARY, web_as
 from tests.factories import HomeworkAssignmentFactory
 from tests.web_authz import CLIENTS, WebRow, only, run_web_row
 
 CHART_READERS = only(200, "therapist", "supervisor")
+# The chart's tabs (?tab=), as a browser asks for them.
+CHART_TABS = ("overview", "plan", "measures", "engagement", "homework", "messages", "ai", "documents")
 PORTAL = only(200, *CLIENTS)
 
 
@@ -83,7 +85,7 @@ WEB_MATRIX = [
         data=lambda ctx: {"hour": "7", "channel": "none"},  # a change: reminders off
     ),
     # ---- the chart: the care team reads every tab; only the treating therapist writes
-    *[WebRow("client-chart", "get", CHART_READERS, kwargs=client_pk, query=f"tab={tab}") for tab, _label in TABS],
+    *[WebRow("client-chart", "get", CHART_READERS, kwargs=client_pk, query=f"tab={tab}") for tab in CHART_TABS],
     WebRow(
         "client-chart",
         "post",
@@ -113,6 +115,8 @@ WEB_MATRIX = [
 @pytest.fixture
 def ctx(actors, client_record):
     now = timezone.now()
+    # Clinical text the chart's plan tab shows: the canary no one else may be shown.
+    Goal.objects.create(client=client_record, problem=f"Low mood {PHI_CANARY}", description="Return to work")
     homework = HomeworkAssignmentFactory(client=client_record, kind="journal", title="Daily journal")
     due = DueQuestionnaire.objects.create(
         client=client_record, instrument="gad7", due_at=now, expires_at=now + dt.timedelta(days=3)
@@ -124,3 +128,12 @@ def ctx(actors, client_record):
 @pytest.mark.parametrize("row", WEB_MATRIX, ids=lambda row: row.id)
 def test_client_page_authorization(row, ctx):
     run_web_row(row, ctx)
+
+
+@pytest.mark.django_db
+def test_the_chart_shows_the_canary_to_the_care_team(ctx):
+    """The matrix's "no clinical text outside the care team" check looks for PHI_CANARY: it can
+    only fail while a page of this matrix shows that text to the therapist and supervisor."""
+    url = reverse("client-chart", args=[ctx["client"].pk]) + "?tab=plan"
+    for actor in ("therapist", "supervisor"):
+        assert PHI_CANARY.encode() in web_as(ctx["actors"][actor]).get(url).content, actor

@@ -10,9 +10,11 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 
 from sessions.models import ProgressNote, Session
+from tests.conftest import PHI_CANARY, web_as
 from tests.factories import ProgressNoteFactory, SessionFactory
 from tests.web_authz import THERAPISTS, WebRow, only, run_web_row
 
@@ -97,7 +99,10 @@ def ctx(actors, client_record, therapist):
     session = SessionFactory(
         client=client_record, starts_at=timezone.now() - dt.timedelta(days=1), status=Session.Status.ATTENDED
     )
-    draft = ProgressNoteFactory(client=client_record, session=session, author=therapist)
+    # The note body carries the canary that no one outside the care team may be shown.
+    draft = ProgressNoteFactory(
+        client=client_record, session=session, author=therapist, sections={"data": f"Said {PHI_CANARY}"}
+    )
     signed = ProgressNoteFactory(
         client=client_record,
         author=therapist,
@@ -112,3 +117,11 @@ def ctx(actors, client_record, therapist):
 @pytest.mark.parametrize("row", WEB_MATRIX, ids=lambda row: row.id)
 def test_workspace_page_authorization(row, ctx):
     run_web_row(row, ctx)
+
+
+@pytest.mark.django_db
+def test_the_note_editor_shows_the_canary_to_the_care_team(ctx):
+    """Keeps the matrix's "no clinical text outside the care team" check able to fail."""
+    url = reverse("note-edit", args=[ctx["draft"].pk])
+    for actor in ("therapist", "supervisor"):
+        assert PHI_CANARY.encode() in web_as(ctx["actors"][actor]).get(url).content, actor
