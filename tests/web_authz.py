@@ -8,7 +8,7 @@ signed-in browser session (`web_as`). Statuses: 200 the page, 302 a redirect aft
 405 wrong method.
 
 A denied request (401/403/404/405, or anonymous) must leave every table, audit log included,
-unchanged, and no page shows the client's clinical text (PHI_CANARY) to anyone outside the
+unchanged; an answered GET writes nothing but READ audit events (GET pages do not write); and no page shows the client's clinical text (PHI_CANARY) to anyone outside the
 care team. Each actor's request runs inside a savepoint that is rolled back afterwards, so a
 row's expectations do not depend on what the actors before it did (the therapist signing the
 note does not turn the next actor's 403 into a 409). `tests/test_route_coverage.py` fails on
@@ -21,11 +21,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
+import pytest
 from django.conf import settings
 from django.db import transaction
 from django.shortcuts import resolve_url
 from django.urls import reverse
 
+from practice.audit import AuditAction
+from practice.models import AuditEvent
 from tests.authz import ACTORS
 from tests.conftest import PHI_CANARY, Snapshot, web_as
 
@@ -40,6 +43,18 @@ THERAPISTS = ("therapist", "supervisor", "colleague", "outsider")
 CLIENTS = ("client_user", "other_client_user")
 # Who may ever be shown `client_record`'s clinical text (its presenting concerns carry the canary).
 CLINICAL_READERS = frozenset({"therapist", "supervisor"})
+
+
+# GET pages that write today, which issue 12 ("GET pages do not write") changes: row id -> the
+# tables the GET writes (practice.AuditEvent: audit events other than READ). While they still
+# write the row xfails (everything else in it still checked); once none of its actors writes
+# them, the row fails until its entry is removed. Empty this once the read-layer branches merge.
+GET_WRITES_PENDING_READ_LAYER_FIX: dict[str, frozenset[str]] = {
+    # Opening the AI tab computes and stores the brief and affect suggestions (and audits it).
+    "GET client-chart?tab=ai": frozenset({"insights.AiSuggestion", "practice.AuditEvent"}),
+    # Opening the practice report computes and stores the period's aggregates when missing.
+    "GET reports": frozenset({"insights.PracticeAggregate"}),
+}
 
 
 def only(status: int, *actors: str, **overrides: int) -> dict[str, int]:
@@ -70,9 +85,22 @@ def _is_login_redirect(response) -> bool:
     return urlsplit(response.get("Location", "")).path == resolve_url(settings.LOGIN_URL)
 
 
+def _writes_beyond_read_audit(before: Snapshot, last_audit_id: int) -> dict:
+    """Rows added or removed by a GET, other than the READ audit events a clinical page records."""
+    changed = Snapshot.take().changed_since(before)
+    if "practice.AuditEvent" in changed:
+        other = AuditEvent.objects.filter(pk__gt=last_audit_id).exclude(action=AuditAction.READ)
+        if not other.exists():
+            del changed["practice.AuditEvent"]
+    return changed
+
+
 def run_web_row(row: WebRow, ctx: dict) -> None:
-    """Open the page as every actor; check the status, and that a denial changed nothing."""
-    failures = []
+    """Open the page as every actor; check the status, that a denial changed nothing, and that
+    an answered GET wrote nothing but read audit events."""
+    failures: list[str] = []
+    known_writes = GET_WRITES_PENDING_READ_LAYER_FIX.get(row.id, frozenset())
+    still_writing: list[str] = []
     for actor in ACTORS:
         expected = row.expect[actor]
         browser = web_as(ctx["actors"][actor])
@@ -81,7 +109,8 @@ def run_web_row(row: WebRow, ctx: dict) -> None:
             url = reverse(row.url_name, kwargs=row.kwargs(ctx)) + (f"?{row.query.format(**ctx)}" if row.query else "")
             data = row.data(ctx) if row.data else {}
             denial = expected in DENIED or actor == "anonymous"
-            before = Snapshot.take() if denial else None
+            before = Snapshot.take() if denial or row.method == "get" else None
+            last_audit_id = AuditEvent.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
             response = getattr(browser, row.method)(url, data)
             status = response.status_code
             if status != expected:
@@ -91,10 +120,21 @@ def run_web_row(row: WebRow, ctx: dict) -> None:
                 failures.append(f"{actor}: shown the client's clinical text")
             if actor == "anonymous" and status == 302 and not _is_login_redirect(response):
                 failures.append(f"anonymous: redirected to {response['Location']}, not to sign-in")
-            if before is not None:
+            if denial:
                 changed = Snapshot.take().changed_since(before)
                 if changed:
                     failures.append(f"{actor}: denied with {status} but changed {changed}")
+            elif row.method == "get":
+                changed = _writes_beyond_read_audit(before, last_audit_id)
+                unexpected = {label: counts for label, counts in changed.items() if label not in known_writes}
+                if unexpected:
+                    failures.append(f"{actor}: GET {status} wrote {unexpected}")
+                if set(changed) & known_writes:
+                    still_writing.append(f"{actor} wrote {sorted(set(changed) & known_writes)}")
         finally:
             transaction.savepoint_rollback(savepoint)
+    if known_writes and not still_writing:
+        failures.append("no longer writes: remove it from GET_WRITES_PENDING_READ_LAYER_FIX")
     assert not failures, f"{row.id}:\n" + "\n".join(failures)
+    if still_writing:
+        pytest.xfail(f"{row.id}: GET still writes (GET_WRITES_PENDING_READ_LAYER_FIX): " + "; ".join(still_writing))

@@ -13,9 +13,9 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from clients.models import BreakGlassGrant, DueQuestionnaire, Goal
+from clients.models import BreakGlassGrant, Consent, DueQuestionnaire, Goal
 from tests.conftest import PASSWORD, PHI_CANARY, web_as
-from tests.factories import HomeworkAssignmentFactory
+from tests.factories import CheckInFactory, HomeworkAssignmentFactory
 from tests.web_authz import CLIENTS, WebRow, only, run_web_row
 
 CHART_READERS = only(200, "therapist", "supervisor")
@@ -117,6 +117,9 @@ def ctx(actors, client_record):
     now = timezone.now()
     # Clinical text the chart's plan tab shows: the canary no one else may be shown.
     Goal.objects.create(client=client_record, problem=f"Low mood {PHI_CANARY}", description="Return to work")
+    # With AI consent the chart's AI tab has something to show (and, today, to compute).
+    Consent.objects.create(client=client_record, kind=Consent.Kind.AI_PROCESSING)
+    CheckInFactory(client=client_record, mood=4, note="I could not sleep again and felt awful all day.")
     homework = HomeworkAssignmentFactory(client=client_record, kind="journal", title="Daily journal")
     due = DueQuestionnaire.objects.create(
         client=client_record, instrument="gad7", due_at=now, expires_at=now + dt.timedelta(days=3)
