@@ -3,10 +3,11 @@
 Each app's `tests/<app>/test_authz.py` declares `MATRIX: list[Row]`: for a route, the status
 every actor gets. A denied request must also leave every table (audit log included)
 unchanged. `tests/test_route_coverage.py` fails on any API route missing from a matrix.
+The HTML pages have their own matrices: `tests/web_authz.py`.
 
-`supervisor` is the client's clinical supervisor: a therapist of the practice who reads the
-client's clinical record (200) and, since they can see it, gets 403 on writes (API.md), with
-co-signing notes and answering alerts as their own acts.
+`supervisor` is `client`'s clinical supervisor: a therapist of the practice who reads the
+client's clinical record (200) and, since they can see it, gets 403 on a write to it (API.md);
+co-signing a note and answering an alert are the supervisor's own acts (200).
 """
 
 from __future__ import annotations
