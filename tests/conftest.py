@@ -1,8 +1,9 @@
 """Actors and helpers shared by every test.
 
-Actors: `therapist` (owns `client`), `colleague` (same practice, not on the care team),
-`outsider` (another practice), `client_user` / `other_client_user` (portal logins),
-`manager`, `admin`.
+Actors: `therapist` (owns `client`), `supervisor` (same practice, set as `client`'s clinical
+supervisor: reads the record, writes nothing but co-signatures), `colleague` (same practice,
+not on the care team), `outsider` (another practice), `client_user` / `other_client_user`
+(portal logins), `manager`, `admin`.
 """
 
 from __future__ import annotations
@@ -73,6 +74,15 @@ def therapist(practice) -> User:
 @pytest.fixture
 def colleague(practice) -> User:
     return make_member(practice, Role.THERAPIST, "colleague@northside.example")
+
+
+@pytest.fixture
+def supervisor(practice, client_record) -> User:
+    """A therapist of the same practice, named as `client_record`'s clinical supervisor."""
+    user = make_member(practice, Role.THERAPIST, "clinical.supervisor@northside.example")
+    client_record.supervisor = user.membership
+    client_record.save(update_fields=["supervisor"])
+    return user
 
 
 @pytest.fixture
@@ -153,9 +163,10 @@ def as_user(user) -> APIClient:
 
 
 @pytest.fixture
-def actors(therapist, colleague, outsider, client_user, other_client_user, manager, admin):
+def actors(therapist, supervisor, colleague, outsider, client_user, other_client_user, manager, admin):
     return {
         "therapist": therapist,
+        "supervisor": supervisor,
         "colleague": colleague,
         "outsider": outsider,
         "client_user": client_user,
@@ -174,13 +185,26 @@ class Snapshot:
 
     @classmethod
     def take(cls) -> Snapshot:
+        # One UNION ALL query rather than one COUNT per model: the matrices take two snapshots
+        # per actor per route. A base manager's count() is exactly COUNT(*) over the table.
         from django.apps import apps
+        from django.db import connection
 
-        counts = {}
-        for model in apps.get_models():
-            if model._meta.app_label in {"practice", "clients", "clinical_sessions", "insights"}:
-                counts[model._meta.label] = model._base_manager.count()
-        return cls(counts)
+        models = [
+            model
+            for model in apps.get_models()
+            if model._meta.app_label in {"practice", "clients", "clinical_sessions", "insights"}
+        ]
+        quote = connection.ops.quote_name
+        sql = " UNION ALL ".join(
+            # Table names come from model metadata, quoted: nothing user-supplied.
+            f"SELECT {index}, COUNT(*) FROM {quote(model._meta.db_table)}"  # noqa: S608
+            for index, model in enumerate(models)
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql)
+            rows = cursor.fetchall()
+        return cls({models[index]._meta.label: count for index, count in rows})
 
     def changed_since(self, other: Snapshot) -> dict:
         return {

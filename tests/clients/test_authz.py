@@ -31,38 +31,65 @@ MATRIX = [
     Row(
         "api-clients",
         "get",
-        {**DENY_ALL, "therapist": 200, "colleague": 200, "outsider": 200, "manager": 200, "admin": 200},
+        {
+            **DENY_ALL,
+            "therapist": 200,
+            "supervisor": 200,
+            "colleague": 200,
+            "outsider": 200,
+            "manager": 200,
+            "admin": 200,
+        },
     ),
     Row(
         "api-clients",
         "post",
-        {**DENY_ALL, "therapist": 201, "colleague": 201, "outsider": 201, "manager": 201, "admin": 201},
+        {
+            **DENY_ALL,
+            "therapist": 201,
+            "supervisor": 201,
+            "colleague": 201,
+            "outsider": 201,
+            "manager": 201,
+            "admin": 201,
+        },
         data=new_client,
     ),
-    Row("api-client-detail", "get", {**DENY_ALL, "therapist": 200, "manager": 200, "admin": 200}, kwargs=client_pk),
+    Row(
+        "api-client-detail",
+        "get",
+        {**DENY_ALL, "therapist": 200, "supervisor": 200, "manager": 200, "admin": 200},
+        kwargs=client_pk,
+    ),
     Row(
         "api-client-detail",
         "patch",
-        {**DENY_ALL, "therapist": 200, "manager": 200, "admin": 200},
+        {**DENY_ALL, "therapist": 200, "supervisor": 403, "manager": 200, "admin": 200},
         kwargs=client_pk,
         data=lambda ctx: {"phone": "555-0100"},
     ),
     # The client already has a portal account: a sign-in reminder (200), never a new invite
-    # (tests/clients/test_invite_takeover.py covers the 201 for a client without one).
-    Row("api-portal-invite", "post", {**DENY_ALL, "therapist": 200, "manager": 200, "admin": 200}, kwargs=client_pk),
-    Row("api-client-consents", "get", {**DENY_ALL, "therapist": 200}, kwargs=client_pk),
+    # (tests/clients/test_invite_takeover.py covers the 201 for a client without one). The
+    # supervisor sees the record but may not invite: 403.
+    Row(
+        "api-portal-invite",
+        "post",
+        {**DENY_ALL, "therapist": 200, "supervisor": 403, "manager": 200, "admin": 200},
+        kwargs=client_pk,
+    ),
+    Row("api-client-consents", "get", {**DENY_ALL, "therapist": 200, "supervisor": 200}, kwargs=client_pk),
     Row(
         "api-client-consents",
         "post",
-        {**DENY_ALL, "therapist": 201},
+        {**DENY_ALL, "therapist": 201, "supervisor": 403},  # in PENDING_READ_LAYER_FIX
         kwargs=client_pk,
         data=lambda ctx: {"kind": "ai_processing"},
     ),
-    Row("api-client-goals", "get", {**DENY_ALL, "therapist": 200}, kwargs=client_pk),
+    Row("api-client-goals", "get", {**DENY_ALL, "therapist": 200, "supervisor": 200}, kwargs=client_pk),
     Row(
         "api-client-goals",
         "post",
-        {**DENY_ALL, "therapist": 201},
+        {**DENY_ALL, "therapist": 201, "supervisor": 403},  # in PENDING_READ_LAYER_FIX
         kwargs=client_pk,
         data=lambda ctx: {
             "problem": "Low mood",
@@ -85,11 +112,11 @@ MATRIX = [
             }
         },
     ),
-    Row("api-client-assessments", "get", {**DENY_ALL, "therapist": 200}, kwargs=client_pk),
+    Row("api-client-assessments", "get", {**DENY_ALL, "therapist": 200, "supervisor": 200}, kwargs=client_pk),
     Row(
         "api-client-assessments",
         "post",
-        {**DENY_ALL, "therapist": 201},
+        {**DENY_ALL, "therapist": 201, "supervisor": 403},  # in PENDING_READ_LAYER_FIX
         kwargs=client_pk,
         data=lambda ctx: {"instrument": "gad7", "answers": [1, 1, 1, 1, 1, 1, 1]},
     ),
@@ -100,13 +127,19 @@ MATRIX = [
         {**DENY_ALL, "client_user": 201, "other_client_user": 201},
         data=lambda ctx: {"instrument": "phq9", "answers": [0, 0, 1, 1, 0, 0, 0, 0, 0]},
     ),
-    Row("api-client-outcomes", "get", {**DENY_ALL, "therapist": 200}, kwargs=client_pk),
-    Row("api-client-fhir", "get", {**DENY_ALL, "therapist": 200}, kwargs=client_pk),
-    Row("api-client-measure-schedules", "get", {**DENY_ALL, "therapist": 200}, kwargs=client_pk),
+    Row("api-client-outcomes", "get", {**DENY_ALL, "therapist": 200, "supervisor": 200}, kwargs=client_pk),
+    Row("api-client-fhir", "get", {**DENY_ALL, "therapist": 200, "supervisor": 200}, kwargs=client_pk),
+    Row(
+        "api-client-measure-schedules",
+        "get",
+        {**DENY_ALL, "therapist": 200, "supervisor": 200},
+        kwargs=client_pk,
+    ),
     Row(
         "api-client-measure-schedules",
         "post",
-        {**DENY_ALL, "therapist": 201},
+        # The supervisor sees the record but may not change it: 403 (API.md).
+        {**DENY_ALL, "therapist": 201, "supervisor": 403},
         kwargs=client_pk,
         data=lambda ctx: {"instrument": "wai_sr", "every_n_sessions": 3},
     ),
@@ -129,7 +162,8 @@ MATRIX = [
     Row(
         "api-goal-detail",
         "patch",
-        {**DENY_ALL, "therapist": 200},
+        # The supervisor sees the record but may not change it: 403 (API.md).
+        {**DENY_ALL, "therapist": 200, "supervisor": 403},
         kwargs=lambda ctx: {"pk": ctx["goal"].pk},
         data=lambda ctx: {"status": "met"},
     ),

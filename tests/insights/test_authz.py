@@ -14,7 +14,7 @@ def client_pk(ctx):
 MATRIX = [
     # Care-team therapists only: managers/admins see no clinical content, and a client does
     # not see the clinician's engagement analytics about them.
-    Row("api-client-insights", "get", {**DENY_ALL, "therapist": 200}, kwargs=client_pk),
+    Row("api-client-insights", "get", {**DENY_ALL, "therapist": 200, "supervisor": 200}, kwargs=client_pk),
 ]
 
 

@@ -17,6 +17,8 @@ from tests.conftest import Snapshot, as_user
 from tests.factories import CheckInFactory, HomeworkTemplateFactory, MembershipFactory
 
 THERAPIST_ONLY = {**DENY_ALL, "therapist": 200}
+# The client's supervisor reads what the treating therapist reads, but does not decide.
+CARE_TEAM_READ = {**THERAPIST_ONLY, "supervisor": 200}
 
 
 def client_pk(ctx):
@@ -24,13 +26,13 @@ def client_pk(ctx):
 
 
 MATRIX = [
-    Row("api-client-brief", "get", THERAPIST_ONLY, kwargs=client_pk),
-    Row("api-client-affect", "get", THERAPIST_ONLY, kwargs=client_pk),
-    Row("api-client-recommendations", "get", THERAPIST_ONLY, kwargs=client_pk),
+    Row("api-client-brief", "get", CARE_TEAM_READ, kwargs=client_pk),
+    Row("api-client-affect", "get", CARE_TEAM_READ, kwargs=client_pk),
+    Row("api-client-recommendations", "get", CARE_TEAM_READ, kwargs=client_pk),
     Row(
         "api-suggestion-decision",
         "post",
-        THERAPIST_ONLY,
+        {**THERAPIST_ONLY, "supervisor": 403},
         kwargs=lambda ctx: {"pk": ctx["suggestion"].pk},
         data=lambda ctx: {"decision": "dismissed"},
     ),

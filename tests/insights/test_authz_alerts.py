@@ -5,28 +5,36 @@ import pytest
 from insights.safety import raise_alert
 from tests.authz import DENY_ALL, Row, run_row
 
-THERAPISTS_LIST = {**DENY_ALL, "therapist": 200, "colleague": 200, "outsider": 200}
+THERAPISTS_LIST = {**DENY_ALL, "therapist": 200, "supervisor": 200, "colleague": 200, "outsider": 200}
+# The client's care team, supervisor included, reads and answers the client's alerts.
+CARE_TEAM = {**DENY_ALL, "therapist": 200, "supervisor": 200}
 
 
 def alert_pk(ctx):
     return {"pk": ctx["alert"].pk}
 
 
+def fresh_alert_pk(ctx):
+    """A new open alert for every caller: the first acknowledgement would close a shared one."""
+    alert = raise_alert(client=ctx["client"], kind="risk_language", severity="urgent", reason="test")
+    return {"pk": alert.pk}
+
+
 MATRIX = [
     Row("api-alerts", "get", THERAPISTS_LIST),
-    Row("api-alert-detail", "get", {**DENY_ALL, "therapist": 200}, kwargs=alert_pk),
+    Row("api-alert-detail", "get", CARE_TEAM, kwargs=alert_pk),
     Row(
         "api-alert-acknowledge",
         "post",
-        {**DENY_ALL, "therapist": 200},
-        kwargs=alert_pk,
+        CARE_TEAM,
+        kwargs=fresh_alert_pk,
         data=lambda ctx: {"note": "Called the client"},
     ),
     Row(
         "api-alert-resolve",
         "post",
-        {**DENY_ALL, "therapist": 200},
-        kwargs=alert_pk,
+        CARE_TEAM,
+        kwargs=fresh_alert_pk,
         data=lambda ctx: {"outcome": "contacted_client", "note": "Safety plan reviewed by phone"},
     ),
 ]

@@ -10,6 +10,7 @@ from tests.authz import Row, run_row
 # route must not confirm to them that practice reports exist).
 REPORT_READERS = {
     "therapist": 404,
+    "supervisor": 404,
     "colleague": 404,
     "outsider": 404,
     "client_user": 404,

@@ -6,6 +6,7 @@ from tests.authz import Row, run_row
 
 OK_STAFF_ADMIN = {
     "therapist": 404,
+    "supervisor": 404,
     "colleague": 404,
     "outsider": 404,
     "client_user": 404,

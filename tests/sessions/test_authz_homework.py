@@ -22,7 +22,7 @@ from tests.factories import (
     MembershipFactory,
 )
 
-STAFF = {"therapist": 200, "colleague": 200, "outsider": 200, "manager": 200, "admin": 200}
+STAFF = {"therapist": 200, "supervisor": 200, "colleague": 200, "outsider": 200, "manager": 200, "admin": 200}
 CLIENTS_OWN = {"client_user": 200, "other_client_user": 200}
 
 
@@ -47,30 +47,38 @@ MATRIX = [
     Row(
         "api-homework-templates",
         "post",
-        {**DENY_ALL, "therapist": 201, "colleague": 201, "outsider": 201, "admin": 201, "manager": 403},
+        {
+            **DENY_ALL,
+            "therapist": 201,
+            "supervisor": 201,
+            "colleague": 201,
+            "outsider": 201,
+            "admin": 201,
+            "manager": 403,
+        },
         data=lambda ctx: {"title": "Evening journal", "kind": "journal"},
     ),
     Row("api-homework-template-detail", "get", {**DENY_ALL, **STAFF, "outsider": 404}, kwargs=template_pk),
     Row(
         "api-homework-template-detail",
         "patch",
-        {**DENY_ALL, "therapist": 200, "colleague": 200, "admin": 200, "manager": 403},
+        {**DENY_ALL, "therapist": 200, "supervisor": 200, "colleague": 200, "admin": 200, "manager": 403},
         kwargs=template_pk,
         data=lambda ctx: {"description": "Write for ten minutes."},
     ),
-    Row("api-client-homework", "get", {**DENY_ALL, "therapist": 200}, kwargs=client_pk),
+    Row("api-client-homework", "get", {**DENY_ALL, "therapist": 200, "supervisor": 200}, kwargs=client_pk),
     Row(
         "api-client-homework",
         "post",
-        {**DENY_ALL, "therapist": 201},
+        {**DENY_ALL, "therapist": 201, "supervisor": 403},
         kwargs=client_pk,
         data=lambda ctx: {"template": ctx["template"].pk, "due_at": future()},
     ),
-    Row("api-homework-detail", "get", {**DENY_ALL, "therapist": 200}, kwargs=assignment_pk),
+    Row("api-homework-detail", "get", {**DENY_ALL, "therapist": 200, "supervisor": 200}, kwargs=assignment_pk),
     Row(
         "api-homework-detail",
         "patch",
-        {**DENY_ALL, "therapist": 200},
+        {**DENY_ALL, "therapist": 200, "supervisor": 403},
         kwargs=assignment_pk,
         data=lambda ctx: {"feedback": "Thank you for doing this."},
     ),
@@ -90,7 +98,7 @@ MATRIX = [
         {**DENY_ALL, "client_user": 201, "other_client_user": 201},
         data=lambda ctx: {"mood": 6, "note": "I had a good walk"},
     ),
-    Row("api-client-checkins", "get", {**DENY_ALL, "therapist": 200}, kwargs=client_pk),
+    Row("api-client-checkins", "get", {**DENY_ALL, "therapist": 200, "supervisor": 200}, kwargs=client_pk),
     Row("api-me-messages", "get", {**DENY_ALL, **CLIENTS_OWN}),
     Row(
         "api-me-messages",
@@ -98,15 +106,15 @@ MATRIX = [
         {**DENY_ALL, "client_user": 201, "other_client_user": 201},
         data=lambda ctx: {"body": "See you on Tuesday."},
     ),
-    Row("api-client-messages", "get", {**DENY_ALL, "therapist": 200}, kwargs=client_pk),
+    Row("api-client-messages", "get", {**DENY_ALL, "therapist": 200, "supervisor": 200}, kwargs=client_pk),
     Row(
         "api-client-messages",
         "post",
-        {**DENY_ALL, "therapist": 201},
+        {**DENY_ALL, "therapist": 201, "supervisor": 403},
         kwargs=client_pk,
         data=lambda ctx: {"body": "Looking forward to Tuesday."},
     ),
-    Row("api-client-messages-read", "post", {**DENY_ALL, "therapist": 200}, kwargs=client_pk),
+    Row("api-client-messages-read", "post", {**DENY_ALL, "therapist": 200, "supervisor": 403}, kwargs=client_pk),
     Row("api-me-crisis-resources", "get", {**DENY_ALL, **CLIENTS_OWN}),
 ]
 

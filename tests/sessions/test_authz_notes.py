@@ -46,75 +46,76 @@ def new_note(ctx):
 
 
 MATRIX = [
-    Row("api-client-sessions", "get", {**DENY_ALL, "therapist": 200}, kwargs=client_pk),
+    Row("api-client-sessions", "get", {**DENY_ALL, "therapist": 200, "supervisor": 200}, kwargs=client_pk),
     Row(
         "api-client-sessions",
         "post",
-        {**DENY_ALL, "therapist": 201},
+        {**DENY_ALL, "therapist": 201, "supervisor": 403},
         kwargs=client_pk,
         data=new_session,
     ),
     Row(
         "api-session-detail",
         "get",
-        {**DENY_ALL, "therapist": 200},
+        {**DENY_ALL, "therapist": 200, "supervisor": 200},
         kwargs=pk_of("session"),
     ),
     Row(
         "api-session-detail",
         "patch",
-        {**DENY_ALL, "therapist": 200},
+        {**DENY_ALL, "therapist": 200, "supervisor": 403},
         kwargs=pk_of("session"),
         data=lambda ctx: {"status": "no_show"},
     ),
-    Row("api-client-notes", "get", {**DENY_ALL, "therapist": 200}, kwargs=client_pk),
+    Row("api-client-notes", "get", {**DENY_ALL, "therapist": 200, "supervisor": 200}, kwargs=client_pk),
     Row(
         "api-client-notes",
         "post",
-        {**DENY_ALL, "therapist": 201},
+        {**DENY_ALL, "therapist": 201, "supervisor": 403},
         kwargs=client_pk,
         data=new_note,
     ),
-    Row("api-note-detail", "get", {**DENY_ALL, "therapist": 200}, kwargs=pk_of("draft")),
+    Row("api-note-detail", "get", {**DENY_ALL, "therapist": 200, "supervisor": 200}, kwargs=pk_of("draft")),
     Row(
         "api-note-detail",
         "patch",
-        {**DENY_ALL, "therapist": 200},
+        {**DENY_ALL, "therapist": 200, "supervisor": 403},
         kwargs=pk_of("draft"),
         data=lambda ctx: {"sections": {"plan": "Review sleep diary."}},
     ),
-    Row("api-note-sign", "post", {**DENY_ALL, "therapist": 200}, kwargs=pk_of("draft")),
-    # The author is not the client's supervisor: they can see the note but may not co-sign.
+    Row("api-note-sign", "post", {**DENY_ALL, "therapist": 200, "supervisor": 403}, kwargs=pk_of("draft")),
+    # The author is not the client's supervisor: they can see the note but may not co-sign;
+    # the supervisor co-signs.
     Row(
         "api-note-cosign",
         "post",
-        {**DENY_ALL, "therapist": 403},
+        {**DENY_ALL, "therapist": 403, "supervisor": 200},
         kwargs=pk_of("signed"),
     ),
     Row(
         "api-note-addenda",
         "post",
-        {**DENY_ALL, "therapist": 201},
+        {**DENY_ALL, "therapist": 201, "supervisor": 403},
         kwargs=pk_of("signed"),
         data=lambda ctx: {"text": "Correction: the session was 45 minutes."},
     ),
     Row(
         "api-client-psychotherapy-notes",
         "get",
-        {**DENY_ALL, "therapist": 200},
+        {**DENY_ALL, "therapist": 200, "supervisor": 200},
         kwargs=client_pk,
     ),
     Row(
         "api-client-psychotherapy-notes",
         "post",
-        {**DENY_ALL, "therapist": 201},
+        {**DENY_ALL, "therapist": 201, "supervisor": 403},
         kwargs=client_pk,
         data=lambda ctx: {"text": "Countertransference: felt protective."},
     ),
     Row(
         "api-psychotherapy-note-detail",
         "get",
-        {**DENY_ALL, "therapist": 200},
+        {**DENY_ALL, "therapist": 200},  # the author only: the supervisor gets 404 too
         kwargs=pk_of("process_note"),
     ),
     Row(

@@ -1,0 +1,173 @@
+"""Query counts on the main list endpoints stay the same at 1, 10 and 100 rows (no N+1).
+
+Rows are bulk-created copies of one realistic row (made the ordinary way, through factories
+or a service) so each list carries every relation its serializer follows: the therapist of a
+client, the client and acknowledger of an alert, the actor of an audit event, the user of a
+member, the session and administrator of an assessment. Lists are paginated at 50, so 100
+rows also shows that only one page is read. Each pinned count names its queries.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from clients.models import Assessment, Client
+from clients.services.measures import assessment_record
+from insights.models import Alert
+from insights.safety import raise_alert
+from practice.models import AuditEvent, Membership, User
+from practice.roles import Role
+from tests.conftest import as_user
+from tests.factories import SessionFactory
+
+pytestmark = pytest.mark.django_db
+
+SIZES = [1, 10, 100]
+PAGE_SIZE = 50
+
+
+def copies(template, count: int, **varying) -> list:
+    """`count` unsaved copies of `template`'s field values; `varying` maps field -> f(index)."""
+    values = {
+        field.attname: getattr(template, field.attname)
+        for field in template._meta.concrete_fields
+        if not field.primary_key
+    }
+    return [
+        type(template)(**{**values, **{name: make(index) for name, make in varying.items()}}) for index in range(count)
+    ]
+
+
+def caseload(client_record, rows: int) -> list[Client]:
+    """`rows` clients of `client_record`'s therapist, `client_record` first."""
+    Client.objects.bulk_create(
+        copies(
+            client_record,
+            rows - 1,
+            first_name=lambda index: f"Client{index}",
+            email=lambda index: f"client{index}@clients.example",
+        )
+    )
+    clients = list(Client.objects.filter(practice=client_record.practice).order_by("id"))
+    assert len(clients) == rows
+    return clients
+
+
+def get(api, url: str, django_assert_num_queries, queries: int, rows: int) -> None:
+    with django_assert_num_queries(queries):
+        response = api.get(url)
+    assert response.status_code == 200, response.content[:300]
+    assert len(response.json()["results"]) == min(rows, PAGE_SIZE)
+
+
+# ---------------------------------------------------------------------------
+# /api/v1/clients/
+
+CLIENTS_AS_THERAPIST = 3  # token, count, page (with the therapist and their user)
+CLIENTS_AS_MANAGER = 3  # token, count, page (with the therapist and their user)
+
+
+@pytest.mark.parametrize("rows", SIZES)
+def test_client_list_query_count_is_flat_for_a_therapist(therapist, client_record, django_assert_num_queries, rows):
+    caseload(client_record, rows)
+    get(as_user(therapist), reverse("api-clients"), django_assert_num_queries, CLIENTS_AS_THERAPIST, rows)
+
+
+@pytest.mark.parametrize("rows", SIZES)
+def test_client_list_query_count_is_flat_for_a_manager(manager, client_record, django_assert_num_queries, rows):
+    caseload(client_record, rows)
+    get(as_user(manager), reverse("api-clients"), django_assert_num_queries, CLIENTS_AS_MANAGER, rows)
+
+
+# ---------------------------------------------------------------------------
+# /api/v1/alerts/
+
+ALERTS_AS_THERAPIST = 3  # token, count, page (with the client)
+
+
+@pytest.mark.parametrize("rows", SIZES)
+def test_alert_list_query_count_is_flat(therapist, client_record, django_assert_num_queries, rows):
+    clients = caseload(client_record, rows)
+    template = raise_alert(client=client_record, kind="risk_language", severity="urgent", reason="test")
+    Alert.objects.filter(pk=template.pk).update(
+        status=Alert.Status.ACKNOWLEDGED, acknowledged_by=therapist, acknowledged_at=timezone.now()
+    )
+    template.refresh_from_db()
+    # One alert per client (each row names its client), all acknowledged by the therapist.
+    Alert.objects.bulk_create(copies(template, rows - 1, client_id=lambda index: clients[index + 1].pk))
+    get(as_user(therapist), reverse("api-alerts"), django_assert_num_queries, ALERTS_AS_THERAPIST, rows)
+
+
+# ---------------------------------------------------------------------------
+# /api/v1/audit/
+
+AUDIT_AS_ADMIN = 3  # token, count, page (with the actor)
+
+
+@pytest.mark.parametrize("rows", SIZES)
+def test_audit_list_query_count_is_flat(admin, therapist, client_record, django_assert_num_queries, rows):
+    api = as_user(admin)
+    template = AuditEvent(
+        practice=client_record.practice,
+        actor=therapist,
+        actor_role=Role.THERAPIST,
+        action="read",
+        target_type="clients.client",
+        target_id=str(client_record.pk),
+        client_id=client_record.pk,
+        fields=["presenting_concerns"],
+    )
+    AuditEvent.objects.bulk_create(copies(template, rows))
+    url = f"{reverse('api-audit')}?client={client_record.pk}"
+    get(api, url, django_assert_num_queries, AUDIT_AS_ADMIN, rows)
+
+
+# ---------------------------------------------------------------------------
+# /api/v1/members/
+
+# token, count, page (with the user), then `mfa_enabled`: django_otp's user_has_device asks
+# the TOTP and the static device tables for every member listed.
+MEMBERS_AS_MANAGER = 5
+MEMBERS_N_PLUS_ONE = pytest.mark.xfail(
+    strict=True,
+    reason="N+1 on current code: MemberSerializer.get_mfa_enabled queries two device tables per member "
+    "(not fixable by select_related/prefetch_related: user_has_device filters afresh)",
+)
+
+
+@pytest.mark.parametrize(
+    "rows", [1, pytest.param(10, marks=MEMBERS_N_PLUS_ONE), pytest.param(100, marks=MEMBERS_N_PLUS_ONE)]
+)
+def test_member_list_query_count_is_flat(manager, django_assert_num_queries, rows):
+    practice = manager.membership.practice
+    users = User.objects.bulk_create(
+        [User(email=f"member{index}@northside.example", first_name=f"M{index}") for index in range(rows - 1)]
+    )
+    Membership.objects.bulk_create([Membership(user=user, practice=practice, role=Role.THERAPIST) for user in users])
+    get(as_user(manager), reverse("api-members"), django_assert_num_queries, MEMBERS_AS_MANAGER, rows)
+
+
+# ---------------------------------------------------------------------------
+# /api/v1/clients/{id}/assessments/
+
+ASSESSMENTS_AS_THERAPIST = 7  # token, client, read audit (savepoint, insert, release), count, page
+
+
+@pytest.mark.parametrize("rows", SIZES)
+def test_assessment_list_query_count_is_flat(therapist, client_record, django_assert_num_queries, rows):
+    session = SessionFactory(client=client_record, starts_at=timezone.now() - dt.timedelta(days=1))
+    result = assessment_record(
+        client=client_record, actor=therapist, instrument="phq9", answers=[1, 1, 2, 1, 1, 0, 1, 0, 0], session=session
+    )
+    template = Assessment.objects.get(pk=result.assessment.pk)
+    Assessment.objects.bulk_create(
+        copies(
+            template, rows - 1, administered_at=lambda index: template.administered_at - dt.timedelta(days=index + 1)
+        )
+    )
+    url = reverse("api-client-assessments", kwargs={"pk": client_record.pk})
+    get(as_user(therapist), url, django_assert_num_queries, ASSESSMENTS_AS_THERAPIST, rows)
