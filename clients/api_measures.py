@@ -307,7 +307,7 @@ class MyDueQuestionnairesView(APIView):
         from django.utils import timezone
 
         from clients.models import DueQuestionnaire
-        from clients.services.schedules import OPENS_BEFORE_SESSION
+        from clients.questionnaires import OPENS_BEFORE_SESSION
 
         client = get_object_or_404(Client.objects.clinical_scope(request.user))
         now = timezone.now()

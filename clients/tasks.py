@@ -4,18 +4,17 @@ from __future__ import annotations
 
 from celery import shared_task
 
+from clients.questionnaires import create_due_questionnaires as create
+from clients.questionnaires import expire_due_questionnaires as expire
+
 
 @shared_task(name="clients.expire_due_questionnaires", acks_late=True, time_limit=300, soft_time_limit=240)
 def expire_due_questionnaires() -> int:
-    from clients.services.measures import expire_due_questionnaires as expire
-
     return expire()
 
 
 @shared_task(name="clients.create_due_questionnaires", acks_late=True, time_limit=300, soft_time_limit=240)
 def create_due_questionnaires() -> int:
-    from clients.services.schedules import create_due_questionnaires as create
-
     return create()
 
 

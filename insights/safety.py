@@ -88,7 +88,7 @@ def raise_alert(
         practice_id=client.practice_id,
         fields=["kind", "severity", "reason"],
     )
-    from insights.safety_tasks import notify_alert
+    from insights.tasks.safety import notify_alert
 
     enqueue_on_commit(notify_alert, alert.pk)
     return alert

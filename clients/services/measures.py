@@ -130,10 +130,3 @@ def assessment_record(
     return AdministrationResult(
         assessment=assessment, alerts=alerts, crisis_resources=crisis_resources_for(client) if alerts else []
     )
-
-
-def expire_due_questionnaires(now: dt.datetime | None = None) -> int:
-    now = now or timezone.now()
-    return DueQuestionnaire.objects.filter(status=DueQuestionnaire.Status.PENDING, expires_at__lte=now).update(
-        status=DueQuestionnaire.Status.EXPIRED
-    )

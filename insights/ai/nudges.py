@@ -145,12 +145,11 @@ def learned_reminder_hour(client_id: int) -> tuple[int | None, list[str]]:
     processing.
     """
     from clients.models import Client, Consent
-    from clients.services.records import has_consent
 
     client = Client.objects.filter(pk=client_id).first()
     if client is None:
         return None, ["No such client."]
-    if not has_consent(client, Consent.Kind.AI_PROCESSING):
+    if not Consent.objects.active().filter(client=client, kind=Consent.Kind.AI_PROCESSING).exists():
         return None, ["The client has not consented to AI processing; keeping the default reminder time."]
     timing = learn_for_client(client)
     return timing.hour, timing.reasons

@@ -80,7 +80,7 @@ def test_unknown_instrument_is_a_field_error(therapist, client_record):
 def test_item9_raises_an_alert_in_the_same_request(
     therapist, client_record, monkeypatch, django_capture_on_commit_callbacks
 ):
-    from insights import safety_tasks
+    from insights.tasks import safety as safety_tasks
     from practice.celery import app
 
     # No worker and no broker: the alert must not depend on either.

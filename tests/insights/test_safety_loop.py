@@ -13,7 +13,7 @@ from django.utils import timezone
 from insights.models import Alert
 from insights.notifications import escalate_overdue
 from insights.safety import acknowledgement_deadline, add_business_days, screen_client_text
-from insights.safety_tasks import escalate_overdue_alerts
+from insights.tasks.safety import escalate_overdue_alerts
 from practice.models import AuditEvent
 from tests.conftest import as_user
 
@@ -52,7 +52,7 @@ def test_alert_is_created_with_no_worker_running(
 ):
     from django.db import transaction
 
-    from insights import safety_tasks
+    from insights.tasks import safety as safety_tasks
     from practice.celery import app
 
     monkeypatch.setitem(app.conf, "task_always_eager", False)

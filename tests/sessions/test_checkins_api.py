@@ -57,7 +57,7 @@ def test_risky_note_returns_crisis_resources_and_alerts_with_eager_celery(
 def test_risky_note_alert_exists_right_after_the_response_without_a_worker(
     me, client_record, monkeypatch, django_capture_on_commit_callbacks, broker
 ):
-    from insights import safety_tasks
+    from insights.tasks import safety as safety_tasks
 
     monkeypatch.setitem(celery_app.conf, "task_always_eager", False)
     published = []

@@ -3,7 +3,7 @@
 Nearest-anchor similarity catches close paraphrases; a linear model over the same embeddings
 generalises better to wording no anchor resembles ("won't be around to see spring"). It is
 trained at start-up, in milliseconds, on Alliance's own labelled examples
-(``risk_anchors.jsonl`` and ``risk_training.jsonl``, written for this purpose), never on the
+(``anchors.jsonl`` and ``training.jsonl``, written for this purpose), never on the
 evaluation sets in tests/. It can only *raise* a sentence the rules left unflagged, and never
 one a rule guard has cleared (negation, figurative speech, reported speech): those stay
 decisions of the rules. Its raises are "concern" unless the nearest anchor is urgent wording:
@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-TRAINING_PATH = Path(__file__).with_name("risk_training.jsonl")
+TRAINING_PATH = Path(__file__).with_name("training.jsonl")
 # Probability of "risk" above which an unflagged sentence is raised for a person to review.
 RAISE_PROBABILITY = 0.65
 REGULARISATION_C = 4.0

@@ -6,7 +6,7 @@ grouped queries (a fixed number per practice, whatever its size) and upserts one
 
 What is stored, and why:
 - Counts are stored unsuppressed; small-cell suppression happens at presentation
-  (insights/reports.py), after summing, because "<5" cannot be added up.
+  (insights/reports/__init__.py), after summing, because "<5" cannot be added up.
 - Rates are stored as numerator and denominator counts so any range of months sums exactly.
 - Medians over a range need the raw values: each row keeps its list of wait days and
   acknowledgement minutes, and the report takes the median of the concatenated lists.

@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from insights import risk_lexicon as lexicon
+from insights.risk import lexicon
 
 NEGATION_WINDOW_WORDS = 5
 ATTRIBUTION_WINDOW_WORDS = 12
