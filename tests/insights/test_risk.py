@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import sys
 import threading
-import time
 from pathlib import Path
 
 import pytest
@@ -34,8 +33,7 @@ TUNING_SET = DATA / "risk-tuning.jsonl"
 RECALL_TARGET = 0.95
 PRECISION_TARGET = 0.85
 TUNING_PRECISION_TARGET = 0.9
-# Typical entries take well under a millisecond; this leaves room for a busy CI machine.
-RULES_MEDIAN_MS_LIMIT = 2.0
+# Latency is a benchmark figure, not a test: benchmarks/bench_risk_latency.py (`make bench`).
 
 
 def rules(text: str) -> risk.RiskResult:
@@ -86,20 +84,6 @@ def test_tuning_set_with_embeddings_meets_targets(embedder: risk.Embedder) -> No
     report = risk_eval.evaluate_mode(risk_eval.load_examples(TUNING_SET), use_embeddings=True)
     assert report.recall >= RECALL_TARGET, report.misses
     assert report.precision >= TUNING_PRECISION_TARGET, report.misses
-
-
-def test_rules_stay_fast_on_typical_entries() -> None:
-    texts = [example.text for example in risk_eval.load_examples(TUNING_SET)]
-    rules(texts[0])  # compile-time caches, so the first timed text is like the rest
-    best_median = float("inf")
-    for _ in range(3):  # best of three runs, so one noisy neighbour on CI does not fail it
-        timings = []
-        for text in texts:
-            started = time.perf_counter()
-            rules(text)
-            timings.append((time.perf_counter() - started) * 1000)
-        best_median = min(best_median, sorted(timings)[len(timings) // 2])
-    assert best_median < RULES_MEDIAN_MS_LIMIT
 
 
 def test_evaluate_reports_both_modes_without_embeddings() -> None:
@@ -447,12 +431,10 @@ def test_non_string_input_is_coerced() -> None:
     assert risk.screen_text(12345).level == "none"  # type: ignore[arg-type]
 
 
-def test_very_long_text_is_screened_to_the_end_quickly() -> None:
+def test_very_long_text_is_screened_to_the_end() -> None:
     filler = "Today was an ordinary day and I went to work and came home. " * 4000
     text = filler + "I'm going to kill myself tonight." + filler[:2000]
-    started = time.perf_counter()
     result = rules(text)
-    assert time.perf_counter() - started < 5
     assert result.level == "urgent"
     assert text[result.start : result.end] == result.span
 
