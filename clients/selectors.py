@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 
@@ -12,11 +13,14 @@ from clients.models import Assessment, Client
 from clients.outcomes import alliance_drop, jacobson_truax, not_on_track, phq9_response_remission, talking_therapies
 from practice.audit import AuditAction, audit_record
 
+if TYPE_CHECKING:
+    from practice.models import User
+
 # A questionnaire filled in up to this long after a session's start counts toward that session.
 SESSION_MATCH_WINDOW = dt.timedelta(hours=12)
 
 
-def assessment_series(*, client: Client, actor, instrument: str | None = None):
+def assessment_series(*, client: Client, actor: User, instrument: str | None = None):
     """The client's administrations, oldest first (records a read of the answers)."""
     queryset = Assessment.objects.filter(client=client).order_by("administered_at", "id")
     if instrument:
@@ -41,7 +45,7 @@ def session_number_at(attended_starts: list[dt.datetime], when: dt.datetime) -> 
     return bisect.bisect_right(attended_starts, when + SESSION_MATCH_WINDOW)
 
 
-def client_outcomes(*, client: Client, actor) -> dict:
+def client_outcomes(*, client: Client, actor: User) -> dict:
     """Talking Therapies flags, not-on-track, response/remission, reliable change, alliance."""
     rows = list(
         Assessment.objects.filter(client=client, instrument__in=["phq9", "gad7", "wai_sr"])

@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from functools import wraps
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -56,6 +56,9 @@ from sessions.models import (
 )
 from sessions.services import checkins as checkin_services
 from sessions.services import homework as homework_services
+
+if TYPE_CHECKING:
+    from practice.models import User
 
 TABS = (
     ("overview", "Overview"),
@@ -146,7 +149,7 @@ def attended_starts(client: Client) -> list[dt.datetime]:
     )
 
 
-def measure_trends(client: Client, actor, *, only: tuple[str, ...] = (), compact: bool = False):
+def measure_trends(client: Client, actor: User, *, only: tuple[str, ...] = (), compact: bool = False):
     """Trend panels per instrument (assessment_series records the read of the answers)."""
     assessments = list(assessment_series(client=client, actor=actor))
     return measure_panels(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -11,13 +10,11 @@ from django.utils import timezone
 
 from practice.api_support import DomainError
 from practice.audit import AuditAction, audit_record
-from practice.models import ApiToken, Membership, Practice
+from practice.models import ApiToken, Membership, Practice, User
 from practice.roles import Role
 
-User = get_user_model()
 
-
-def practice_create(*, name: str, slug: str, actor=None) -> Practice:
+def practice_create(*, name: str, slug: str, actor: User | None = None) -> Practice:
     if Practice.objects.filter(slug=slug).exists():
         raise DomainError(f"A practice with slug {slug!r} already exists.", field="slug")
     with transaction.atomic():
@@ -39,7 +36,7 @@ def member_add(
     password: str | None,
     first_name: str = "",
     last_name: str = "",
-    actor=None,
+    actor: User | None = None,
     validate: bool = True,
 ) -> Membership:
     """Create a user with one membership. Clients join through portal invites instead."""
@@ -69,7 +66,7 @@ def member_add(
     return membership
 
 
-def member_update(*, membership: Membership, actor, data: dict) -> Membership:
+def member_update(*, membership: Membership, actor: User, data: dict) -> Membership:
     changed = []
     with transaction.atomic():
         for field in ("first_name", "last_name"):
@@ -97,7 +94,7 @@ def token_issue(*, user) -> tuple[ApiToken, str]:
     return token, raw
 
 
-def token_revoke(*, token: ApiToken, actor) -> ApiToken:
+def token_revoke(*, token: ApiToken, actor: User) -> ApiToken:
     with transaction.atomic():
         if token.revoked_at is None:
             token.revoked_at = timezone.now()
@@ -106,7 +103,7 @@ def token_revoke(*, token: ApiToken, actor) -> ApiToken:
     return token
 
 
-def practice_update(*, practice: Practice, actor, data: dict) -> Practice:
+def practice_update(*, practice: Practice, actor: User, data: dict) -> Practice:
     allowed = {
         "name",
         "require_mfa",

@@ -117,7 +117,8 @@ def due_reminders(now: dt.datetime) -> list[ReminderBatch]:
     batches: dict[int, ReminderBatch] = {}
     for assignment in assignments:
         client = assignment.client
-        email = client.email or client.user.email
+        # The query joins on the client's active user, so there is one.
+        email = client.email or (client.user.email if client.user else "")
         if not email:
             continue
         batch = batches.setdefault(client.pk, ReminderBatch(client_id=client.pk, email=email))

@@ -7,6 +7,7 @@ add the eager loading that keeps list endpoints at a constant number of queries.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
@@ -16,6 +17,9 @@ from clients.models import Client
 from practice.audit import AuditAction, audit_record
 from practice.models import Membership
 from sessions.models import NoteAddendum, ProgressNote, PsychotherapyNote, Session
+
+if TYPE_CHECKING:
+    from practice.models import User
 
 # A note still unsigned this long after its session started is overdue.
 NOTE_OVERDUE_AFTER = timedelta(hours=72)
@@ -27,7 +31,8 @@ def is_note_overdue(note: ProgressNote, now: datetime | None = None) -> bool:
         return False
     session = note.session
     now = now or timezone.now()
-    return session.status == Session.Status.ATTENDED and session.starts_at + NOTE_OVERDUE_AFTER < now
+    # session_id is set (checked above), so the session exists.
+    return session.status == Session.Status.ATTENDED and session.starts_at + NOTE_OVERDUE_AFTER < now  # type: ignore[union-attr]
 
 
 def sessions_in_scope(user) -> QuerySet[Session]:
@@ -70,7 +75,7 @@ def notes_in_scope(user) -> QuerySet[ProgressNote]:
     return notes_queryset().filter(client__in=Client.objects.clinical_scope(user))
 
 
-def notes_for_client(*, client: Client, actor, status: str | None = None) -> QuerySet[ProgressNote]:
+def notes_for_client(*, client: Client, actor: User, status: str | None = None) -> QuerySet[ProgressNote]:
     """A client's progress notes, newest first. Records that the actor read them."""
     queryset = notes_queryset().filter(client=client).order_by("-created_at", "-id")
     if status:
@@ -86,7 +91,7 @@ def notes_for_client(*, client: Client, actor, status: str | None = None) -> Que
     return queryset
 
 
-def note_detail(*, note: ProgressNote, actor) -> ProgressNote:
+def note_detail(*, note: ProgressNote, actor: User) -> ProgressNote:
     """One note with its addenda. Records that the actor read it."""
     with transaction.atomic():
         audit_record(
@@ -120,7 +125,7 @@ def overdue_notes(therapist_membership: Membership, *, now: datetime | None = No
     )
 
 
-def psychotherapy_notes_of(actor) -> QuerySet[PsychotherapyNote]:
+def psychotherapy_notes_of(actor: User) -> QuerySet[PsychotherapyNote]:
     """Psychotherapy notes the actor may read: their own, for clients still in their scope.
 
     There is deliberately no other way to list these: no role, not even an admin, reads
@@ -135,7 +140,7 @@ def psychotherapy_notes_of(actor) -> QuerySet[PsychotherapyNote]:
     )
 
 
-def psychotherapy_note_detail(*, note: PsychotherapyNote, actor) -> PsychotherapyNote:
+def psychotherapy_note_detail(*, note: PsychotherapyNote, actor: User) -> PsychotherapyNote:
     """Records the author's read (the audit event names the field, never the text)."""
     with transaction.atomic():
         audit_record(
@@ -148,7 +153,7 @@ def psychotherapy_note_detail(*, note: PsychotherapyNote, actor) -> Psychotherap
     return note
 
 
-def psychotherapy_notes_for_client(*, client: Client, actor) -> QuerySet[PsychotherapyNote]:
+def psychotherapy_notes_for_client(*, client: Client, actor: User) -> QuerySet[PsychotherapyNote]:
     queryset = psychotherapy_notes_of(actor).filter(client=client)
     with transaction.atomic():
         audit_record(

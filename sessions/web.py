@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.contrib import messages
@@ -42,6 +42,9 @@ from sessions import selectors
 from sessions.models import CheckIn, HomeworkAssignment, Message, ProgressNote, Session
 from sessions.services import notes as note_services
 from sessions.services import scheduling
+
+if TYPE_CHECKING:
+    from practice.models import User
 
 # Display policy: the dashboard badge appears from this disengagement score (0-1) up.
 DISENGAGEMENT_BADGE_AT = 0.5
@@ -332,7 +335,7 @@ class SincePanel:
     has_snapshot: bool
 
 
-def since_last_session(client: Client, actor, *, before: dt.datetime | None = None) -> SincePanel:
+def since_last_session(client: Client, actor: User, *, before: dt.datetime | None = None) -> SincePanel:
     """What happened since the last attended session before `before` (default: now)."""
     before = before or timezone.now()
     last = (

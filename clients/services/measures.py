@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.utils import timezone
@@ -15,6 +16,9 @@ from clients.scoring import safety_flags, score
 from practice.api_support import DomainError
 from practice.audit import AuditAction, audit_record
 from practice.models import Practice
+
+if TYPE_CHECKING:
+    from practice.models import User
 
 
 def instruments_for(practice_id: int) -> dict[str, dict]:
@@ -32,7 +36,7 @@ def instrument_for(practice_id: int, code: str) -> dict | None:
     return {**custom.definition, "code": custom.code} if custom else None
 
 
-def instrument_define(*, practice: Practice, actor, definition: dict) -> InstrumentDefinition:
+def instrument_define(*, practice: Practice, actor: User, definition: dict) -> InstrumentDefinition:
     errors = validate_definition(definition)
     if errors:
         raise DomainError("; ".join(errors), field="definition")
@@ -64,7 +68,7 @@ ALERT_KINDS = {"phq9_item9": "phq9_item9", "cssrs_risk": "cssrs"}
 def assessment_record(
     *,
     client: Client,
-    actor,
+    actor: User,
     instrument: str,
     answers,
     difficulty=None,

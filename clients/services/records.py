@@ -7,7 +7,6 @@ import secrets
 from datetime import date
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -16,10 +15,8 @@ from django.utils import timezone
 from clients.models import Client, Consent, Goal, Objective, PortalInvite
 from practice.api_support import DomainError
 from practice.audit import AuditAction, audit_record
-from practice.models import Membership
+from practice.models import Membership, User
 from practice.roles import Role
-
-User = get_user_model()
 
 CLIENT_ADMIN_FIELDS = {
     "first_name",
@@ -51,7 +48,7 @@ def _check_therapist(member: Membership | None, practice_id: int, field: str) ->
         raise DomainError("Choose an active therapist of this practice.", field=field)
 
 
-def client_create(*, actor, data: dict) -> Client:
+def client_create(*, actor: User, data: dict) -> Client:
     """Create a client in the actor's practice. A therapist's new client is their own."""
     membership = actor.membership
     practice_id = membership.practice_id
@@ -85,7 +82,9 @@ def client_create(*, actor, data: dict) -> Client:
     return client
 
 
-def client_update(*, client: Client, actor, data: dict, clinical_allowed: bool, version: int | None = None) -> Client:
+def client_update(
+    *, client: Client, actor: User, data: dict, clinical_allowed: bool, version: int | None = None
+) -> Client:
     """Apply a partial update. Call with a client already scoped for the actor."""
     if version is not None and version != client.version:
         raise DomainError(
@@ -129,7 +128,7 @@ def client_update(*, client: Client, actor, data: dict, clinical_allowed: bool, 
     return client
 
 
-def consent_grant(*, client: Client, kind: str, actor, version: str = "v1") -> Consent:
+def consent_grant(*, client: Client, kind: str, actor: User, version: str = "v1") -> Consent:
     with transaction.atomic():
         Consent.objects.filter(client=client, kind=kind, revoked_at__isnull=True).update(revoked_at=timezone.now())
         consent = Consent.objects.create(client=client, kind=kind, version=version, recorded_by=actor)
@@ -139,7 +138,7 @@ def consent_grant(*, client: Client, kind: str, actor, version: str = "v1") -> C
     return consent
 
 
-def consent_revoke(*, client: Client, kind: str, actor) -> int:
+def consent_revoke(*, client: Client, kind: str, actor: User) -> int:
     with transaction.atomic():
         revoked = Consent.objects.filter(client=client, kind=kind, revoked_at__isnull=True).update(
             revoked_at=timezone.now()
@@ -162,7 +161,7 @@ def _hash(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
-def portal_invite_create(*, client: Client, actor) -> tuple[PortalInvite, str]:
+def portal_invite_create(*, client: Client, actor: User) -> tuple[PortalInvite, str]:
     """Issue a single-use, expiring invite. Earlier unused invites stop working."""
     if client.is_discharged:
         raise DomainError("A discharged client cannot be invited to the portal.", conflict=True)
@@ -208,8 +207,9 @@ def portal_invite_accept(*, raw_token: str, password: str, email: str | None = N
         invite = PortalInvite.objects.select_for_update().get(pk=invite.pk)
         if invite.used_at is not None:
             raise DomainError("This invite link has already been used.", field="invite_token")
-        if client.user_id:
-            user = client.user
+        existing_user = client.user if client.user_id else None
+        if existing_user is not None:
+            user = existing_user
             user.set_password(password)
             user.save(update_fields=["password"])
             Membership.objects.filter(user=user).update(is_active=True)
@@ -236,7 +236,7 @@ def portal_invite_accept(*, raw_token: str, password: str, email: str | None = N
     return user
 
 
-def goal_create(*, client: Client, actor, data: dict) -> Goal:
+def goal_create(*, client: Client, actor: User, data: dict) -> Goal:
     objectives = data.pop("objectives", [])
     with transaction.atomic():
         goal = Goal.objects.create(client=client, **data)
@@ -252,7 +252,7 @@ def goal_create(*, client: Client, actor, data: dict) -> Goal:
     return goal
 
 
-def goal_update(*, goal: Goal, actor, data: dict) -> Goal:
+def goal_update(*, goal: Goal, actor: User, data: dict) -> Goal:
     changed = [field for field, value in data.items() if getattr(goal, field) != value]
     with transaction.atomic():
         for field in changed:
@@ -263,7 +263,7 @@ def goal_update(*, goal: Goal, actor, data: dict) -> Goal:
     return goal
 
 
-def plan_review(*, client: Client, actor, reviewed_on: date) -> Client:
+def plan_review(*, client: Client, actor: User, reviewed_on: date) -> Client:
     with transaction.atomic():
         client.plan_reviewed_on = reviewed_on
         client.save(update_fields=["plan_reviewed_on", "updated_at"])

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.db import transaction
 
 from clients.models import Client, MeasureSchedule
@@ -9,9 +11,12 @@ from clients.services.measures import instrument_for
 from practice.api_support import DomainError
 from practice.audit import AuditAction, audit_record
 
+if TYPE_CHECKING:
+    from practice.models import User
+
 
 def measure_schedule_set(
-    *, client: Client, actor, instrument: str, every_n_sessions: int, expires_after_days: int, active: bool = True
+    *, client: Client, actor: User, instrument: str, every_n_sessions: int, expires_after_days: int, active: bool = True
 ) -> MeasureSchedule:
     if instrument_for(client.practice_id, instrument) is None:
         raise DomainError(f"Unknown instrument {instrument!r}.", field="instrument")

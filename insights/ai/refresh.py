@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -27,6 +27,9 @@ from insights.ai.recommend import AUTO, DISMISS_COOLDOWN_DAYS, EncoderArg, compu
 from insights.models import AiSuggestion
 from practice.api_support import DomainError
 from practice.audit import AuditAction, audit_record
+
+if TYPE_CHECKING:
+    from practice.models import User
 
 AI_CONSENT_MESSAGE = "The client has not consented to AI processing."
 Kind = AiSuggestion.Kind
@@ -97,7 +100,7 @@ def _audit_created(suggestion: AiSuggestion) -> None:
 
 
 def store_output(
-    *, client: Client, actor, kind: str, output, read_fields: list[str], now: dt.datetime | None
+    *, client: Client, actor: User | None, kind: str, output, read_fields: list[str], now: dt.datetime | None
 ) -> AiSuggestion:
     """Store an AI output as a suggestion and, when a person is looking, audit the read."""
     with transaction.atomic():
@@ -118,7 +121,9 @@ def store_output(
     return suggestion
 
 
-def affect_refresh(*, client: Client, actor=None, now: dt.datetime | None = None) -> tuple[AiSuggestion, Affect]:
+def affect_refresh(
+    *, client: Client, actor: User | None = None, now: dt.datetime | None = None
+) -> tuple[AiSuggestion, Affect]:
     require_ai_consent(client)
     affect = compute_affect(client, now=now)
     fields = ["checkin.mood", "affect"]

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.utils import timezone
@@ -45,6 +46,9 @@ from practice.api_support import DomainError
 from practice.audit import AuditAction, audit_record
 from sessions.models import HomeworkAssignment, HomeworkTemplate
 
+if TYPE_CHECKING:
+    from practice.models import User
+
 # Accepting a homework recommendation without a due date gives the client a week.
 DEFAULT_DUE_DAYS = 7
 Kind = AiSuggestion.Kind
@@ -68,7 +72,7 @@ __all__ = [
 
 
 def brief_refresh(
-    *, client: Client, actor, encoder: EncoderArg = AUTO, now: dt.datetime | None = None
+    *, client: Client, actor: User, encoder: EncoderArg = AUTO, now: dt.datetime | None = None
 ) -> tuple[AiSuggestion, Brief]:
     """Compute and store the session prep brief; records a read of the quoted sources."""
     require_ai_consent(client)
@@ -87,7 +91,7 @@ class DecisionOutcome:
 
 
 def suggestion_decide(
-    *, suggestion: AiSuggestion, actor, decision: str, due_at: dt.datetime | None = None
+    *, suggestion: AiSuggestion, actor: User, decision: str, due_at: dt.datetime | None = None
 ) -> DecisionOutcome:
     """Record a therapist's accept or dismiss; accepting acts on the suggestion.
 
@@ -124,7 +128,7 @@ def suggestion_decide(
     return DecisionOutcome(suggestion, assignments)
 
 
-def _act_on_acceptance(suggestion: AiSuggestion, actor, due_at: dt.datetime) -> list[HomeworkAssignment]:
+def _act_on_acceptance(suggestion: AiSuggestion, actor: User, due_at: dt.datetime) -> list[HomeworkAssignment]:
     from sessions.services.homework import homework_assign
 
     client = suggestion.client

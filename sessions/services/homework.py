@@ -10,7 +10,7 @@ import copy
 import datetime as dt
 import logging
 import uuid
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -28,6 +28,7 @@ from sessions.homework_schema import (
     KIND_SCHEMAS,
     KINDS,
     NON_FIELD_ERRORS,
+    FieldSpec,
     InvalidSchemaError,
     SchemaError,
     checklist_schema,
@@ -37,6 +38,9 @@ from sessions.homework_schema import (
     validate_responses,
 )
 from sessions.models import HomeworkAssignment, HomeworkSubmission, HomeworkTemplate
+
+if TYPE_CHECKING:
+    from practice.models import User
 
 logger = logging.getLogger(__name__)
 
@@ -70,22 +74,23 @@ def ensure_portal_writable(client: Client) -> None:
 def screen_rejected_text(
     *,
     client: Client,
-    actor,
-    texts: list[tuple[str, str]],
+    actor: User,
+    texts: list[tuple[str, object]],
     source_type: str,
     source_id: int | None,
 ) -> ScreeningOutcome:
     """Screen text from a request that failed validation, in its own transaction.
 
+    `texts` are (field name, value) pairs as posted: values that are not text are skipped.
     Call after the failed write's transaction has ended so the alert survives the 400.
     """
-    texts = [(name, text[:REJECTED_TEXT_LIMIT]) for name, text in texts if isinstance(text, str) and text.strip()]
-    if not texts:
+    screened = [(name, text[:REJECTED_TEXT_LIMIT]) for name, text in texts if isinstance(text, str) and text.strip()]
+    if not screened:
         return ScreeningOutcome()
     with transaction.atomic():
         return screen_client_text(
             client=client,
-            texts=texts,
+            texts=screened,
             source_type=source_type,
             source_id=source_id,
             actor=actor,
@@ -96,10 +101,10 @@ def screen_rejected_text(
 # Library
 
 
-def effective_fields(kind: str, fields: list | None) -> list[dict]:
+def effective_fields(kind: str, fields: list | None) -> list[FieldSpec]:
     """The schema submissions are validated against; stored schemas were validated on write."""
     try:
-        return schema_for(kind, fields)  # type: ignore[return-value]
+        return schema_for(kind, fields)
     except (InvalidSchemaError, ValueError):
         return copy.deepcopy(fields or [])
 
@@ -126,10 +131,11 @@ def _schema_problems(kind: str, fields: object) -> tuple[list, list[SchemaError]
         schema_for(kind, fields)  # type: ignore[arg-type]
     except InvalidSchemaError as error:
         return [], error.errors
-    return copy.deepcopy(fields), []  # type: ignore[return-value]
+    # schema_for accepted it, so it is a list of field specifications.
+    return copy.deepcopy(cast("list[FieldSpec]", fields)), []
 
 
-def template_create(*, practice: Practice, actor, data: dict) -> HomeworkTemplate:
+def template_create(*, practice: Practice, actor: User, data: dict) -> HomeworkTemplate:
     """Add a template to the practice library. `data` is type-checked by the caller."""
     kind = data.get("kind")
     errors: dict[str, Any] = {}
@@ -148,7 +154,7 @@ def template_create(*, practice: Practice, actor, data: dict) -> HomeworkTemplat
         template = HomeworkTemplate.objects.create(
             practice=practice,
             title=data["title"].strip(),
-            kind=kind,
+            kind=cast(str, kind),  # checked against KINDS above
             description=data.get("description", ""),
             instructions=data.get("instructions", ""),
             fields=stored_fields,
@@ -168,7 +174,7 @@ def template_create(*, practice: Practice, actor, data: dict) -> HomeworkTemplat
 TEMPLATE_EDITABLE = frozenset({"title", "description", "instructions", "fields", "tags", "is_active"})
 
 
-def template_update(*, template: HomeworkTemplate, actor, data: dict) -> HomeworkTemplate:
+def template_update(*, template: HomeworkTemplate, actor: User, data: dict) -> HomeworkTemplate:
     """Edit a practice template. Built-ins can only be hidden (copy one to adapt it).
 
     Existing assignments keep the copy of the form they were given.
@@ -259,7 +265,7 @@ def _occurrence_dues(due_at: dt.datetime, recurrence: object) -> tuple[list[dt.d
 def homework_assign(
     *,
     client: Client,
-    actor,
+    actor: User,
     due_at: dt.datetime | None,
     template: HomeworkTemplate | None = None,
     title: str | None = None,
@@ -296,7 +302,7 @@ def homework_assign(
         if kind not in KINDS:
             errors["kind"] = [f"Kind must be one of: {', '.join(KINDS)}."]
         else:
-            stored_fields, problems = _schema_problems(kind, fields)  # type: ignore[arg-type]
+            stored_fields, problems = _schema_problems(kind, fields)
             if problems:
                 errors["fields"] = problems
     if goal is not None and goal.client_id != client.pk:
@@ -314,7 +320,7 @@ def homework_assign(
                 client=client,
                 template=template,
                 title=title.strip(),  # type: ignore[union-attr]
-                kind=kind,
+                kind=cast(str, kind),  # the template's, or checked against KINDS above
                 fields=copy.deepcopy(stored_fields),
                 instructions=instructions or "",
                 due_at=due,
@@ -343,10 +349,10 @@ def homework_assign(
     return created
 
 
-def assignment_cancel(*, assignment: HomeworkAssignment, actor) -> HomeworkAssignment:
+def assignment_cancel(*, assignment: HomeworkAssignment, actor: User) -> HomeworkAssignment:
     with transaction.atomic():
         locked = HomeworkAssignment.objects.select_for_update().get(pk=assignment.pk)
-        if Status.CANCELLED not in HomeworkAssignment.ALLOWED_TRANSITIONS[locked.status]:
+        if Status.CANCELLED not in HomeworkAssignment.ALLOWED_TRANSITIONS[Status(locked.status)]:
             raise DomainError(
                 f"This homework is {locked.status} and cannot be cancelled.",
                 conflict=True,
@@ -364,7 +370,7 @@ def assignment_cancel(*, assignment: HomeworkAssignment, actor) -> HomeworkAssig
     return locked
 
 
-def feedback_leave(*, assignment: HomeworkAssignment, actor, text: str) -> HomeworkAssignment:
+def feedback_leave(*, assignment: HomeworkAssignment, actor: User, text: str) -> HomeworkAssignment:
     """The therapist's note to the client about this piece of work (the client sees it)."""
     if not isinstance(text, str) or not text.strip():
         raise InvalidInput({"feedback": ["Write some feedback."]})
@@ -405,7 +411,7 @@ def _standing_risk(client: Client, submission_id: int) -> ScreeningOutcome:
 
 
 def submission_save(
-    *, assignment: HomeworkAssignment, actor, responses: object, final: bool
+    *, assignment: HomeworkAssignment, actor: User, responses: object, final: bool
 ) -> tuple[HomeworkSubmission, ScreeningOutcome]:
     """Save the client's draft (in place) or final submission; screen their free text.
 
@@ -423,7 +429,7 @@ def submission_save(
                 f"This homework is {locked.status}; it accepts no more submissions.",
                 conflict=True,
             )
-        cleaned, errors = validate_responses(schema, responses, partial=not final)  # type: ignore[arg-type]
+        cleaned, errors = validate_responses(schema, responses, partial=not final)
         if not errors:
             submission, outcome = _store_submission(locked, client, actor, schema, cleaned, final)
     if errors:
@@ -447,7 +453,7 @@ def submission_save(
 def _store_submission(
     locked: HomeworkAssignment,
     client: Client,
-    actor,
+    actor: User,
     schema: list,
     cleaned: dict,
     final: bool,
@@ -499,7 +505,7 @@ def _store_submission(
 
     # Text already screened in an earlier draft is not screened again (autosave would raise
     # an alert per keystroke pause); only new or changed answers are.
-    texts = free_text_of(schema, cleaned)  # type: ignore[arg-type]
+    texts = free_text_of(schema, cleaned)
     fresh = [(name, text) for name, text in texts if str(previous.get(name) or "").strip() != text]
     outcome = screen_client_text(
         client=client,
