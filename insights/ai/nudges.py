@@ -21,6 +21,10 @@ import math
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # Django stays out of the import: the simulation in benchmarks/ runs without it
+    from clients.models import Client
 
 NUDGE_VERSION = "nudge_v1"
 NUDGE_METHOD = "circular-mean-completion-hour"
@@ -116,7 +120,7 @@ def _clock(hour: float) -> str:
     return f"{minutes // 60:02d}:{minutes % 60:02d}"
 
 
-def learn_for_client(client: object, *, now: dt.datetime | None = None) -> LearnedTiming:
+def learn_for_client(client: Client | int, *, now: dt.datetime | None = None) -> LearnedTiming:
     """Learn from the client's completed homework (local time). The caller checks consent."""
     from django.utils import timezone
 
