@@ -7,6 +7,10 @@ from typing import TYPE_CHECKING
 from django.db import transaction
 
 from clients.models import Client, MeasureSchedule
+
+# Still importable from here for code written before it moved; new code imports it from
+# clients.questionnaires (where the beat task's domain function uses it).
+from clients.questionnaires import OPENS_BEFORE_SESSION as OPENS_BEFORE_SESSION
 from clients.services.measures import instrument_for
 from practice.api_support import DomainError
 from practice.audit import AuditAction, audit_record
