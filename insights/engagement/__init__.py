@@ -6,8 +6,9 @@ into the published metrics, scores disengagement risk with its reasons in words,
 the result as an upsert into EngagementSnapshot.
 
 Package layout: this module (metrics, risk score, ``recompute_client``/``recompute_all``/
-``sweep_stale``), ``insights.engagement.bulk`` (the batch GROUP BY queries) and
-``insights.engagement.sql`` (PostgreSQL's one-statement recompute). Celery entry points are in
+``sweep_stale``), ``insights.engagement.definitions`` (version, thresholds, risk weights),
+``insights.engagement.bulk`` (the batch GROUP BY queries) and ``insights.engagement.sql``
+(PostgreSQL's one-statement recompute). Celery entry points are in
 ``insights.tasks.engagement``.
 
 Definitions (all relative to `now`; "days" are calendar days in settings.TIME_ZONE unless
@@ -59,30 +60,24 @@ from django.utils import timezone
 
 from clients.models import Client
 from insights.engagement import bulk
+from insights.engagement import sql as engagement_sql
 from insights.engagement.bulk import Batch, ClientFacts
+from insights.engagement.definitions import (
+    INACTIVE_FROM_DAYS,
+    INACTIVE_FULL_DAYS,
+    LOW_ENGAGEMENT_BELOW_PERCENT,
+    MOOD_DECLINE_PER_DAY,
+    RISK_WEIGHTS,
+    VERSION,
+)
 from insights.models import EngagementSnapshot
 
-VERSION = "engagement_v1"
-LOW_ENGAGEMENT_BELOW_PERCENT = 50
 RECOMPUTE_BATCH_SIZE = 1000
 SWEEP_LIMIT = 2000
 
 # Reliable change on each measure (CLINICAL.md, NHS Talking Therapies).
 RELIABLE_CHANGE = {"phq9": 6, "gad7": 4}
 MEASURE_LABELS = {"phq9": "PHQ-9", "gad7": "GAD-7"}
-
-# Disengagement risk: weighted factors in [0, 1]; the weights sum to 1.
-INACTIVE_FROM_DAYS = 3
-INACTIVE_FULL_DAYS = 21
-MOOD_DECLINE_PER_DAY = -0.1  # 1.4 points over 14 days on the 0-10 scale
-# Decimal: the score is exact decimal arithmetic, rounded half up, like the SQL path's numeric.
-RISK_WEIGHTS = {
-    "inactivity": Decimal("0.35"),
-    "missed_in_a_row": Decimal("0.25"),
-    "low_completion": Decimal("0.15"),
-    "no_shows": Decimal("0.15"),
-    "mood": Decimal("0.10"),
-}
 
 
 def _half_up(value: Decimal, digits: int) -> float:
@@ -393,8 +388,6 @@ def recompute_all(batch_size: int = RECOMPUTE_BATCH_SIZE) -> int:
     pins that both routes store the same snapshots.
     """
     if connection.vendor == "postgresql":
-        from insights.engagement import sql as engagement_sql
-
         # `batch_size` bounds what Python holds per batch; this route holds nothing, and
         # bigger statements scan the submissions join fewer times (benchmarks/README.md).
         # An explicitly smaller batch (an operator throttling a busy database) is honoured.

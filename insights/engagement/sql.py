@@ -27,8 +27,8 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from clients.models import Client
-from insights import engagement as eng
 from insights.engagement import bulk
+from insights.engagement import definitions as eng
 from insights.engagement.bulk import Batch
 from insights.models import EngagementSnapshot
 

@@ -13,8 +13,8 @@ Package layout
     ``insights.risk``             this module, the detector (:func:`screen_text`, :func:`warm_up`)
     ``insights.risk.lexicon``     the rules
     ``insights.risk.context``     the guards and the cross-sentence window
-    ``insights.risk.classifier``  the embedding second look, trained on ``anchors.jsonl`` and
-                                  ``training.jsonl`` (both beside this module)
+    ``insights.risk.classifier``  the learned model of the embedding second look, trained on
+                                  ``anchors.jsonl`` and ``training.jsonl`` (both beside this module)
     ``insights.risk.evaluation``  scoring against labelled JSON Lines files
 
 Levels
@@ -83,7 +83,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from insights.risk import context, lexicon
+from insights.risk import classifier, context, lexicon
 from insights.risk.context import Context as _Context
 from insights.risk.context import Sentence as _Sentence
 from insights.risk.context import Signal as _Signal
@@ -436,9 +436,7 @@ def warm_up() -> dict[str, Any]:
     if embeddings_enabled():
         embedder = load_embedder()
         if embedder is not None:
-            from insights.risk.classifier import classifier_for
-
-            classifier_for(embedder)  # trained here too, so no request pays for it
+            classifier.classifier_for(embedder, ANCHORS_PATH)  # trained here too, so no request pays for it
     return embedding_status()
 
 
@@ -559,6 +557,48 @@ def _screen(text: str, use_embeddings: bool) -> RiskResult:
     return _result(text, level, primary, reason, "rules+embedding")
 
 
+def _second_look(text: str, result: RiskResult, embedder: Embedder) -> RiskResult:
+    """For a text the rules and anchors left at "none": raise a sentence the classifier rates
+    as risk, unless a guard cleared it. Returns a new RiskResult or the one given."""
+    trained = classifier.classifier_for(embedder, ANCHORS_PATH)
+    if trained is None:
+        return result
+    normalised = _normalise(text)
+    sentences = [_Sentence(normalised[start:end], start) for start, end in split_sentences(normalised)]
+    outcome = _run_rules(text, sentences)
+    candidates = [
+        index
+        for index in _sentences_to_embed(sentences, set(outcome.blocked))
+        if not _model_should_not_raise(sentences[index].text)
+    ]
+    if not candidates:
+        return result
+    texts = [sentences[index].text for index in candidates]
+    vectors = embedder.encode(texts)
+    probabilities = trained.probabilities(vectors)
+    best = max(range(len(candidates)), key=lambda position: probabilities[position])
+    if probabilities[best] < classifier.RAISE_PROBABILITY:
+        return result
+    sentence = sentences[candidates[best]]
+    near = embedder.neighbours([sentence.text])[0]
+    if near.risk_similarity < near.none_similarity:
+        # The model and the nearest labelled example disagree ("I'd love to sleep for a week"
+        # sits next to harmless tiredness): leave it to the rules.
+        return result
+    urgent = near.risk_anchor.level == "urgent" and near.risk_similarity >= URGENT_SIMILARITY
+    return RiskResult(
+        "urgent" if urgent else "concern",
+        text[sentence.start : sentence.start + len(sentence.text)],
+        f"reads like risk language (model probability {probabilities[best]:.2f}; nearest example: "
+        f"{near.risk_anchor.category.replace('_', ' ')})",
+        near.risk_anchor.category,
+        "rules+embedding+classifier",
+        RISK_DETECTOR_VERSION,
+        sentence.start,
+        sentence.start + len(sentence.text),
+    )
+
+
 def screen_text(text: str, *, use_embeddings: bool | None = None) -> RiskResult:
     """Screen one piece of client text; never raises.
 
@@ -572,9 +612,7 @@ def screen_text(text: str, *, use_embeddings: bool | None = None) -> RiskResult:
         try:
             result = _screen(text, enabled)
             if enabled and result.level == "none" and _embedder is not None:
-                from insights.risk.classifier import second_look
-
-                result = second_look(text, result, _embedder)
+                result = _second_look(text, result, _embedder)
             return result
         except Exception:
             if not enabled:
