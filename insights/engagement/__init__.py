@@ -311,7 +311,7 @@ def _watermark(client: ClientFacts, aggregates: bulk.BatchAggregates) -> dt.date
     candidates.append(aggregates.sessions.get(client.id, {}).get("updated_max"))
     candidates += [row.get("created_max") for row in aggregates.measures.get(client.id, {}).values()]
     seconds = [float(value) for value in candidates if value is not None]
-    return _from_epoch(max(seconds)) if seconds else client.created_at
+    return dt.datetime.fromtimestamp(max(seconds), tz=dt.UTC) if seconds else client.created_at
 
 
 def build_snapshot(
