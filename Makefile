@@ -58,9 +58,11 @@ bench: install
 schema: install
 	$(PY) manage.py spectacular --validate --fail-on-warn --file /dev/null
 
+# mypy: the files and globs in pyproject.toml [tool.mypy] (services, selectors, models, tasks).
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
 
 format: install
 	$(VENV)/bin/ruff format .

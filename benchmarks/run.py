@@ -13,7 +13,9 @@ Checks, all measured in this run:
 2. memory: peak RSS of the recompute process at the full size <= 1.2x its peak at a tenth
    of the size (each in a fresh subprocess);
 3. queries: recompute_client uses the same number of queries for the clients with the least
-   and the most history, at both sizes.
+   and the most history, at both sizes;
+4. risk screener latency (benchmarks/bench_risk_latency.py, no database): median time per
+   typical entry and the time for one very long entry, against the budgets stated there.
 Exits 1 when a check fails.
 """
 
@@ -28,6 +30,9 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "benchmarks"))
+import bench_risk_latency  # noqa: E402  (its budgets and check lines, not its measurement)
+
 PYTHON = sys.executable
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/alliance_bench"
 TIME_RATIO_MAX = 3.0
@@ -95,8 +100,14 @@ def main() -> int:
     parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL))
     args = parser.parse_args()
 
-    ensure_database(args.database_url)
     env = bench_env(args.database_url)
+    # First, and without the database: the in-request risk screener's latency.
+    print("\n== risk screener latency ==", flush=True)
+    risk_output = run(["benchmarks/bench_risk_latency.py", "--json"], env)
+    print("\n".join(risk_output.strip().splitlines()[:-1]), flush=True)
+    risk_checks = bench_risk_latency.checks(json.loads(risk_output.strip().splitlines()[-1]))
+
+    ensure_database(args.database_url)
     run(["manage.py", "migrate", "--noinput"], env)
 
     small = phase("small", max(10, args.clients // 10), max(100, args.events // 10), env, timing=False)
@@ -115,6 +126,7 @@ def main() -> int:
         ("memory: peak RSS large / small", memory_ratio, f"<= {MEMORY_RATIO_MAX}", memory_ratio <= MEMORY_RATIO_MAX),
         ("python heap peak large / small (info)", heap_ratio, "-", True),
         ("queries per recompute_client", min(query_counts), "same at every size", len(query_counts) == 1),
+        *risk_checks,
     ]
     print("\n== results ==")
     for name, value, limit, ok in checks:

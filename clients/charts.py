@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
@@ -271,6 +272,7 @@ def measure_panels(
         if not only or assessment.instrument in only:
             by_code.setdefault(assessment.instrument, []).append(assessment)
     order = {"phq9": 0, "gad7": 1}
+    compact_options: dict[str, Any] = {"width": 320, "height": 190, "band_labels": False} if compact else {}
     panels = []
     for code in sorted(by_code, key=lambda c: (order.get(c, 2), c)):
         rows, definition = by_code[code], definitions.get(code) or {"name": code, "items": []}
@@ -301,7 +303,7 @@ def measure_panels(
                 y_max=total_range(definition)[1],
                 bands=bands,
                 caseness=definition.get("caseness_threshold"),
-                **({"width": 320, "height": 190, "band_labels": False} if compact else {}),
+                **compact_options,
             )
         latest = rows[-1]
         results = [

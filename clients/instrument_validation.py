@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import itertools
 import re
-from typing import Any
+from typing import Any, TypeGuard
 
 CODE_PATTERN = re.compile(r"^[a-z][a-z0-9_]{1,39}$")
 FLAG_SEVERITIES = frozenset({"concern", "urgent"})
@@ -49,12 +49,12 @@ SCORING_FUNCTION_REQUIREMENTS: dict[str, dict[str, Any]] = {
 }
 
 
-def _is_int(value: Any) -> bool:
+def _is_int(value: Any) -> TypeGuard[int]:
     # bool is a subclass of int; a True threshold is a data-entry error, not a 1.
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def _is_number(value: Any) -> bool:
+def _is_number(value: Any) -> TypeGuard[int | float]:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 

@@ -410,7 +410,7 @@ CSSRS_SCREENER = {
 }
 
 BUILTIN_INSTRUMENTS: dict[str, dict[str, Any]] = {
-    definition["code"]: definition for definition in (PHQ9, GAD7, PHQ4, PCL5, WAI_SR, CSSRS_SCREENER)
+    str(definition["code"]): definition for definition in (PHQ9, GAD7, PHQ4, PCL5, WAI_SR, CSSRS_SCREENER)
 }
 
 

@@ -106,14 +106,16 @@ def talking_therapies(
     caseness_post = _at_caseness(phq9_last, gad7_last)
     recovery = (not caseness_post) if caseness_pre else None
     outcome.update(
-        caseness_pre=caseness_pre,
-        caseness_post=caseness_post,
-        reliable_improvement=improvement,
-        reliable_deterioration=deterioration,
-        # Covers both "neither" and "mixed" (one measure reliably down, the other up).
-        no_reliable_change=not improvement and not deterioration,
-        recovery=recovery,
-        reliable_recovery=None if recovery is None else recovery and improvement,
+        {
+            "caseness_pre": caseness_pre,
+            "caseness_post": caseness_post,
+            "reliable_improvement": improvement,
+            "reliable_deterioration": deterioration,
+            # Covers both "neither" and "mixed" (one measure reliably down, the other up).
+            "no_reliable_change": not improvement and not deterioration,
+            "recovery": recovery,
+            "reliable_recovery": None if recovery is None else recovery and improvement,
+        }
     )
     return outcome
 

@@ -32,6 +32,7 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.db.models import Prefetch
@@ -49,6 +50,9 @@ from practice.errors import Forbidden, NotFound
 from practice.models import Membership
 from practice.roles import Role
 from sessions.models import CheckIn, HomeworkAssignment, HomeworkSubmission, Message, ProgressNote
+
+if TYPE_CHECKING:
+    from practice.models import User
 
 # A questionnaire filled in up to this long after a session's start counts toward that session.
 SESSION_MATCH_WINDOW = dt.timedelta(hours=12)
@@ -236,7 +240,7 @@ def goal_for_write(*, user, goal_id) -> Goal:
     return goal
 
 
-def assessment_series(*, client: Client, actor, instrument: str | None = None):
+def assessment_series(*, client: Client, actor: User, instrument: str | None = None):
     """The client's administrations, oldest first (records a read of the answers)."""
     queryset = Assessment.objects.filter(client=client).order_by("administered_at", "id")
     if instrument:
@@ -254,7 +258,7 @@ def session_number_at(attended_starts: list[dt.datetime], when: dt.datetime) -> 
     return bisect.bisect_right(attended_starts, when + SESSION_MATCH_WINDOW)
 
 
-def client_outcomes(*, client: Client, actor) -> dict:
+def client_outcomes(*, client: Client, actor: User) -> dict:
     """Talking Therapies flags, not-on-track, response/remission, reliable change, alliance."""
     rows = list(
         Assessment.objects.filter(client=client, instrument__in=["phq9", "gad7", "wai_sr"])
@@ -439,7 +443,7 @@ def homework_with_submissions(*, client: Client, user) -> list[HomeworkAssignmen
     """The client's assignments, latest due first, each with its final submissions as
     `done` (records the read of responses and feedback)."""
     submitted = HomeworkSubmission.objects.filter(is_draft=False).order_by("created_at", "id")
-    assignments = list(
+    assignments: list[HomeworkAssignment] = list(
         HomeworkAssignment.objects.filter(client=client)
         .prefetch_related(Prefetch("submissions", queryset=submitted, to_attr="done"))
         .order_by("-due_at", "-id")

@@ -4,20 +4,18 @@ from __future__ import annotations
 
 from celery import shared_task
 
+from clients.questionnaires import create_due_questionnaires as create
+from clients.questionnaires import expire_due_questionnaires as expire
 from practice.tasks_support import time_limits
 
 
 @shared_task(name="clients.expire_due_questionnaires", acks_late=True, **time_limits())
 def expire_due_questionnaires() -> int:
-    from clients.services.measures import expire_due_questionnaires as expire
-
     return expire()
 
 
 @shared_task(name="clients.create_due_questionnaires", acks_late=True, **time_limits())
 def create_due_questionnaires() -> int:
-    from clients.services.schedules import create_due_questionnaires as create
-
     return create()
 
 

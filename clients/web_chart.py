@@ -17,7 +17,7 @@ and the Engagement tab reads `insights.selectors.engagement_view` (one freshness
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib import messages
 from django.http import HttpResponse
@@ -53,6 +53,9 @@ from sessions import selectors as session_selectors
 from sessions.models import HomeworkAssignment, Session
 from sessions.services import checkins as checkin_services
 from sessions.services import homework as homework_services
+
+if TYPE_CHECKING:
+    from practice.models import User
 
 TABS = (
     ("overview", "Overview"),
@@ -96,7 +99,7 @@ def attended_starts(client: Client) -> list[dt.datetime]:
     )
 
 
-def measure_trends(client: Client, actor, *, only: tuple[str, ...] = (), compact: bool = False):
+def measure_trends(client: Client, actor: User, *, only: tuple[str, ...] = (), compact: bool = False):
     """Trend panels per instrument (assessment_series records the read of the answers)."""
     assessments = list(assessment_series(client=client, actor=actor))
     return measure_panels(

@@ -37,7 +37,9 @@ class SuggestionSerializer(serializers.Serializer):
 class InsightsSerializer(serializers.Serializer):
     computed_at = serializers.DateTimeField()
     stale = serializers.BooleanField()
-    engagement = serializers.DictField(help_text="Engagement metrics; see insights/engagement.py for definitions")
+    engagement = serializers.DictField(
+        help_text="Engagement metrics; see insights/engagement/__init__.py for definitions"
+    )
     disengagement_risk = RiskSerializer()
     suggestions = SuggestionSerializer(many=True)
 

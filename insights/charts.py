@@ -115,7 +115,7 @@ def _bands(frame: _Frame, bands: Sequence[Band] | None) -> list[str]:
     parts = []
     for index, band in enumerate(bands or ()):
         low, high, label = band[0], band[1], band[2]
-        fill = band[3] if len(band) > 3 else BAND_FILLS[index % len(BAND_FILLS)]  # type: ignore[misc]
+        fill = band[3] if len(band) > 3 else BAND_FILLS[index % len(BAND_FILLS)]
         top, bottom = frame.y(max(low, high)), frame.y(min(low, high))
         parts.append(
             f'<rect x="{MARGIN_LEFT}" y="{top:.1f}" width="{frame.plot_width}" height="{max(bottom - top, 0):.1f}" '

@@ -56,6 +56,6 @@ def client_activity_changed(client_id: int) -> None:
     except Exception:  # noqa: BLE001 - a cache outage must not fail a clinical write
         first_in_window = True
     if first_in_window:
-        from insights.tasks import recompute_client
+        from insights.tasks.engagement import recompute_client
 
         enqueue_on_commit(recompute_client, client_id)

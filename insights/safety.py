@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.utils import timezone
@@ -17,6 +18,9 @@ from insights.models import Alert
 from insights.notifications import alert_created_enqueue
 from practice.api_support import DomainError
 from practice.audit import AuditAction, audit_record
+
+if TYPE_CHECKING:
+    from practice.models import User
 
 LEVEL_ORDER = {"none": 0, "concern": 1, "urgent": 2}
 
@@ -65,7 +69,7 @@ def raise_alert(
     source_type: str = "",
     source_id: int | None = None,
     excerpt: str = "",
-    actor=None,
+    actor: User | None = None,
 ) -> Alert:
     """Create an alert and its outbox notice now (call inside the write's transaction)."""
     now = timezone.now()
@@ -100,7 +104,7 @@ def screen_client_text(
     texts: list[tuple[str, str]],
     source_type: str,
     source_id: int | None,
-    actor,
+    actor: User,
 ) -> ScreeningOutcome:
     """Screen every piece of client-written text; raise one alert for the highest signal.
 
@@ -139,7 +143,7 @@ def screen_client_text(
     return outcome
 
 
-def alert_acknowledge(*, alert: Alert, actor, note: str = "") -> Alert:
+def alert_acknowledge(*, alert: Alert, actor: User, note: str = "") -> Alert:
     """A person has seen the alert. It stays on the chart until resolved."""
     with transaction.atomic():
         alert = Alert.objects.select_for_update().get(pk=alert.pk)
@@ -160,7 +164,7 @@ def alert_acknowledge(*, alert: Alert, actor, note: str = "") -> Alert:
     return alert
 
 
-def alert_resolve(*, alert: Alert, actor, outcome: str, note: str) -> Alert:
+def alert_resolve(*, alert: Alert, actor: User, outcome: str, note: str) -> Alert:
     """Close the alert with what was done. Only a person can do this."""
     if outcome not in Alert.Outcome.values:
         raise DomainError(f"Outcome must be one of: {', '.join(Alert.Outcome.values)}.", field="outcome")

@@ -14,10 +14,14 @@ import contextvars
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from django.db import models, transaction
 
 from practice.models import AuditEvent
+
+if TYPE_CHECKING:
+    from practice.models import User
 
 
 class AuditAction(StrEnum):
@@ -77,7 +81,7 @@ def current_request_context() -> RequestContext:
 
 def audit_record(
     *,
-    actor,
+    actor: User | None,
     action: AuditAction | str,
     target: models.Model | None = None,
     target_type: str | None = None,

@@ -7,7 +7,7 @@ def alliance(request) -> dict:
     user = getattr(request, "user", None)
     role = user.role if user is not None and user.is_authenticated else None
     practice = None
-    if role is not None:
+    if user is not None and role is not None:
         practice = user.membership.practice
     return {
         "alliance_role": role,

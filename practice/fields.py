@@ -10,13 +10,19 @@ Built on django-fernet-encrypted-fields, with two deliberate changes:
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.core.serializers.json import DjangoJSONEncoder
-from encrypted_fields.fields import EncryptedTextField as PackageEncryptedTextField
+
+if TYPE_CHECKING:
+    # The package ships no type information; to mypy (django-stubs) its field is the TextField
+    # it extends, so model attributes read and write as text.
+    from django.db.models import TextField as PackageEncryptedTextField
+else:
+    from encrypted_fields.fields import EncryptedTextField as PackageEncryptedTextField
 
 
 def current_cipher() -> MultiFernet:
@@ -25,11 +31,11 @@ def current_cipher() -> MultiFernet:
 
 class EncryptedTextField(PackageEncryptedTextField):
     @property
-    def keys(self) -> list[bytes]:  # type: ignore[override]
+    def keys(self) -> list[bytes]:
         return [key.encode() for key in settings.FIELD_ENCRYPTION_KEYS]
 
     @property
-    def f(self) -> MultiFernet:  # type: ignore[override]
+    def f(self) -> MultiFernet:
         # Not cached: settings may change (key rotation, tests); building is cheap.
         return current_cipher()
 
@@ -55,6 +61,11 @@ class EncryptedTextField(PackageEncryptedTextField):
 
 class EncryptedJSONField(EncryptedTextField):
     """A JSON document encrypted as one token (types and keys stay hidden and intact)."""
+
+    if TYPE_CHECKING:
+        # Any JSON value goes in and comes back out (django-stubs reads these two names).
+        _pyi_private_set_type: Any
+        _pyi_private_get_type: Any
 
     def get_prep_value(self, value: Any) -> Any:
         if value is None:

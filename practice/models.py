@@ -3,6 +3,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import datetime, timedelta
+from typing import ClassVar
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, BaseUserManager
@@ -14,7 +15,7 @@ from practice.fields import EncryptedTextField
 from practice.roles import Role
 
 
-class UserManager(BaseUserManager):
+class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
 
     def _create(self, email: str, password: str | None, **extra):
@@ -41,12 +42,13 @@ class UserManager(BaseUserManager):
 class User(AbstractUser):
     """A person who signs in. Email is the login; a user belongs to at most one practice."""
 
-    username = None
+    username = None  # type: ignore[assignment]  # email is the login: AbstractUser's username column is dropped
     email = models.EmailField("email address", unique=True)
     USERNAME_FIELD = "email"
-    REQUIRED_FIELDS: list[str] = []
+    REQUIRED_FIELDS: ClassVar[list[str]] = []
 
-    objects = UserManager()
+    # An email-login manager in place of AbstractUser's username one (create_user takes no username).
+    objects: ClassVar[UserManager] = UserManager()  # type: ignore[assignment]
 
     class Meta:
         ordering = ["email"]

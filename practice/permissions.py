@@ -49,8 +49,8 @@ def capability_required(
                 )
                 if not emergency:
                     raise exceptions.NotFound()
-            writing = write and request.method not in permissions.SAFE_METHODS
-            if writing and not any(has_capability(role, capability) for capability in write):
+            writing = request.method not in permissions.SAFE_METHODS
+            if write and writing and not any(has_capability(role, capability) for capability in write):
                 raise exceptions.PermissionDenied()
             return True
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.contrib.auth import get_user_model, update_session_auth_hash
+from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -11,13 +11,11 @@ from django.utils import timezone
 
 from practice.audit import AuditAction, audit_record
 from practice.errors import DomainError, Forbidden
-from practice.models import ApiToken, Membership, Practice
+from practice.models import ApiToken, Membership, Practice, User
 from practice.roles import Role, can_grant, grantable_roles
 
-User = get_user_model()
 
-
-def practice_create(*, name: str, slug: str, actor=None) -> Practice:
+def practice_create(*, name: str, slug: str, actor: User | None = None) -> Practice:
     if Practice.objects.filter(slug=slug).exists():
         raise DomainError(f"A practice with slug {slug!r} already exists.", field="slug")
     with transaction.atomic():
@@ -39,7 +37,7 @@ def member_add(
     password: str | None,
     first_name: str = "",
     last_name: str = "",
-    actor=None,
+    actor: User | None = None,
     validate: bool = True,
 ) -> Membership:
     """Create a user with one membership. Clients join through portal invites instead.
@@ -76,7 +74,7 @@ def member_add(
     return membership
 
 
-def _check_may_grant(*, actor, role: str) -> None:
+def _check_may_grant(*, actor: User, role: str) -> None:
     if not can_grant(actor.role, role):
         allowed = sorted(grantable_roles(actor.role))
         raise Forbidden(
@@ -87,7 +85,7 @@ def _check_may_grant(*, actor, role: str) -> None:
         )
 
 
-def member_update(*, membership: Membership, actor, data: dict) -> Membership:
+def member_update(*, membership: Membership, actor: User, data: dict) -> Membership:
     """Rename, deactivate or reactivate a member. A member whose role is above the actor's own
     (an admin, for a manager) is out of the actor's hands: 403, nothing changes."""
     if not can_grant(actor.role, membership.role):
@@ -151,7 +149,7 @@ def token_issue(*, user) -> tuple[ApiToken, str]:
     return token, raw
 
 
-def token_revoke(*, token: ApiToken, actor) -> ApiToken:
+def token_revoke(*, token: ApiToken, actor: User) -> ApiToken:
     with transaction.atomic():
         if token.revoked_at is None:
             token.revoked_at = timezone.now()
@@ -160,7 +158,7 @@ def token_revoke(*, token: ApiToken, actor) -> ApiToken:
     return token
 
 
-def practice_update(*, practice: Practice, actor, data: dict) -> Practice:
+def practice_update(*, practice: Practice, actor: User, data: dict) -> Practice:
     allowed = {
         "name",
         "require_mfa",

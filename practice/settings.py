@@ -368,16 +368,8 @@ TESTING = "pytest" in sys.modules or ALLIANCE_ENV == "test"
 WHITENOISE_USE_FINDERS = not PRODUCTION
 WHITENOISE_AUTOREFRESH = not PRODUCTION
 
-# Task modules beyond each app's tasks.py, and the periodic schedule (`make beat`).
-CELERY_IMPORTS = [
-    "practice.tasks",
-    "insights.tasks",
-    "insights.report_tasks",
-    "insights.safety_tasks",
-    "insights.ai.tasks",
-    "sessions.tasks",
-    "clients.tasks",
-]
+# Task modules are found by autodiscovery (practice/celery.py): one `tasks` module or package
+# per app, no list here. The periodic schedule (`make beat`) names tasks by their explicit names.
 CELERY_BEAT_SCHEDULE = {
     "sweep-notification-outbox": {"task": "practice.sweep_outbox", "schedule": 60.0},
     "escalate-overdue-alerts": {"task": "insights.escalate_overdue_alerts", "schedule": 300.0},

@@ -583,4 +583,4 @@ def schema_for(kind: str, template_fields: list[FieldSpec] | None = None) -> lis
         ]
     if errors:
         raise InvalidSchemaError(errors)
-    return copy.deepcopy(template_fields)  # type: ignore[return-value]
+    return copy.deepcopy(template_fields or [])  # a non-empty list: validated above

@@ -180,7 +180,7 @@ class HomeworkAssignment(models.Model):
             models.Index(fields=["client", "due_at"]),
             models.Index(fields=["status", "due_at"]),
             # The engagement recompute reads each client's assignments newest first
-            # (insights.engagement_bulk.homework_sql): on PostgreSQL an index-only scan in
+            # (insights.engagement.bulk.homework_sql): on PostgreSQL an index-only scan in
             # that order, with no sort of the whole table.
             models.Index(
                 fields=["client", "-due_at", "-id"],
@@ -233,7 +233,7 @@ class CheckIn(models.Model):
         indexes = [
             models.Index(fields=["client", "created_at"]),
             # The engagement recompute's mood figures read the last 30 days of every client
-            # (insights.engagement_bulk.mood_sql): an index-only range scan on PostgreSQL.
+            # (insights.engagement.bulk.mood_sql): an index-only range scan on PostgreSQL.
             models.Index(fields=["created_at"], include=["client", "mood"], name="checkin_recent_mood_idx"),
         ]
 

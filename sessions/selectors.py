@@ -57,6 +57,9 @@ if TYPE_CHECKING:
 
 NOT_EDITABLE = "Only the client's therapist or co-therapist can do this."
 
+if TYPE_CHECKING:
+    from practice.models import User
+
 # A note still unsigned this long after its session started is overdue.
 NOTE_OVERDUE_AFTER = timedelta(hours=72)
 
@@ -67,7 +70,8 @@ def is_note_overdue(note: ProgressNote, now: datetime | None = None) -> bool:
         return False
     session = note.session
     now = now or timezone.now()
-    return session.status == Session.Status.ATTENDED and session.starts_at + NOTE_OVERDUE_AFTER < now
+    # session_id is set (checked above), so the session exists.
+    return session.status == Session.Status.ATTENDED and session.starts_at + NOTE_OVERDUE_AFTER < now  # type: ignore[union-attr]
 
 
 def sessions_in_scope(user: User) -> QuerySet[Session]:

@@ -8,6 +8,7 @@ from celery import shared_task
 from django.utils import timezone
 
 from practice.tasks_support import time_limits
+from sessions.homework_sweeps import mark_missed, reminders_send
 
 logger = logging.getLogger(__name__)
 
@@ -19,8 +20,6 @@ logger = logging.getLogger(__name__)
 )
 def mark_missed_homework() -> int:
     """Beat: past-due assigned/in-progress homework becomes missed (idempotent)."""
-    from sessions.services.homework import mark_missed
-
     changed = mark_missed(timezone.now())
     logger.info("marked %s homework assignments missed", changed)
     return changed
@@ -29,8 +28,6 @@ def mark_missed_homework() -> int:
 @shared_task(name="sessions.send_reminders", acks_late=True, **time_limits())
 def send_reminders() -> int:
     """Beat: email clients whose reminder hour is now. The email carries no clinical content."""
-    from sessions.services.homework import reminders_send
-
     sent = reminders_send(timezone.now())
     logger.info("sent %s homework reminders", sent)
     return sent

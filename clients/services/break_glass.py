@@ -9,6 +9,7 @@ an admin or manager revokes it. What the grant opens is decided by
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.utils import timezone
@@ -20,6 +21,9 @@ from practice.errors import DomainError
 from practice.lockout import verify_password_step_up
 from practice.roles import Capability, has_capability
 
+if TYPE_CHECKING:
+    from practice.models import User
+
 DEFAULT_MINUTES = 60
 MIN_MINUTES = 15
 MAX_MINUTES = 240
@@ -27,7 +31,7 @@ MIN_REASON_LENGTH = 10
 
 
 def break_glass_open(
-    *, client: Client, actor, reason: str, password: str, minutes: int = DEFAULT_MINUTES
+    *, client: Client, actor: User, reason: str, password: str, minutes: int = DEFAULT_MINUTES
 ) -> BreakGlassGrant:
     """Open a grant for `actor` (an admin of the client's practice) on `client`.
 
@@ -80,7 +84,7 @@ def break_glass_open(
     return grant
 
 
-def break_glass_revoke(*, grant: BreakGlassGrant, actor) -> BreakGlassGrant:
+def break_glass_revoke(*, grant: BreakGlassGrant, actor: User) -> BreakGlassGrant:
     """End a grant now. Call with a grant from `BreakGlassGrant.objects.visible_to(actor)`."""
     now = timezone.now()
     with transaction.atomic():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.utils import timezone
@@ -15,6 +16,9 @@ from clients.scoring import safety_flags, score
 from practice.audit import AuditAction, audit_record
 from practice.errors import DomainError
 from practice.models import Practice
+
+if TYPE_CHECKING:
+    from practice.models import User
 
 
 def instruments_for(practice_id: int) -> dict[str, dict]:
@@ -32,7 +36,7 @@ def instrument_for(practice_id: int, code: str) -> dict | None:
     return {**custom.definition, "code": custom.code} if custom else None
 
 
-def instrument_define(*, practice: Practice, actor, definition: dict) -> InstrumentDefinition:
+def instrument_define(*, practice: Practice, actor: User, definition: dict) -> InstrumentDefinition:
     errors = validate_definition(definition)
     if errors:
         raise DomainError("; ".join(errors), field="definition")
@@ -64,7 +68,7 @@ ALERT_KINDS = {"phq9_item9": "phq9_item9", "cssrs_risk": "cssrs"}
 def assessment_record(
     *,
     client: Client,
-    actor,
+    actor: User,
     instrument: str,
     answers,
     difficulty=None,
@@ -129,11 +133,4 @@ def assessment_record(
         client_activity_changed(client.pk)
     return AdministrationResult(
         assessment=assessment, alerts=alerts, crisis_resources=crisis_resources_for(client) if alerts else []
-    )
-
-
-def expire_due_questionnaires(now: dt.datetime | None = None) -> int:
-    now = now or timezone.now()
-    return DueQuestionnaire.objects.filter(status=DueQuestionnaire.Status.PENDING, expires_at__lte=now).update(
-        status=DueQuestionnaire.Status.EXPIRED
     )

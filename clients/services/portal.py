@@ -6,16 +6,21 @@ holds only what belongs to the client record itself.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.db import transaction
 
 from clients.models import Client
 from practice.audit import AuditAction, audit_record
 from practice.errors import DomainError
 
+if TYPE_CHECKING:
+    from practice.models import User
+
 REMINDER_CHANNELS = ("email", "none")
 
 
-def reminder_preferences_update(*, client: Client, actor, enabled: bool, hour: int, channel: str) -> Client:
+def reminder_preferences_update(*, client: Client, actor: User, enabled: bool, hour: int, channel: str) -> Client:
     """Change when (and whether) homework reminders are sent. Audited; nothing clinical.
 
     Call with the client already scoped for the actor (the client self, or their therapist).

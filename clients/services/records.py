@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -19,11 +18,9 @@ from clients.notifications import notice_queue, portal_account_ready_notice, sig
 from clients.services.care_team import care_team_change_record, is_sensitive_care_team_change
 from practice.audit import AuditAction, audit_record
 from practice.errors import DomainError
-from practice.models import Membership
+from practice.models import Membership, User
 from practice.roles import Role
 from practice.services import password_set
-
-User = get_user_model()
 
 CLIENT_ADMIN_FIELDS = {
     "first_name",
@@ -55,7 +52,7 @@ def _check_therapist(member: Membership | None, practice_id: int, field: str) ->
         raise DomainError("Choose an active therapist of this practice.", field=field)
 
 
-def client_create(*, actor, data: dict) -> Client:
+def client_create(*, actor: User, data: dict) -> Client:
     """Create a client in the actor's practice. A therapist's new client is their own."""
     membership = actor.membership
     practice_id = membership.practice_id
@@ -89,7 +86,9 @@ def client_create(*, actor, data: dict) -> Client:
     return client
 
 
-def client_update(*, client: Client, actor, data: dict, clinical_allowed: bool, version: int | None = None) -> Client:
+def client_update(
+    *, client: Client, actor: User, data: dict, clinical_allowed: bool, version: int | None = None
+) -> Client:
     """Apply a partial update. Call with a client already scoped for the actor."""
     if version is not None and version != client.version:
         raise DomainError(
@@ -141,7 +140,7 @@ def client_update(*, client: Client, actor, data: dict, clinical_allowed: bool, 
     return client
 
 
-def consent_grant(*, client: Client, kind: str, actor, version: str = "v1") -> Consent:
+def consent_grant(*, client: Client, kind: str, actor: User, version: str = "v1") -> Consent:
     with transaction.atomic():
         Consent.objects.filter(client=client, kind=kind, revoked_at__isnull=True).update(revoked_at=timezone.now())
         consent = Consent.objects.create(client=client, kind=kind, version=version, recorded_by=actor)
@@ -151,7 +150,7 @@ def consent_grant(*, client: Client, kind: str, actor, version: str = "v1") -> C
     return consent
 
 
-def consent_revoke(*, client: Client, kind: str, actor) -> int:
+def consent_revoke(*, client: Client, kind: str, actor: User) -> int:
     with transaction.atomic():
         revoked = Consent.objects.filter(client=client, kind=kind, revoked_at__isnull=True).update(
             revoked_at=timezone.now()
@@ -180,7 +179,7 @@ def has_portal_account(client: Client) -> bool:
     return user is not None and user.has_usable_password()
 
 
-def portal_invite_create(*, client: Client, actor) -> tuple[PortalInvite, str]:
+def portal_invite_create(*, client: Client, actor: User) -> tuple[PortalInvite, str]:
     """Issue a single-use, expiring invite. Earlier unused invites stop working.
 
     Only for a client without a portal account: an invite is a way to choose a password, and a
@@ -305,7 +304,7 @@ def portal_invite_accept(*, raw_token: str, password: str, email: str | None = N
     return user
 
 
-def goal_create(*, client: Client, actor, data: dict) -> Goal:
+def goal_create(*, client: Client, actor: User, data: dict) -> Goal:
     objectives = data.pop("objectives", [])
     with transaction.atomic():
         goal = Goal.objects.create(client=client, **data)
@@ -321,7 +320,7 @@ def goal_create(*, client: Client, actor, data: dict) -> Goal:
     return goal
 
 
-def goal_update(*, goal: Goal, actor, data: dict) -> Goal:
+def goal_update(*, goal: Goal, actor: User, data: dict) -> Goal:
     changed = [field for field, value in data.items() if getattr(goal, field) != value]
     with transaction.atomic():
         for field in changed:
@@ -332,7 +331,7 @@ def goal_update(*, goal: Goal, actor, data: dict) -> Goal:
     return goal
 
 
-def plan_review(*, client: Client, actor, reviewed_on: date) -> Client:
+def plan_review(*, client: Client, actor: User, reviewed_on: date) -> Client:
     with transaction.atomic():
         client.plan_reviewed_on = reviewed_on
         client.save(update_fields=["plan_reviewed_on", "updated_at"])

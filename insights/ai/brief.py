@@ -241,7 +241,7 @@ def _homework_section(client: Any, since: dt.datetime, now: dt.datetime) -> tupl
 
 
 def _measures_section(client: Any, since: dt.datetime, now: dt.datetime) -> tuple[list[dict[str, Any]], list[int]]:
-    by_instrument: dict[str, list[dict[str, Any]]] = {}
+    by_instrument: dict[str, list[Any]] = {}  # rows of .values(...)
     rows = Assessment.objects.filter(client=client, administered_at__lte=now).order_by("administered_at", "id")
     for row in rows.values("id", "instrument", "total", "administered_at", "result"):
         by_instrument.setdefault(row["instrument"], []).append(row)

@@ -21,6 +21,10 @@ import math
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # Django stays out of the import: the simulation in benchmarks/ runs without it
+    from clients.models import Client
 
 NUDGE_VERSION = "nudge_v1"
 NUDGE_METHOD = "circular-mean-completion-hour"
@@ -116,7 +120,7 @@ def _clock(hour: float) -> str:
     return f"{minutes // 60:02d}:{minutes % 60:02d}"
 
 
-def learn_for_client(client: object, *, now: dt.datetime | None = None) -> LearnedTiming:
+def learn_for_client(client: Client | int, *, now: dt.datetime | None = None) -> LearnedTiming:
     """Learn from the client's completed homework (local time). The caller checks consent."""
     from django.utils import timezone
 
@@ -145,12 +149,11 @@ def learned_reminder_hour(client_id: int) -> tuple[int | None, list[str]]:
     processing.
     """
     from clients.models import Client, Consent
-    from clients.services.records import has_consent
 
     client = Client.objects.filter(pk=client_id).first()
     if client is None:
         return None, ["No such client."]
-    if not has_consent(client, Consent.Kind.AI_PROCESSING):
+    if not Consent.objects.active().filter(client=client, kind=Consent.Kind.AI_PROCESSING).exists():
         return None, ["The client has not consented to AI processing; keeping the default reminder time."]
     timing = learn_for_client(client)
     return timing.hour, timing.reasons

@@ -135,7 +135,7 @@ def default_encoder() -> Encoder | None:
 
 
 def resolve_encoder(encoder: EncoderArg) -> Encoder | None:
-    return default_encoder() if encoder == AUTO else encoder  # type: ignore[return-value]
+    return default_encoder() if encoder == AUTO else encoder
 
 
 def vectors(texts: Sequence[str], encoder: Encoder | None) -> np.ndarray:

@@ -6,7 +6,7 @@ risky entry creates the therapist's alert before the response is sent.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -21,6 +21,9 @@ from sessions.services.homework import (
     ensure_portal_writable,
     screen_rejected_text,
 )
+
+if TYPE_CHECKING:
+    from practice.models import User
 
 MOOD_MIN, MOOD_MAX = 0, 10
 NOTE_MAX_LENGTH = 5_000
@@ -64,7 +67,9 @@ def checkin_errors(mood: object, emotions: object, note: object) -> dict[str, li
     return errors
 
 
-def checkin_create(*, client: Client, actor, mood: Any, emotions: Any, note: Any) -> tuple[CheckIn, ScreeningOutcome]:
+def checkin_create(
+    *, client: Client, actor: User, mood: Any, emotions: Any, note: Any
+) -> tuple[CheckIn, ScreeningOutcome]:
     """Record a mood check-in; returns it with the screening of its note.
 
     Invalid input raises InvalidInput (nothing stored; a risky note is still screened).
@@ -105,7 +110,7 @@ def checkin_create(*, client: Client, actor, mood: Any, emotions: Any, note: Any
     return checkin, outcome
 
 
-def message_send(*, client: Client, actor, body: Any) -> tuple[Message, ScreeningOutcome]:
+def message_send(*, client: Client, actor: User, body: Any) -> tuple[Message, ScreeningOutcome]:
     """Send a message in the client's thread, from the client or a therapist who may edit it.
 
     The caller scopes the client for the actor. Client messages are screened for risk.
@@ -145,7 +150,7 @@ def message_send(*, client: Client, actor, body: Any) -> tuple[Message, Screenin
     return sent, outcome
 
 
-def messages_mark_read(*, client: Client, actor) -> int:
+def messages_mark_read(*, client: Client, actor: User) -> int:
     """Mark the client's unread messages as read by their care team; returns how many.
 
     The caller scopes the client with `Client.objects.editable_by(actor)`: a read receipt is

@@ -1,4 +1,4 @@
-"""Homework library, assignments, submissions, feedback, missed work and reminders.
+"""Homework library, assignments, submissions and feedback (missed work and reminders: sessions/homework_sweeps.py).
 
 Every write runs in one transaction with its audit event. Client-written free text is
 risk-screened in the same transaction (insights.safety), after the row it came from exists.
@@ -10,17 +10,14 @@ import copy
 import datetime as dt
 import logging
 import uuid
-from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.core.mail import send_mail
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
-from clients.models import Client, Consent, Goal
+from clients.models import Client, Goal
 from insights.freshness import client_activity_changed
 from insights.models import Alert
 from insights.safety import ScreeningOutcome, crisis_resources_for, screen_client_text
@@ -31,6 +28,7 @@ from sessions.homework_schema import (
     KIND_SCHEMAS,
     KINDS,
     NON_FIELD_ERRORS,
+    FieldSpec,
     InvalidSchemaError,
     SchemaError,
     checklist_schema,
@@ -41,28 +39,17 @@ from sessions.homework_schema import (
 )
 from sessions.models import HomeworkAssignment, HomeworkSubmission, HomeworkTemplate
 
+if TYPE_CHECKING:
+    from practice.models import User
+
 logger = logging.getLogger(__name__)
 
 Status = HomeworkAssignment.Status
-OPEN_STATUSES = (Status.ASSIGNED, Status.IN_PROGRESS)
 CLOSED_STATUSES = (Status.COMPLETED, Status.CANCELLED)
 MAX_RECURRENCE_WEEKS = 12
 FEEDBACK_MAX_LENGTH = 5_000
 # Text the screener looks at from a rejected submission; bounds the cost of a hostile post.
 REJECTED_TEXT_LIMIT = 20_000
-# Overdue work is nudged for a week, then left for the therapist to raise in session.
-OVERDUE_REMINDER_WINDOW = dt.timedelta(days=7)
-DUE_SOON_WINDOW = dt.timedelta(hours=24)
-
-# Reminder emails never name the homework, a score or anything clinical: the inbox may be
-# shared and email travels in the clear. Tests pin this wording.
-REMINDER_SUBJECT = "A reminder from Alliance"
-REMINDER_BODY = (
-    "Hello,\n\n"
-    "You have something to complete in Alliance. Sign in to see it.\n\n"
-    "You can change the time of these reminders, or turn them off, in your settings "
-    "after signing in.\n"
-)
 
 
 class InvalidInput(Exception):
@@ -87,22 +74,23 @@ def ensure_portal_writable(client: Client) -> None:
 def screen_rejected_text(
     *,
     client: Client,
-    actor,
-    texts: list[tuple[str, str]],
+    actor: User,
+    texts: list[tuple[str, object]],
     source_type: str,
     source_id: int | None,
 ) -> ScreeningOutcome:
     """Screen text from a request that failed validation, in its own transaction.
 
+    `texts` are (field name, value) pairs as posted: values that are not text are skipped.
     Call after the failed write's transaction has ended so the alert survives the 400.
     """
-    texts = [(name, text[:REJECTED_TEXT_LIMIT]) for name, text in texts if isinstance(text, str) and text.strip()]
-    if not texts:
+    screened = [(name, text[:REJECTED_TEXT_LIMIT]) for name, text in texts if isinstance(text, str) and text.strip()]
+    if not screened:
         return ScreeningOutcome()
     with transaction.atomic():
         return screen_client_text(
             client=client,
-            texts=texts,
+            texts=screened,
             source_type=source_type,
             source_id=source_id,
             actor=actor,
@@ -113,10 +101,10 @@ def screen_rejected_text(
 # Library
 
 
-def effective_fields(kind: str, fields: list | None) -> list[dict]:
+def effective_fields(kind: str, fields: list | None) -> list[FieldSpec]:
     """The schema submissions are validated against; stored schemas were validated on write."""
     try:
-        return schema_for(kind, fields)  # type: ignore[return-value]
+        return schema_for(kind, fields)
     except (InvalidSchemaError, ValueError):
         return copy.deepcopy(fields or [])
 
@@ -143,10 +131,11 @@ def _schema_problems(kind: str, fields: object) -> tuple[list, list[SchemaError]
         schema_for(kind, fields)  # type: ignore[arg-type]
     except InvalidSchemaError as error:
         return [], error.errors
-    return copy.deepcopy(fields), []  # type: ignore[return-value]
+    # schema_for accepted it, so it is a list of field specifications.
+    return copy.deepcopy(cast("list[FieldSpec]", fields)), []
 
 
-def template_create(*, practice: Practice, actor, data: dict) -> HomeworkTemplate:
+def template_create(*, practice: Practice, actor: User, data: dict) -> HomeworkTemplate:
     """Add a template to the practice library. `data` is type-checked by the caller."""
     kind = data.get("kind")
     errors: dict[str, Any] = {}
@@ -165,7 +154,7 @@ def template_create(*, practice: Practice, actor, data: dict) -> HomeworkTemplat
         template = HomeworkTemplate.objects.create(
             practice=practice,
             title=data["title"].strip(),
-            kind=kind,
+            kind=cast(str, kind),  # checked against KINDS above
             description=data.get("description", ""),
             instructions=data.get("instructions", ""),
             fields=stored_fields,
@@ -185,7 +174,7 @@ def template_create(*, practice: Practice, actor, data: dict) -> HomeworkTemplat
 TEMPLATE_EDITABLE = frozenset({"title", "description", "instructions", "fields", "tags", "is_active"})
 
 
-def template_update(*, template: HomeworkTemplate, actor, data: dict) -> HomeworkTemplate:
+def template_update(*, template: HomeworkTemplate, actor: User, data: dict) -> HomeworkTemplate:
     """Edit a practice template. Built-ins can only be hidden (copy one to adapt it).
 
     Existing assignments keep the copy of the form they were given.
@@ -276,7 +265,7 @@ def _occurrence_dues(due_at: dt.datetime, recurrence: object) -> tuple[list[dt.d
 def homework_assign(
     *,
     client: Client,
-    actor,
+    actor: User,
     due_at: dt.datetime | None,
     template: HomeworkTemplate | None = None,
     title: str | None = None,
@@ -313,7 +302,7 @@ def homework_assign(
         if kind not in KINDS:
             errors["kind"] = [f"Kind must be one of: {', '.join(KINDS)}."]
         else:
-            stored_fields, problems = _schema_problems(kind, fields)  # type: ignore[arg-type]
+            stored_fields, problems = _schema_problems(kind, fields)
             if problems:
                 errors["fields"] = problems
     if goal is not None and goal.client_id != client.pk:
@@ -331,7 +320,7 @@ def homework_assign(
                 client=client,
                 template=template,
                 title=title.strip(),  # type: ignore[union-attr]
-                kind=kind,
+                kind=cast(str, kind),  # the template's, or checked against KINDS above
                 fields=copy.deepcopy(stored_fields),
                 instructions=instructions or "",
                 due_at=due,
@@ -360,10 +349,10 @@ def homework_assign(
     return created
 
 
-def assignment_cancel(*, assignment: HomeworkAssignment, actor) -> HomeworkAssignment:
+def assignment_cancel(*, assignment: HomeworkAssignment, actor: User) -> HomeworkAssignment:
     with transaction.atomic():
         locked = HomeworkAssignment.objects.select_for_update().get(pk=assignment.pk)
-        if Status.CANCELLED not in HomeworkAssignment.ALLOWED_TRANSITIONS[locked.status]:
+        if Status.CANCELLED not in HomeworkAssignment.ALLOWED_TRANSITIONS[Status(locked.status)]:
             raise DomainError(
                 f"This homework is {locked.status} and cannot be cancelled.",
                 conflict=True,
@@ -381,7 +370,7 @@ def assignment_cancel(*, assignment: HomeworkAssignment, actor) -> HomeworkAssig
     return locked
 
 
-def feedback_leave(*, assignment: HomeworkAssignment, actor, text: str) -> HomeworkAssignment:
+def feedback_leave(*, assignment: HomeworkAssignment, actor: User, text: str) -> HomeworkAssignment:
     """The therapist's note to the client about this piece of work (the client sees it)."""
     if not isinstance(text, str) or not text.strip():
         raise InvalidInput({"feedback": ["Write some feedback."]})
@@ -422,7 +411,7 @@ def _standing_risk(client: Client, submission_id: int) -> ScreeningOutcome:
 
 
 def submission_save(
-    *, assignment: HomeworkAssignment, actor, responses: object, final: bool
+    *, assignment: HomeworkAssignment, actor: User, responses: object, final: bool
 ) -> tuple[HomeworkSubmission, ScreeningOutcome]:
     """Save the client's draft (in place) or final submission; screen their free text.
 
@@ -440,7 +429,7 @@ def submission_save(
                 f"This homework is {locked.status}; it accepts no more submissions.",
                 conflict=True,
             )
-        cleaned, errors = validate_responses(schema, responses, partial=not final)  # type: ignore[arg-type]
+        cleaned, errors = validate_responses(schema, responses, partial=not final)
         if not errors:
             submission, outcome = _store_submission(locked, client, actor, schema, cleaned, final)
     if errors:
@@ -464,7 +453,7 @@ def submission_save(
 def _store_submission(
     locked: HomeworkAssignment,
     client: Client,
-    actor,
+    actor: User,
     schema: list,
     cleaned: dict,
     final: bool,
@@ -516,7 +505,7 @@ def _store_submission(
 
     # Text already screened in an earlier draft is not screened again (autosave would raise
     # an alert per keystroke pause); only new or changed answers are.
-    texts = free_text_of(schema, cleaned)  # type: ignore[arg-type]
+    texts = free_text_of(schema, cleaned)
     fresh = [(name, text) for name, text in texts if str(previous.get(name) or "").strip() != text]
     outcome = screen_client_text(
         client=client,
@@ -529,125 +518,6 @@ def _store_submission(
         outcome = _standing_risk(client, submission.pk)
     client_activity_changed(client.pk)
     return submission, outcome
-
-
-# ---------------------------------------------------------------------------
-# Periodic work
-
-
-def mark_missed(now: dt.datetime) -> int:
-    """Assigned or in-progress homework past its due time becomes missed. Idempotent."""
-    with transaction.atomic():
-        overdue = list(
-            HomeworkAssignment.objects.select_for_update()
-            .filter(status__in=OPEN_STATUSES, due_at__lt=now)
-            .values_list("pk", "client_id", "client__practice_id")
-        )
-        if not overdue:
-            return 0
-        changed = HomeworkAssignment.objects.filter(
-            pk__in=[row[0] for row in overdue], status__in=OPEN_STATUSES
-        ).update(status=Status.MISSED)
-        # One audit event and one metrics refresh per client, not per assignment.
-        for client_id, practice_id in sorted({(row[1], row[2]) for row in overdue}):
-            audit_record(
-                actor=None,
-                action=AuditAction.UPDATE,
-                target_type="clinical_sessions.homeworkassignment",
-                client_id=client_id,
-                practice_id=practice_id,
-                fields=["status"],
-            )
-            client_activity_changed(client_id)
-    return changed
-
-
-@dataclass
-class ReminderBatch:
-    """One reminder email for one client, covering the assignments it claims."""
-
-    client_id: int
-    email: str
-    assignment_ids: list[int] = field(default_factory=list)
-
-
-def _local_day_start(now: dt.datetime) -> tuple[dt.datetime, int]:
-    local = now.astimezone(ZoneInfo(settings.TIME_ZONE))
-    return local.replace(hour=0, minute=0, second=0, microsecond=0), local.hour
-
-
-def _not_reminded_today(day_start: dt.datetime) -> Q:
-    return Q(reminded_at__isnull=True) | Q(reminded_at__lt=day_start)
-
-
-def due_reminders(now: dt.datetime) -> list[ReminderBatch]:
-    """Who gets a reminder now: clients whose chosen hour (practice time zone) is this hour,
-    with portal access, reminders on, and work due within a day or overdue within a week
-    that was not already reminded today."""
-    day_start, hour = _local_day_start(now)
-    portal_consent = Consent.objects.filter(
-        client=OuterRef("client_id"), kind=Consent.Kind.PORTAL, revoked_at__isnull=True
-    )
-    due_soon = Q(status__in=OPEN_STATUSES, due_at__gt=now, due_at__lte=now + DUE_SOON_WINDOW)
-    overdue = Q(
-        status__in=(*OPEN_STATUSES, Status.MISSED),
-        due_at__lte=now,
-        due_at__gt=now - OVERDUE_REMINDER_WINDOW,
-    )
-    assignments = (
-        HomeworkAssignment.objects.filter(due_soon | overdue)
-        .filter(_not_reminded_today(day_start))
-        .filter(
-            client__reminders_enabled=True,
-            client__reminder_channel="email",
-            client__reminder_hour=hour,
-            client__user__is_active=True,
-            client__user__membership__is_active=True,
-        )
-        .exclude(client__status=Client.Status.DISCHARGED)
-        .filter(Exists(portal_consent))
-        .select_related("client__user")
-        .order_by("client_id", "due_at", "pk")
-    )
-    batches: dict[int, ReminderBatch] = {}
-    for assignment in assignments:
-        client = assignment.client
-        email = client.email or client.user.email
-        if not email:
-            continue
-        batch = batches.setdefault(client.pk, ReminderBatch(client_id=client.pk, email=email))
-        batch.assignment_ids.append(assignment.pk)
-    return list(batches.values())
-
-
-def reminders_send(now: dt.datetime) -> int:
-    """Email each due client once; returns the number of emails sent.
-
-    Assignments are claimed (reminded_at) before sending, so overlapping beat runs never
-    send the same reminder twice in a day; a failed send is logged, not retried today.
-    """
-    day_start, _ = _local_day_start(now)
-    sent = 0
-    for batch in due_reminders(now):
-        claimed = (
-            HomeworkAssignment.objects.filter(pk__in=batch.assignment_ids)
-            .filter(_not_reminded_today(day_start))
-            .update(reminded_at=now)
-        )
-        if not claimed:
-            continue
-        try:
-            send_mail(
-                REMINDER_SUBJECT,
-                REMINDER_BODY,
-                settings.DEFAULT_FROM_EMAIL,
-                [batch.email],
-            )
-        except Exception:  # one bad address must not stop the others
-            logger.warning("reminder email for client %s failed", batch.client_id, exc_info=True)
-            continue
-        sent += 1
-    return sent
 
 
 def homework_library_install(*, practice: Practice) -> int:

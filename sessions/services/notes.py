@@ -8,7 +8,7 @@ only their author ever reads; nothing here passes them to a task, a report or a 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -18,6 +18,9 @@ from clients.models import Client, Goal
 from practice.api_support import DomainError
 from practice.audit import AuditAction, audit_record
 from sessions.models import NoteAddendum, ProgressNote, PsychotherapyNote, Session
+
+if TYPE_CHECKING:
+    from practice.models import User
 
 # Each format is a fixed set of named sections, in display order.
 FORMAT_SECTIONS: dict[str, tuple[str, ...]] = {
@@ -103,7 +106,7 @@ def _goals_of(client: Client, goals: Iterable[Goal | int]) -> list[int]:
     return sorted(set(ids))
 
 
-def _require_author(note: ProgressNote, actor, doing: str) -> None:
+def _require_author(note: ProgressNote, actor: User, doing: str) -> None:
     if note.author_id != actor.pk:
         raise PermissionDenied(f"Only the note's author can {doing}.")
 
@@ -127,7 +130,7 @@ def _check_text(text: Any, field: str = "text") -> str:
 def note_create(
     *,
     client: Client,
-    actor,
+    actor: User,
     format: str,
     sections: Mapping[str, str] | None = None,
     session: Session | int | None = None,
@@ -166,7 +169,7 @@ def note_create(
 def note_update(
     *,
     note: ProgressNote,
-    actor,
+    actor: User,
     sections: Mapping[str, str] | None = None,
     session: Session | int | None = UNSET,
     goals: Iterable[Goal | int] = UNSET,
@@ -248,7 +251,7 @@ def _transition(note: ProgressNote, to: str) -> None:
         raise DomainError(f"A {note.status} note cannot become {to}.", conflict=True)
 
 
-def note_sign(*, note: ProgressNote, actor) -> ProgressNote:
+def note_sign(*, note: ProgressNote, actor: User) -> ProgressNote:
     """Attest the note (who, when). Afterwards it is immutable; corrections are addenda."""
     _require_author(note, actor, "sign it")
     with transaction.atomic():
@@ -274,7 +277,7 @@ def note_sign(*, note: ProgressNote, actor) -> ProgressNote:
     return note
 
 
-def note_cosign(*, note: ProgressNote, actor) -> ProgressNote:
+def note_cosign(*, note: ProgressNote, actor: User) -> ProgressNote:
     """The client's supervisor co-signs a signed note (once)."""
     client = note.client
     membership = actor.membership_or_none
@@ -304,7 +307,7 @@ def note_cosign(*, note: ProgressNote, actor) -> ProgressNote:
     return note
 
 
-def addendum_create(*, note: ProgressNote, actor, text: str) -> NoteAddendum:
+def addendum_create(*, note: ProgressNote, actor: User, text: str) -> NoteAddendum:
     """Append a signed, timestamped correction to a signed note. Drafts are simply edited."""
     text = _check_text(text)
     with transaction.atomic():
@@ -327,7 +330,7 @@ def addendum_create(*, note: ProgressNote, actor, text: str) -> NoteAddendum:
 
 
 def psychotherapy_note_create(
-    *, client: Client, actor, text: str, session: Session | int | None = None
+    *, client: Client, actor: User, text: str, session: Session | int | None = None
 ) -> PsychotherapyNote:
     """A process note owned by (and only ever readable by) its author."""
     text = _check_text(text)
@@ -347,7 +350,7 @@ def psychotherapy_note_create(
 def psychotherapy_note_update(
     *,
     note: PsychotherapyNote,
-    actor,
+    actor: User,
     text: str | None = None,
     session: Session | int | None = UNSET,
 ) -> PsychotherapyNote:

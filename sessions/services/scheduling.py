@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -13,6 +13,9 @@ from insights.freshness import client_activity_changed
 from practice.api_support import DomainError
 from practice.audit import AuditAction, audit_record
 from sessions.models import Session
+
+if TYPE_CHECKING:
+    from practice.models import User
 
 MIN_DURATION_MINUTES = 1
 MAX_DURATION_MINUTES = 600
@@ -50,7 +53,7 @@ def _validate(values: dict[str, Any]) -> None:
 def session_create(
     *,
     client: Client,
-    actor,
+    actor: User,
     starts_at: datetime,
     duration_minutes: int = 50,
     kind: str = Session.Kind.INDIVIDUAL,
@@ -92,7 +95,7 @@ def session_create(
     return session
 
 
-def session_update(*, session: Session, actor, data: dict[str, Any]) -> Session:
+def session_update(*, session: Session, actor: User, data: dict[str, Any]) -> Session:
     """Reschedule or record the outcome of a session. Call with a session the actor may edit.
 
     For a discharged client only the outcome of an existing session may be recorded

@@ -8,8 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from clients.models import DueQuestionnaire
-from clients.services.measures import expire_due_questionnaires
-from clients.services.schedules import create_due_questionnaires
+from clients.questionnaires import create_due_questionnaires, expire_due_questionnaires
 from tests.conftest import as_user
 from tests.factories import SessionFactory
 

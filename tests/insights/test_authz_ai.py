@@ -7,9 +7,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from clients.models import Consent
-from insights.ai import services
-from insights.ai.tasks import ai_refresh_client
+from insights.ai import refresh, services
 from insights.models import AiSuggestion
+from insights.tasks.ai import ai_refresh_client
 from practice.models import AuditEvent
 from sessions.models import HomeworkAssignment
 from tests.authz import DENY_ALL, Row, run_row
@@ -98,9 +98,10 @@ def no_ai_compute(monkeypatch):
     def refuse(*args, **kwargs):
         raise AssertionError("AI computation ran without consent")
 
-    for name in ("compute_brief", "compute_affect", "compute_recommendations"):
-        monkeypatch.setattr(services, name, refuse)
-    monkeypatch.setattr(services.nudges, "learn_for_client", refuse)
+    monkeypatch.setattr(services, "compute_brief", refuse)
+    for name in ("compute_affect", "compute_recommendations"):
+        monkeypatch.setattr(refresh, name, refuse)
+    monkeypatch.setattr(refresh.nudges, "learn_for_client", refuse)
 
 
 @pytest.mark.django_db

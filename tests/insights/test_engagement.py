@@ -527,7 +527,7 @@ def test_rounding_is_half_up_on_exact_ties(therapist, client_record, other_clien
 def test_postgresql_statement_stores_the_same_snapshots_as_the_generic_route(
     therapist, client_record, client_user, other_client_record, other_client_user
 ):
-    from insights import engagement_sql
+    from insights.engagement import sql as engagement_sql
 
     clients = rich_history(therapist, client_record, other_client_record)
     assert len(engagement_sql.client_id_ranges(2)) == 3

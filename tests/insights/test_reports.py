@@ -26,11 +26,12 @@ import time_machine
 from django.urls import reverse
 
 from clients.models import Assessment, Client
-from insights import aggregates, reports
+from insights import reports
 from insights.api_reports import render_report_pdf
 from insights.charts import bar_chart, line_chart
 from insights.models import AiSuggestion, Alert, PracticeAggregate
-from insights.report_tasks import refresh_practice_aggregates as refresh_task
+from insights.reports import aggregates
+from insights.tasks.reports import refresh_practice_aggregates as refresh_task
 from practice.models import AuditEvent
 from tests.conftest import PHI_CANARY, as_user
 from tests.factories import (

@@ -21,7 +21,8 @@ PROJECT_ROOT = Path(__file__).resolve().parents[2]
 if str(PROJECT_ROOT) not in sys.path:  # without pytest-django nothing puts the project on the path
     sys.path.insert(0, str(PROJECT_ROOT))
 
-from insights import risk, risk_eval  # noqa: E402
+from insights import risk  # noqa: E402
+from insights.risk import evaluation as risk_eval  # noqa: E402
 
 DATA = Path(__file__).parent / "data"
 DEV_SET = DATA / "risk-dev.jsonl"
@@ -252,7 +253,8 @@ def test_their_everyday_look_alikes_are_not_flagged(text: str) -> None:
 def test_every_negative_lookahead_in_the_rules_ends_at_a_word_boundary() -> None:
     """`(?!\\s+(?:a|the|to))` must not refuse "anymore", "then", "tomorrow": the exclusion
     words of a rule are whole words. Checked on every compiled rule and guard pattern."""
-    from insights import risk_context, risk_lexicon
+    from insights.risk import context as risk_context
+    from insights.risk import lexicon as risk_lexicon
 
     patterns = [rule.pattern.pattern for rule in risk_lexicon.RULES]
     for module in (risk_lexicon, risk_context):

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from insights import risk
-from insights.risk_classifier import TRAINING_PATH, load_labelled
+from insights.risk.classifier import TRAINING_PATH, load_labelled
 
 DATA = Path(__file__).parent / "data"
 

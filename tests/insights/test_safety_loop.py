@@ -13,7 +13,7 @@ from django.utils import timezone
 from insights.models import Alert
 from insights.notifications import escalate_overdue
 from insights.safety import acknowledgement_deadline, add_business_days, screen_client_text
-from insights.safety_tasks import escalate_overdue_alerts
+from insights.tasks.safety import escalate_overdue_alerts
 from practice.models import AuditEvent
 from tests.conftest import as_user
 

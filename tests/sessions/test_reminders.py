@@ -11,8 +11,8 @@ from django.core import mail
 from django.utils import timezone
 
 from clients.models import Client, Consent
+from sessions.homework_sweeps import due_reminders
 from sessions.models import HomeworkAssignment
-from sessions.services.homework import due_reminders
 from sessions.tasks import send_reminders
 from tests.factories import HomeworkAssignmentFactory
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from insights import risk_eval
+from insights.risk import evaluation as risk_eval
 
 
 class Command(BaseCommand):

@@ -549,8 +549,8 @@ class Command(BaseCommand):
 
     def recompute(self, practice) -> None:
         """Fill analytics now so the demo opens with them (the workers keep them fresh)."""
-        from insights.aggregates import refresh_practice_aggregates
         from insights.engagement import recompute_all
+        from insights.reports.aggregates import refresh_practice_aggregates
 
         recompute_all()
         refresh_practice_aggregates(practice)

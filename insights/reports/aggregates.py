@@ -6,7 +6,7 @@ grouped queries (a fixed number per practice, whatever its size) and upserts one
 
 What is stored, and why:
 - Counts are stored unsuppressed; small-cell suppression happens at presentation
-  (insights/reports.py), after summing, because "<5" cannot be added up.
+  (insights/reports/__init__.py), after summing, because "<5" cannot be added up.
 - Rates are stored as numerator and denominator counts so any range of months sums exactly.
 - Medians over a range need the raw values: each row keeps its list of wait days and
   acknowledgement minutes, and the report takes the median of the concatenated lists.
@@ -93,7 +93,7 @@ LIST_KEYS = ("wait_days", "ack_minutes")
 ID_KEYS = ("checkin_client_ids",)
 STOCK_KEYS = ("active_end", "waitlist_end")
 
-SESSION_STATUS_KEYS = {
+SESSION_STATUS_KEYS: dict[str, str] = {
     Session.Status.ATTENDED: "sessions_attended",
     Session.Status.NO_SHOW: "sessions_no_show",
     Session.Status.LATE_CANCELLED: "sessions_late_cancelled",
@@ -241,11 +241,11 @@ def _collect_homework(buckets: _Buckets, practice_id: int, now: dt.datetime) -> 
         )
         .order_by()
     )
-    for row in due:
-        month = month_of(row["month"])
-        buckets.add(row["therapist_key"], month, "homework_due", row["due"])
-        buckets.add(row["therapist_key"], month, "homework_completed", row["completed"])
-        buckets.add(row["therapist_key"], month, "homework_on_time", row["on_time"])
+    for counts in due:
+        month = month_of(counts["month"])
+        buckets.add(counts["therapist_key"], month, "homework_due", counts["due"])
+        buckets.add(counts["therapist_key"], month, "homework_completed", counts["completed"])
+        buckets.add(counts["therapist_key"], month, "homework_on_time", counts["on_time"])
 
 
 def _collect_checkins(buckets: _Buckets, practice_id: int) -> None:
@@ -355,7 +355,8 @@ def _collect_clients(
     rows = Client.objects.filter(practice_id=practice_id).values_list(
         "id", "primary_therapist_id", "status", "referred_at", "intake_date", "discharged_at", "created_at"
     )
-    clients, discharged = [], {}
+    clients: list[_ClientDates] = []
+    discharged: dict[int, tuple[TherapistKey, dt.date]] = {}
     for client_id, therapist_id, status, referred, intake, discharged_at, created_at in rows.order_by():
         if referred:
             buckets.add(therapist_id, month_of(referred), "referrals")

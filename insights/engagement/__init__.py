@@ -1,9 +1,15 @@
 """Engagement metrics per client: definitions, disengagement risk and conversation starters.
 
-The counting happens in the database (insights/engagement_bulk.py: one GROUP BY query per
+The counting happens in the database (insights/engagement/bulk.py: one GROUP BY query per
 source table for a whole batch of clients); this module turns one aggregate row per client
 into the published metrics, scores disengagement risk with its reasons in words, and stores
 the result as an upsert into EngagementSnapshot.
+
+Package layout: this module (metrics, risk score, ``recompute_client``/``recompute_all``/
+``sweep_stale``), ``insights.engagement.definitions`` (version, thresholds, risk weights),
+``insights.engagement.bulk`` (the batch GROUP BY queries) and ``insights.engagement.sql``
+(PostgreSQL's one-statement recompute). Celery entry points are in
+``insights.tasks.engagement``.
 
 Definitions (all relative to `now`; "days" are calendar days in settings.TIME_ZONE unless
 said otherwise; every percentage is null when its denominator is 0 - never 0 or 100):
@@ -34,7 +40,7 @@ said otherwise; every percentage is null when its denominator is 0 - never 0 or 
 - Rounding: half up (as CLINICAL.md rounds totals) - percentages and mood averages on the
   exact ratio, float aggregates (slopes, median days late) on their 15-significant-digit
   decimal form, the risk score in decimal arithmetic - so the PostgreSQL single-statement
-  route (insights/engagement_sql.py) stores exactly what this module computes.
+  route (insights/engagement/sql.py) stores exactly what this module computes.
 - disengagement_risk: score in [0, 1] = sum of weighted factors (RISK_WEIGHTS): portal
   inactivity beyond 3 days (full at 21; portal clients only), 2+ missed assignments in a
   row, low engagement, no-shows >= 25% of sessions, mood trending down; `reasons` name each
@@ -53,31 +59,25 @@ from django.db.models import Q
 from django.utils import timezone
 
 from clients.models import Client
-from insights import engagement_bulk as bulk
-from insights.engagement_bulk import Batch, ClientFacts
+from insights.engagement import bulk
+from insights.engagement import sql as engagement_sql
+from insights.engagement.bulk import Batch, ClientFacts
+from insights.engagement.definitions import (
+    INACTIVE_FROM_DAYS,
+    INACTIVE_FULL_DAYS,
+    LOW_ENGAGEMENT_BELOW_PERCENT,
+    MOOD_DECLINE_PER_DAY,
+    RISK_WEIGHTS,
+    VERSION,
+)
 from insights.models import EngagementSnapshot
 
-VERSION = "engagement_v1"
-LOW_ENGAGEMENT_BELOW_PERCENT = 50
 RECOMPUTE_BATCH_SIZE = 1000
 SWEEP_LIMIT = 2000
 
 # Reliable change on each measure (CLINICAL.md, NHS Talking Therapies).
 RELIABLE_CHANGE = {"phq9": 6, "gad7": 4}
 MEASURE_LABELS = {"phq9": "PHQ-9", "gad7": "GAD-7"}
-
-# Disengagement risk: weighted factors in [0, 1]; the weights sum to 1.
-INACTIVE_FROM_DAYS = 3
-INACTIVE_FULL_DAYS = 21
-MOOD_DECLINE_PER_DAY = -0.1  # 1.4 points over 14 days on the 0-10 scale
-# Decimal: the score is exact decimal arithmetic, rounded half up, like the SQL path's numeric.
-RISK_WEIGHTS = {
-    "inactivity": Decimal("0.35"),
-    "missed_in_a_row": Decimal("0.25"),
-    "low_completion": Decimal("0.15"),
-    "no_shows": Decimal("0.15"),
-    "mood": Decimal("0.10"),
-}
 
 
 def _half_up(value: Decimal, digits: int) -> float:
@@ -87,7 +87,7 @@ def _half_up(value: Decimal, digits: int) -> float:
 
 def _percent(numerator: Any, denominator: Any) -> float | None:
     """100 * numerator / denominator to one decimal, rounded half up on the exact ratio (the
-    same as PostgreSQL's round(numeric): insights/engagement_sql.py must give equal values)."""
+    same as PostgreSQL's round(numeric): insights/engagement/sql.py must give equal values)."""
     return _ratio(100 * int(numerator or 0), denominator, 1)
 
 
@@ -311,7 +311,7 @@ def _watermark(client: ClientFacts, aggregates: bulk.BatchAggregates) -> dt.date
     candidates.append(aggregates.sessions.get(client.id, {}).get("updated_max"))
     candidates += [row.get("created_max") for row in aggregates.measures.get(client.id, {}).values()]
     seconds = [float(value) for value in candidates if value is not None]
-    return _from_epoch(max(seconds)) if seconds else client.created_at
+    return dt.datetime.fromtimestamp(max(seconds), tz=dt.UTC) if seconds else client.created_at
 
 
 def build_snapshot(
@@ -381,15 +381,13 @@ def recompute_all(batch_size: int = RECOMPUTE_BATCH_SIZE) -> int:
     """Nightly full recompute; each batch commits on its own, so an interrupted run keeps
     the batches it finished and a rerun converges to the same state.
 
-    On PostgreSQL each batch is ONE statement (insights/engagement_sql.py): aggregates, JSON
+    On PostgreSQL each batch is ONE statement (insights/engagement/sql.py): aggregates, JSON
     document, risk and upsert all in the database, so no metric travels through Python;
     batches run on two connections side by side.
     Elsewhere (SQLite) the batches go through build_engagement() and bulk_create; a test
     pins that both routes store the same snapshots.
     """
     if connection.vendor == "postgresql":
-        from insights import engagement_sql
-
         # `batch_size` bounds what Python holds per batch; this route holds nothing, and
         # bigger statements scan the submissions join fewer times (benchmarks/README.md).
         # An explicitly smaller batch (an operator throttling a busy database) is honoured.

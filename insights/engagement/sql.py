@@ -1,9 +1,9 @@
 """The nightly recompute on PostgreSQL: one INSERT ... SELECT ... ON CONFLICT per batch.
 
-The generic route (insights/engagement.py) reads five aggregate rows per client into Python,
+The generic route (insights/engagement/__init__.py) reads five aggregate rows per client into Python,
 builds the metrics dict and upserts it with bulk_create. Measured at 10,000 clients, shipping
 ~12 MB of JSON back to the database and building it in Python cost as much as the aggregates.
-Here the same aggregate queries (insights/engagement_bulk.py, reused verbatim as CTEs) feed
+Here the same aggregate queries (insights/engagement/bulk.py, reused verbatim as CTEs) feed
 `jsonb_build_object` and the disengagement-risk score and reasons are CASE expressions, so a
 batch is a single statement and no metric travels through Python.
 
@@ -27,9 +27,9 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from clients.models import Client
-from insights import engagement as eng
-from insights import engagement_bulk as bulk
-from insights.engagement_bulk import Batch
+from insights.engagement import bulk
+from insights.engagement import definitions as eng
+from insights.engagement.bulk import Batch
 from insights.models import EngagementSnapshot
 
 # At least this many clients per statement: every statement hash-joins all submissions to
@@ -248,7 +248,7 @@ def _upsert_sql(batch: Batch, now: dt.datetime) -> tuple[str, dict[str, Any]]:
         metrics = EXCLUDED.metrics, disengagement_risk = EXCLUDED.disengagement_risk,
         low_engagement = EXCLUDED.low_engagement,
         -- A write that committed after this computation started stays stale (as
-        -- engagement_bulk.upsert_snapshots re-marks it on the generic route).
+        -- engagement.bulk.upsert_snapshots re-marks it on the generic route).
         stale = COALESCE({table}.source_changed_at >= EXCLUDED.computed_at, false)
     """  # noqa: S608 - only table names, constants and fixed SQL fragments are formatted in
     return sql, params

@@ -8,7 +8,7 @@ The SQL is portable between PostgreSQL and SQLite. The places where they differ 
 seconds of a timestamp, the local calendar day of a timestamp, "within a day of", the median
 days late: percentile_cont on PostgreSQL) are isolated in the `_Dialect` helpers below or
 chosen by vendor. Each query exists as a `*_sql(batch, now)` builder so that
-insights/engagement_sql.py can run all five inside its single upsert statement. Parameters are always named (`%(name)s`).
+insights/engagement/sql.py can run all five inside its single upsert statement. Parameters are always named (`%(name)s`).
 """
 
 from __future__ import annotations

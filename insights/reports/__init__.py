@@ -8,6 +8,9 @@ therapist names (staff) are shown.
 
 Known limit: a rate shown next to its denominator can let a reader work out a numerator
 below 5 (2 of 7 = 28.6%). The rule suppresses rates on small denominators only, as agreed.
+
+Package layout: this module (the report, suppression applied) and ``insights.reports.aggregates``
+(the stored monthly figures and their refresh, run by ``insights.tasks.reports``).
 """
 
 from __future__ import annotations
@@ -23,9 +26,9 @@ from django.core.cache import cache
 from django.db.models import Q
 from django.utils import timezone
 
-from insights import aggregates
-from insights.aggregates import add_months, month_last_day, month_of, months_between
 from insights.models import PracticeAggregate
+from insights.reports import aggregates
+from insights.reports.aggregates import add_months, month_last_day, month_of, months_between
 from practice.models import Membership, Practice
 from practice.roles import Role
 
