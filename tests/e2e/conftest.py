@@ -13,7 +13,11 @@ from pathlib import Path
 import pytest
 
 CHROMIUM = os.environ.get("ALLIANCE_CHROMIUM", "/usr/bin/chromium")
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+# Screenshots go to test-artifacts/ (ignored by git), so a test run never changes tracked files;
+# the README's pictures are taken from the demo by `make screenshots`.
+SCREENSHOTS = Path(
+    os.environ.get("ALLIANCE_SCREENSHOTS_DIR") or Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
+)
 CHROMIUM_ARGS = [
     "--headless",
     "--no-sandbox",
