@@ -18,6 +18,7 @@ from clients.selectors import assessment_series, client_outcomes
 from clients.services.measures import assessment_record, instrument_define, instruments_for
 from practice.api_support import DomainError
 from practice.audit import AuditAction, audit_record
+from practice.bounds import BoundedDateTimeField
 from practice.permissions import IsClientUser, capability_required
 from practice.roles import Capability
 
@@ -86,7 +87,7 @@ class AssessmentInputSerializer(serializers.Serializer):
         help_text="A list in item order (null = unanswered); an object for cssrs_screener",
     )
     difficulty = serializers.JSONField(required=False, allow_null=True, help_text="PHQ-9 item 10 (0-3), optional")
-    administered_at = serializers.DateTimeField(required=False)
+    administered_at = BoundedDateTimeField(required=False)
     session = serializers.IntegerField(required=False, allow_null=True)
 
 
@@ -273,8 +274,8 @@ class DueQuestionnaireSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     instrument = serializers.CharField()
     session = serializers.IntegerField(source="session_id", allow_null=True)
-    due_at = serializers.DateTimeField()
-    expires_at = serializers.DateTimeField()
+    due_at = BoundedDateTimeField()
+    expires_at = BoundedDateTimeField()
     status = serializers.CharField()
 
 

@@ -19,8 +19,10 @@ from clients.services import break_glass, records
 from practice.api_support import DomainError
 from practice.models import Membership
 from practice.roles import Capability, Role, has_capability
+from practice.search import current_search, remember_search
 
 ROSTER_PAGE_SIZE = 50
+ROSTER_FILTERS = ("status", "therapist")
 
 
 def _reassign(request, therapists: list[Membership]) -> None:
@@ -60,10 +62,16 @@ def roster(request):
     )
     therapists.sort(key=lambda member: member.display_name.lower())
 
+    # The name search is posted and kept in the session: a client's name never goes in a URL.
+    if request.method == "POST" and "search" in request.POST:
+        return remember_search(request, page="roster", keep=ROSTER_FILTERS)
     if request.method == "POST":
         _reassign(request, therapists)
         query = request.GET.urlencode()
         return redirect(reverse("roster") + (f"?{query}" if query else ""))
+    search, redirect_without_name = current_search(request, page="roster", keep=ROSTER_FILTERS)
+    if redirect_without_name is not None:
+        return redirect_without_name
 
     clients = Client.objects.visible_to(request.user).select_related("primary_therapist__user")
     status = request.GET.get("status", "")
@@ -74,7 +82,6 @@ def roster(request):
         clients = clients.filter(primary_therapist__isnull=True)
     elif therapist_filter.isdigit():
         clients = clients.filter(primary_therapist_id=int(therapist_filter))
-    search = request.GET.get("q", "").strip()
     for word in search.split()[:5]:
         clients = clients.filter(
             Q(first_name__icontains=word) | Q(last_name__icontains=word) | Q(preferred_name__icontains=word)
@@ -84,6 +91,7 @@ def roster(request):
     )
     query = request.GET.copy()
     query.pop("page", None)
+    query.pop("q", None)
     context = {
         "page": page,
         "therapists": therapists,

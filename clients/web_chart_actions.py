@@ -12,6 +12,7 @@ from django.shortcuts import get_object_or_404
 from clients.models import Client, Goal
 from clients.services import records
 from practice.api_support import DomainError
+from practice.bounds import BoundedFormDateField, BoundedFormDateTimeField
 from sessions.models import HomeworkAssignment, HomeworkTemplate
 from sessions.services import checkins as checkin_services
 from sessions.services import homework as homework_services
@@ -24,20 +25,22 @@ from sessions.services import notes as note_services
 class GoalForm(forms.Form):
     problem = forms.CharField(label="Problem", required=False, widget=forms.Textarea(attrs={"rows": 2}))
     description = forms.CharField(label="Goal", widget=forms.Textarea(attrs={"rows": 2}))
-    target_date = forms.DateField(label="Target date", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    target_date = BoundedFormDateField(
+        label="Target date", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
     objective = forms.CharField(label="First objective", required=False)
     measure = forms.CharField(label="How progress is measured", required=False, max_length=200)
 
 
 class PlanReviewForm(forms.Form):
-    reviewed_on = forms.DateField(label="Plan reviewed on", widget=forms.DateInput(attrs={"type": "date"}))
+    reviewed_on = BoundedFormDateField(label="Plan reviewed on", widget=forms.DateInput(attrs={"type": "date"}))
 
 
 class AssignForm(forms.Form):
     template = forms.ModelChoiceField(
         label="Homework from the library", queryset=HomeworkTemplate.objects.none(), empty_label="Choose a template"
     )
-    due_at = forms.DateTimeField(label="Due", widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
+    due_at = BoundedFormDateTimeField(label="Due", widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
     goal = forms.ModelChoiceField(
         label="Linked goal (optional)", queryset=Goal.objects.none(), required=False, empty_label="No goal"
     )

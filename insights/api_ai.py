@@ -21,6 +21,7 @@ from clients.models import Client
 from insights.ai import services
 from insights.ai.brief import BRIEF_LABEL
 from insights.models import AiSuggestion
+from practice.bounds import BoundedDateTimeField
 from practice.permissions import capability_required
 from practice.roles import Capability
 from sessions.services.homework import InvalidInput
@@ -178,7 +179,7 @@ class ClientRecommendationsView(APIView):
 
 class DecisionSerializer(serializers.Serializer):
     decision = serializers.ChoiceField(choices=[AiSuggestion.Decision.ACCEPTED, AiSuggestion.Decision.DISMISSED])
-    due_at = serializers.DateTimeField(required=False, help_text="Homework due date (default: 7 days from now)")
+    due_at = BoundedDateTimeField(required=False, help_text="Homework due date (default: 7 days from now)")
 
 
 class SuggestionDecisionView(APIView):

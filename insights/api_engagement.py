@@ -15,6 +15,7 @@ from rest_framework.views import APIView
 from clients.api import clinical_client_or_404
 from insights import engagement
 from insights.models import EngagementSnapshot
+from practice.bounds import BoundedDateTimeField
 from practice.permissions import capability_required
 from practice.roles import Capability
 
@@ -34,7 +35,7 @@ class SuggestionSerializer(serializers.Serializer):
 
 
 class InsightsSerializer(serializers.Serializer):
-    computed_at = serializers.DateTimeField()
+    computed_at = BoundedDateTimeField()
     stale = serializers.BooleanField()
     engagement = serializers.DictField(help_text="Engagement metrics; see insights/engagement.py for definitions")
     disengagement_risk = RiskSerializer()

@@ -27,6 +27,7 @@ from rest_framework.views import APIView
 from clients.models import Client, Consent, Goal
 from insights.safety import ScreeningOutcome, crisis_resources_for
 from practice.audit import AuditAction, audit_record
+from practice.bounds import BoundedDateTimeField
 from practice.permissions import IsClientUser, capability_required
 from practice.roles import Capability
 from sessions.models import (
@@ -277,7 +278,7 @@ class AssignWriteSerializer(serializers.Serializer):
     kind = serializers.CharField(max_length=20, required=False, allow_blank=True)
     fields = serializers.JSONField(required=False)
     instructions = serializers.CharField(max_length=5000, required=False, allow_blank=True)
-    due_at = serializers.DateTimeField()
+    due_at = BoundedDateTimeField()
     goal = serializers.IntegerField(required=False, allow_null=True)
     recurrence = serializers.JSONField(
         required=False,

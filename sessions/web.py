@@ -20,7 +20,6 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.dateparse import parse_date
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -38,6 +37,8 @@ from clients.web_chart import (
 )
 from insights.models import Alert
 from practice.api_support import DomainError
+from practice.bounds import BoundedFormDateTimeField, parse_bounded_date
+from practice.search import current_search, remember_search
 from sessions import selectors
 from sessions.models import CheckIn, HomeworkAssignment, Message, ProgressNote, Session
 from sessions.services import notes as note_services
@@ -137,11 +138,20 @@ def _engagement_badge(client: Client) -> dict:
     return {"label": "No engagement flags", "css": "ok", "reasons": [], "score": score}
 
 
+CASELOAD_FILTERS = ("status", "sort")
+
+
 @therapist_required
+@require_http_methods(["GET", "POST"])
 def dashboard(request) -> HttpResponse:
+    # The name search is posted and kept in the session: a client's name never goes in a URL.
+    if request.method == "POST":
+        return remember_search(request, page="caseload", keep=CASELOAD_FILTERS)
+    search, redirect_without_name = current_search(request, page="caseload", keep=CASELOAD_FILTERS)
+    if redirect_without_name is not None:
+        return redirect_without_name
     user, now = request.user, timezone.now()
     status = request.GET.get("status", "current")
-    search = request.GET.get("q", "").strip()
     sort = request.GET.get("sort", "attention")
     clients = Client.objects.clinical_scope(user)
     if status == "current":
@@ -208,7 +218,7 @@ def dashboard(request) -> HttpResponse:
 
 class SessionForm(forms.Form):
     client = forms.ModelChoiceField(label="Client", queryset=Client.objects.none(), empty_label="Choose a client")
-    starts_at = forms.DateTimeField(label="Starts", widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
+    starts_at = BoundedFormDateTimeField(label="Starts", widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
     duration_minutes = forms.IntegerField(label="Minutes", initial=50, min_value=1, max_value=600)
     kind = forms.ChoiceField(label="Kind", choices=Session.Kind.choices, initial=Session.Kind.INDIVIDUAL)
 
@@ -218,8 +228,7 @@ class SessionForm(forms.Form):
 
 
 def _week_start(raw: str | None) -> dt.date:
-    day = parse_date(raw or "") if raw else None
-    day = day or timezone.localdate()
+    day = parse_bounded_date(raw) or timezone.localdate()
     return day - dt.timedelta(days=day.weekday())
 
 
