@@ -128,7 +128,9 @@ def test_nesting_limit_counts_brackets_outside_strings_only():
 def test_json_strings_with_lone_surrogates_or_nul_are_refused(client_user, text):
     api = as_user(client_user)
     before = Snapshot.take()
-    response = api.generic("POST", reverse("api-me-messages"), '{"body": "%s"}' % text, content_type="application/json")
+    response = api.generic(
+        "POST", reverse("api-me-messages"), '{"body": "' + text + '"}', content_type="application/json"
+    )
     assert response.status_code == 400
     assert Snapshot.take().changed_since(before) == {}
 
