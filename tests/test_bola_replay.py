@@ -77,6 +77,14 @@ def id_routes() -> list[IdRoute]:
     return found
 
 
+def send(route: IdRoute, caller, method: str, kwargs: dict, data):
+    cache.clear()  # throttles must not turn one of a pair into a 429
+    url = reverse(route.name, kwargs=kwargs)
+    if route.api:
+        return getattr(caller, method)(url, data, format="json")
+    return getattr(caller, method)(url, data or {})
+
+
 def test_every_id_route_has_a_known_record_kind():
     unknown = [
         f"{route.route} ({kwarg})"
@@ -109,17 +117,10 @@ def test_practice_a_cannot_reach_practice_b_records_through_any_id_route(practic
             for method in route.methods:
                 data = None if method in ("get", "delete") else WRITE_BODY
 
-                def call(kwargs, caller=caller, method=method, data=data):
-                    cache.clear()  # throttles must not turn one of the pair into a 429
-                    url = reverse(route.name, kwargs=kwargs)
-                    if route.api:
-                        return getattr(caller, method)(url, data, format="json")
-                    return getattr(caller, method)(url, data or {})
-
                 before = Snapshot.take()
-                replayed = call(target)
+                replayed = send(route, caller, method, target, data)
                 changed = Snapshot.take().changed_since(before)
-                baseline = call(missing)
+                baseline = send(route, caller, method, missing, data)
                 requests += 2
                 label = f"{method.upper()} {route.route} as {role}"
                 if 200 <= replayed.status_code < 300:
