@@ -6,7 +6,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, PolymorphicProxySerializer, extend_schema
 from rest_framework import generics, serializers, status
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
@@ -51,6 +51,17 @@ def under_break_glass(user, client: Client) -> bool:
     return user.role == Role.ADMIN and Client.objects.clinical_scope(user).filter(pk=client.pk).exists()
 
 
+def _client_for_role(component_name: str, clinical_serializer, *, many: bool = False) -> PolymorphicProxySerializer:
+    """The schema of a client as a role sees it: the clinical shape for a clinician (or an admin
+    under break-glass), the roster shape (no clinical fields) for a manager or admin."""
+    return PolymorphicProxySerializer(
+        component_name=component_name,
+        serializers=[clinical_serializer, RosterClientSerializer],
+        resource_type_field_name=None,
+        many=many,
+    )
+
+
 class ClientListView(generics.ListCreateAPIView):
     permission_classes = [StaffOnly]
 
@@ -84,12 +95,15 @@ class ClientListView(generics.ListCreateAPIView):
             OpenApiParameter("status", str, enum=[s for s, _ in Client.Status.choices]),
             OpenApiParameter("therapist", int, description="Primary therapist member id"),
             OpenApiParameter("q", str, description="Search by name"),
-        ]
+        ],
+        responses={200: _client_for_role("ClientListItem", CaseloadClientSerializer, many=True)},
     )
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 
-    @extend_schema(request=ClientWriteSerializer, responses={201: ClientDetailSerializer})
+    @extend_schema(
+        request=ClientWriteSerializer, responses={201: _client_for_role("ClientForRole", ClientDetailSerializer)}
+    )
     def post(self, request):
         capability_check = capability_required(Capability.CREATE_CLIENT)()
         capability_check.has_permission(request, self)
@@ -113,7 +127,7 @@ class ClientDetailView(APIView):
             Client.objects.visible_to(self.request.user).select_related("primary_therapist__user"), pk=self.kwargs["pk"]
         )
 
-    @extend_schema(responses={200: ClientDetailSerializer})
+    @extend_schema(responses={200: _client_for_role("ClientForRole", ClientDetailSerializer)})
     def get(self, request, pk):
         client = self.get_object()
         if is_clinician(request.user) or under_break_glass(request.user, client):
@@ -128,7 +142,9 @@ class ClientDetailView(APIView):
             return Response(ClientDetailSerializer(client).data)
         return Response(RosterClientSerializer(client).data)
 
-    @extend_schema(request=ClientWriteSerializer, responses={200: ClientDetailSerializer})
+    @extend_schema(
+        request=ClientWriteSerializer, responses={200: _client_for_role("ClientForRole", ClientDetailSerializer)}
+    )
     def patch(self, request, pk):
         client = self.get_object()
         if not Client.objects.administrable_by(request.user).filter(pk=client.pk).exists():

@@ -16,7 +16,7 @@ from clients.models import Assessment, Client
 from clients.scoring import AnswerValidationError
 from clients.selectors import assessment_series, client_outcomes
 from clients.services.measures import assessment_record, instrument_define, instruments_for
-from practice.api_support import DomainError
+from practice.api_support import DomainError, StandardPagination
 from practice.audit import AuditAction, audit_record
 from practice.bounds import BoundedDateTimeField
 from practice.permissions import IsClientUser, capability_required
@@ -160,14 +160,14 @@ def _record(request, client: Client, source: str) -> Response:
 
 class ClientAssessmentListView(APIView):
     permission_classes = [ClinicalOnly]
+    # Declared so the schema documents the page envelope (count, next, previous, results).
+    pagination_class = StandardPagination
 
     @extend_schema(
         parameters=[OpenApiParameter("instrument", str, description="Only this instrument, e.g. phq9")],
         responses={200: AssessmentSerializer(many=True)},
     )
     def get(self, request, pk):
-        from practice.api_support import StandardPagination
-
         client = clinical_client_or_404(request.user, pk)
         series = assessment_series(client=client, actor=request.user, instrument=request.query_params.get("instrument"))
         paginator = StandardPagination()
@@ -182,14 +182,17 @@ class ClientAssessmentListView(APIView):
 
 class MyAssessmentListView(APIView):
     permission_classes = [IsClientUser]
+    # Declared so the schema documents the page envelope (count, next, previous, results).
+    pagination_class = StandardPagination
 
     def client(self, request) -> Client:
         return get_object_or_404(Client.objects.clinical_scope(request.user))
 
-    @extend_schema(responses={200: AssessmentSerializer(many=True)})
+    @extend_schema(
+        parameters=[OpenApiParameter("instrument", str, description="Only this instrument, e.g. phq9")],
+        responses={200: AssessmentSerializer(many=True)},
+    )
     def get(self, request):
-        from practice.api_support import StandardPagination
-
         client = self.client(request)
         series = assessment_series(client=client, actor=request.user, instrument=request.query_params.get("instrument"))
         paginator = StandardPagination()
@@ -221,7 +224,7 @@ class FhirExportView(APIView):
 
     @extend_schema(
         responses={
-            200: inline_serializer(
+            (200, "application/fhir+json"): inline_serializer(
                 "FhirBundle", {"resourceType": serializers.CharField(), "entry": serializers.ListField()}
             )
         }

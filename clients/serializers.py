@@ -23,7 +23,7 @@ class MemberField(serializers.PrimaryKeyRelatedField):
 class RosterClientSerializer(serializers.ModelSerializer):
     """What managers and admins see: no clinical fields."""
 
-    therapist = serializers.PrimaryKeyRelatedField(source="primary_therapist", read_only=True)
+    therapist = serializers.PrimaryKeyRelatedField(source="primary_therapist", read_only=True, allow_null=True)
     therapist_name = serializers.SerializerMethodField()
     name = serializers.CharField(source="full_name", read_only=True)
 
