@@ -84,7 +84,7 @@ class ClientListView(generics.ListCreateAPIView):
                 else queryset.none()
             )
         if params.get("q"):
-            for word in params["q"].split()[:5]:
+            for word in params["q"][:100].split()[:5]:
                 queryset = queryset.filter(
                     Q(first_name__icontains=word) | Q(last_name__icontains=word) | Q(preferred_name__icontains=word)
                 )
@@ -94,7 +94,7 @@ class ClientListView(generics.ListCreateAPIView):
         parameters=[
             OpenApiParameter("status", str, enum=[s for s, _ in Client.Status.choices]),
             OpenApiParameter("therapist", int, description="Primary therapist member id"),
-            OpenApiParameter("q", str, description="Search by name"),
+            OpenApiParameter("q", str, description="Search by name (at most 100 characters)"),
         ],
         responses={200: _client_for_role("ClientListItem", CaseloadClientSerializer, many=True)},
     )

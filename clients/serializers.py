@@ -162,7 +162,7 @@ class PortalInviteResponseSerializer(serializers.Serializer):
 class AcceptInviteSerializer(serializers.Serializer):
     invite_token = serializers.CharField(max_length=200)
     password = serializers.CharField(max_length=256, trim_whitespace=False)
-    email = serializers.EmailField(required=False, help_text="Only when the client record has no email")
+    email = serializers.EmailField(required=False, max_length=254, help_text="Only when the client record has no email")
 
 
 class ConsentWriteSerializer(serializers.Serializer):

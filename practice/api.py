@@ -119,7 +119,7 @@ class MemberSerializer(serializers.ModelSerializer):
 
 
 class MemberCreateSerializer(serializers.Serializer):
-    email = serializers.EmailField()
+    email = serializers.EmailField(max_length=254)
     role = serializers.ChoiceField(choices=["therapist", "manager", "admin"])
     # Required: an account is created with the password its owner will change (there is no
     # staff invite flow); a missing one used to reach the service and answer 500.

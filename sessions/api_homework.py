@@ -288,7 +288,7 @@ class AssignWriteSerializer(serializers.Serializer):
 
 
 class AssignmentUpdateSerializer(serializers.Serializer):
-    status = serializers.CharField(required=False, help_text='Only "cancelled"')
+    status = serializers.CharField(required=False, max_length=20, help_text='Only "cancelled"')
     feedback = serializers.CharField(max_length=5000, required=False, allow_blank=True)
 
 
@@ -315,11 +315,11 @@ class CheckInSerializer(serializers.ModelSerializer):
 class CheckInWriteSerializer(serializers.Serializer):
     mood = serializers.IntegerField(min_value=0, max_value=10)
     emotions = serializers.ListField(
-        child=serializers.CharField(),
+        child=serializers.CharField(max_length=40),
         required=False,
         help_text=", ".join(CheckIn.EMOTIONS),
     )
-    note = serializers.CharField(required=False, allow_blank=True)
+    note = serializers.CharField(required=False, allow_blank=True, max_length=checkin_services.NOTE_MAX_LENGTH)
 
 
 # ---------------------------------------------------------------------------

@@ -46,7 +46,7 @@ class MessageSerializer(serializers.ModelSerializer):
 
 
 class MessageWriteSerializer(serializers.Serializer):
-    body = serializers.CharField()
+    body = serializers.CharField(max_length=checkin_services.MESSAGE_MAX_LENGTH)
 
 
 class MessageThreadMixin:

@@ -189,3 +189,49 @@ def test_model_text_inputs_are_bounded(therapist, client_record):
         format="json",
     )
     assert template.status_code == 400
+
+
+def _unbounded_strings(name: str, node, path: str = "") -> list[str]:
+    if not isinstance(node, dict):
+        return []
+    found = []
+    if (
+        node.get("type") == "string"
+        and "maxLength" not in node
+        and "enum" not in node
+        and node.get("format") not in {"date", "date-time", "binary"}
+    ):
+        found.append(f"{name}{path}")
+    for key, value in node.get("properties", {}).items():
+        found += _unbounded_strings(name, value, f"{path}.{key}")
+    found += _unbounded_strings(name, node.get("items"), f"{path}[]")
+    found += _unbounded_strings(name, node.get("additionalProperties"), f"{path}{{}}")
+    return found
+
+
+def test_every_string_in_a_request_body_has_a_length_bound():
+    from drf_spectacular.generators import SchemaGenerator
+
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    request_components = {
+        name: component for name, component in schema["components"]["schemas"].items() if name.endswith("Request")
+    }
+    assert len(request_components) > 20
+    unbounded = [path for name, component in request_components.items() for path in _unbounded_strings(name, component)]
+    assert not unbounded, f"request strings without maxLength: {unbounded}"
+
+
+def test_web_schedule_refuses_a_session_in_year_9999_and_the_week_still_renders(therapist, client_record):
+    browser = web_as(therapist)
+    before = Snapshot.take()
+    data = {
+        "new-client": client_record.pk,
+        "new-starts_at": "9999-12-31T10:00",
+        "new-duration_minutes": 50,
+        "new-kind": "individual",
+    }
+    response = browser.post(reverse("schedule"), data)
+    assert response.status_code == 400  # the form again, with its error
+    assert "between the years 1900 and 2100" in response.content.decode()
+    assert Snapshot.take().changed_since(before) == {}
+    assert browser.get(reverse("schedule") + "?week=9999-12-27").status_code == 200
