@@ -74,15 +74,12 @@ class ClientListView(generics.ListCreateAPIView):
         if getattr(self, "swagger_fake_view", False):
             return Client.objects.none()
         queryset = Client.objects.visible_to(self.request.user).select_related("primary_therapist__user")
-        params = self.request.query_params
+        params = self.filter_params()
         if params.get("status"):
             queryset = queryset.filter(status=params["status"])
         if params.get("therapist"):
-            queryset = (
-                queryset.filter(primary_therapist_id=params["therapist"])
-                if params["therapist"].isdigit()
-                else queryset.none()
-            )
+            therapist = str(params["therapist"])
+            queryset = queryset.filter(primary_therapist_id=therapist) if therapist.isdigit() else queryset.none()
         if params.get("q"):
             for word in params["q"][:100].split()[:5]:
                 queryset = queryset.filter(
@@ -90,11 +87,19 @@ class ClientListView(generics.ListCreateAPIView):
                 )
         return queryset.order_by("last_name", "first_name", "id")
 
+    def filter_params(self):
+        return self.request.query_params
+
     @extend_schema(
         parameters=[
             OpenApiParameter("status", str, enum=[s for s, _ in Client.Status.choices]),
             OpenApiParameter("therapist", int, description="Primary therapist member id"),
-            OpenApiParameter("q", str, description="Search by name (at most 100 characters)"),
+            OpenApiParameter(
+                "q",
+                str,
+                description="Search by name (at most 100 characters). A name in a URL ends up in access "
+                "logs and proxies: prefer POST /api/v1/clients/search/, which takes it in the body.",
+            ),
         ],
         responses={200: _client_for_role("ClientListItem", CaseloadClientSerializer, many=True)},
     )
@@ -117,6 +122,31 @@ class ClientListView(generics.ListCreateAPIView):
         client = records.client_create(actor=request.user, data=values)
         output = ClientDetailSerializer if is_clinician(request.user) else RosterClientSerializer
         return Response(output(client).data, status=status.HTTP_201_CREATED)
+
+
+class ClientSearchSerializer(serializers.Serializer):
+    q = serializers.CharField(max_length=100, required=False, allow_blank=True, help_text="Name, or part of it")
+    status = serializers.ChoiceField(choices=Client.Status.choices, required=False)
+    therapist = serializers.IntegerField(required=False, min_value=1, help_text="Primary therapist member id")
+
+
+class ClientSearchView(ClientListView):
+    """The caseload/roster filters of GET /clients/, posted: a client's name never goes in a URL."""
+
+    http_method_names = ["post", "options"]
+
+    def filter_params(self):
+        return self.search
+
+    @extend_schema(
+        request=ClientSearchSerializer,
+        responses={200: _client_for_role("ClientListItem", CaseloadClientSerializer, many=True)},
+    )
+    def post(self, request):
+        data = ClientSearchSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        self.search = data.validated_data
+        return self.list(request)
 
 
 class ClientDetailView(APIView):

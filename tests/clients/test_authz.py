@@ -39,6 +39,12 @@ MATRIX = [
         {**DENY_ALL, "therapist": 201, "colleague": 201, "outsider": 201, "manager": 201, "admin": 201},
         data=new_client,
     ),
+    Row(
+        "api-clients-search",
+        "post",
+        {**DENY_ALL, "therapist": 200, "colleague": 200, "outsider": 200, "manager": 200, "admin": 200},
+        data=lambda ctx: {"q": "Avery"},
+    ),
     Row("api-client-detail", "get", {**DENY_ALL, "therapist": 200, "manager": 200, "admin": 200}, kwargs=client_pk),
     Row(
         "api-client-detail",

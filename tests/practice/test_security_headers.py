@@ -144,3 +144,25 @@ def test_a_name_in_an_old_link_is_moved_off_the_url(therapist, practice):
     assert response.status_code == 302
     assert response.url == reverse("dashboard") + "?status=all"
     assert "Zephyr" in browser.get(response.url).content.decode()
+
+
+def test_api_name_search_takes_the_name_in_the_body(therapist, manager, practice):
+    ClientFactory(primary_therapist=therapist.membership, practice=practice, first_name="Zephyr", last_name="Lake")
+    ClientFactory(
+        primary_therapist=therapist.membership,
+        practice=practice,
+        first_name="Morgan",
+        last_name="Hill",
+        status="waitlist",
+    )
+    for user in (therapist, manager):
+        response = as_user(user).post(reverse("api-clients-search"), {"q": "zeph"}, format="json")
+        assert response.status_code == 200
+        assert [row["first_name"] for row in response.json()["results"]] == ["Zephyr"]
+    filtered = as_user(therapist).post(reverse("api-clients-search"), {"status": "waitlist"}, format="json")
+    assert [row["first_name"] for row in filtered.json()["results"]] == ["Morgan"]
+    too_long = as_user(therapist).post(reverse("api-clients-search"), {"q": "x" * 101}, format="json")
+    assert too_long.status_code == 400 and "q" in too_long.json()
+    # The documented GET filter keeps working (backward compatible).
+    legacy = as_user(therapist).get(reverse("api-clients"), {"q": "zeph"})
+    assert [row["first_name"] for row in legacy.json()["results"]] == ["Zephyr"]
