@@ -15,7 +15,9 @@ from dataclasses import dataclass, field
 import pytest
 import schemathesis
 from django.core.cache import cache
+from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.renderers import OpenApiJsonRenderer
 from hypothesis import HealthCheck, Phase, given, settings
@@ -40,6 +42,18 @@ CHECKS = [
     response_schema_conformance,
     response_headers_conformance,
 ]
+
+
+@pytest.fixture
+def wsgi_keeps_the_test_connection():
+    """The WSGI handler closes the database connection after each request (request_finished),
+    which on PostgreSQL would end the test's transaction; Django's own test client
+    disconnects the same handler for the same reason."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
 
 
 def load_schema():
@@ -89,6 +103,7 @@ def run_operation(operation, *, token: str, path_parameters: dict, tally: Tally)
 
 
 @pytest.mark.django_db(transaction=False)
+@pytest.mark.usefixtures("wsgi_keeps_the_test_connection")
 def test_every_operation_conforms_to_the_schema_for_every_role(practice):
     data = build_practice_data(practice, label="north")
     schema = load_schema()
