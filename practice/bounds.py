@@ -8,7 +8,8 @@ clear 400 at the edge and never a stored row that later breaks a page (a session
   classes through `serializer_field_mapping` (practice.apps); declared fields and form fields
   use the classes below; tests/practice/test_input_bounds.py fails on any that does not.
 - Free text from a model TextField: at most LONG_TEXT_MAX_LENGTH characters.
-- JSON bodies: at most MAX_JSON_DEPTH levels of nesting, no NUL character and no lone UTF-16
+- JSON bodies: at most DATA_UPLOAD_MAX_MEMORY_SIZE bytes and MAX_JSON_DEPTH levels of nesting,
+  no NUL character and no lone UTF-16
   surrogate in any key or string (PostgreSQL cannot store either; UTF-8 cannot encode a
   surrogate). Query strings and form bodies: no NUL (practice.middleware.UnsafeInputMiddleware).
 """
@@ -108,46 +109,26 @@ def unsafe_text(value: str) -> str | None:
     return None
 
 
-def json_nesting_depth_exceeds(raw: str, limit: int) -> bool:
-    """True when `raw` nests arrays/objects deeper than `limit` (brackets in strings ignored).
+def json_problem(value: Any, *, max_depth: int = MAX_JSON_DEPTH) -> str | None:
+    """Why a parsed JSON document is refused (too deep, or a string that cannot be stored).
 
-    Checked before json.loads, whose recursion a deep enough document exhausts.
+    Iterative, so a document near the parser's own recursion limit cannot exhaust ours.
     """
-    depth = 0
-    in_string = False
-    escaped = False
-    for character in raw:
-        if in_string:
-            if escaped:
-                escaped = False
-            elif character == "\\":
-                escaped = True
-            elif character == '"':
-                in_string = False
-        elif character == '"':
-            in_string = True
-        elif character in "[{":
-            depth += 1
-            if depth > limit:
-                return True
-        elif character in "]}":
-            depth -= 1
-    return False
-
-
-def _first_unsafe_text(value: Any) -> str | None:
-    stack = [value]
+    stack: list[tuple[Any, int]] = [(value, 0)]
     while stack:
-        item = stack.pop()
+        item, depth = stack.pop()
         if isinstance(item, str):
             problem = unsafe_text(item)
             if problem:
                 return problem
-        elif isinstance(item, dict):
-            stack.extend(item.keys())
-            stack.extend(item.values())
-        elif isinstance(item, list):
-            stack.extend(item)
+        elif isinstance(item, dict | list):
+            if depth + 1 > max_depth:
+                return f"nested deeper than {max_depth} levels."
+            if isinstance(item, dict):
+                stack.extend((key, depth) for key in item)
+                stack.extend((child, depth + 1) for child in item.values())
+            else:
+                stack.extend((child, depth + 1) for child in item)
     return None
 
 
@@ -157,17 +138,19 @@ class BoundedJSONParser(JSONParser):
     def parse(self, stream, media_type=None, parser_context=None):
         parser_context = parser_context or {}
         encoding = parser_context.get("encoding", settings.DEFAULT_CHARSET)
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        body = stream.read(limit + 1 if limit else -1) if stream is not None else b""
+        if limit and len(body) > limit:
+            raise ParseError(f"JSON parse error - the body is larger than {limit} bytes.")
         try:
-            raw = stream.read().decode(encoding) if stream is not None else ""
+            data = json.loads(body.decode(encoding), parse_constant=self._reject_constant if self.strict else None)
+        except RecursionError as error:
+            raise ParseError(f"JSON parse error - nested deeper than {MAX_JSON_DEPTH} levels.") from error
         except UnicodeDecodeError as error:
             raise ParseError(f"JSON parse error - the body is not valid {encoding}.") from error
-        if json_nesting_depth_exceeds(raw, MAX_JSON_DEPTH):
-            raise ParseError(f"JSON parse error - nested deeper than {MAX_JSON_DEPTH} levels.")
-        try:
-            data = json.loads(raw, parse_constant=self._reject_constant if self.strict else None)
         except ValueError as error:
             raise ParseError(f"JSON parse error - {error}") from error
-        problem = _first_unsafe_text(data)
+        problem = json_problem(data)
         if problem:
             raise ParseError(f"JSON parse error - {problem}")
         return data

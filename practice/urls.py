@@ -32,3 +32,8 @@ urlpatterns = [
 
 if settings.DEBUG:
     urlpatterns.append(path("django-admin/", admin.site.urls))
+
+handler400 = "practice.error_views.bad_request"
+handler403 = "practice.error_views.permission_denied"
+handler404 = "practice.error_views.page_not_found"
+handler500 = "practice.error_views.server_error"

@@ -18,7 +18,7 @@ from practice.bounds import (
     BoundedDateTimeField,
     BoundedFormDateField,
     BoundedFormDateTimeField,
-    json_nesting_depth_exceeds,
+    json_problem,
 )
 from sessions.models import Session
 from tests.conftest import Snapshot, as_user, web_as
@@ -118,10 +118,26 @@ def test_deeply_nested_json_is_a_clear_400(therapist, client_record):
     assert Snapshot.take().changed_since(before) == {}
 
 
-def test_nesting_limit_counts_brackets_outside_strings_only():
-    assert not json_nesting_depth_exceeds(json.dumps({"a": "[" * 100}), MAX_JSON_DEPTH)
-    assert json_nesting_depth_exceeds("[" * (MAX_JSON_DEPTH + 1), MAX_JSON_DEPTH)
-    assert not json_nesting_depth_exceeds("[" * MAX_JSON_DEPTH + "]" * MAX_JSON_DEPTH, MAX_JSON_DEPTH)
+def test_nesting_limit_counts_containers_not_brackets_in_strings():
+    assert json_problem(json.loads(json.dumps({"a": "[" * 100}))) is None
+    assert json_problem(json.loads("[" * MAX_JSON_DEPTH + "]" * MAX_JSON_DEPTH)) is None
+    too_deep = json.loads("[" * (MAX_JSON_DEPTH + 1) + "]" * (MAX_JSON_DEPTH + 1))
+    assert "nested deeper" in json_problem(too_deep)
+    assert "nested deeper" in json_problem({"a": too_deep[0]})
+
+
+def test_a_json_body_over_the_upload_limit_is_refused(therapist, client_record, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    api = as_user(therapist)
+    before = Snapshot.take()
+    response = api.post(
+        reverse("api-client-sessions", args=[client_record.pk]),
+        {"starts_at": "2026-01-05T10:00:00Z", "padding": "x" * 2000},
+        format="json",
+    )
+    assert response.status_code == 400
+    assert response.headers["Content-Type"] == "application/json"  # Django or the parser refuses it
+    assert Snapshot.take().changed_since(before) == {}
 
 
 @pytest.mark.parametrize("text", ["lonely \\ud800 surrogate", "nul \\u0000 byte"])

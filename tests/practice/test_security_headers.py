@@ -166,3 +166,13 @@ def test_api_name_search_takes_the_name_in_the_body(therapist, manager, practice
     # The documented GET filter keeps working (backward compatible).
     legacy = as_user(therapist).get(reverse("api-clients"), {"q": "zeph"})
     assert [row["first_name"] for row in legacy.json()["results"]] == ["Zephyr"]
+
+
+def test_api_errors_outside_views_are_json(therapist):
+    missing = as_user(therapist).get("/api/v1/no-such-route/")
+    assert missing.status_code == 404
+    assert missing.headers["Content-Type"] == "application/json"
+    assert missing.json() == {"detail": "Not found."}
+    assert_policy_headers(missing)
+    page = web_as(therapist).get("/no-such-page/")
+    assert page.status_code == 404 and page.headers["Content-Type"].startswith("text/html")
