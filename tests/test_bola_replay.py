@@ -156,3 +156,59 @@ def test_the_same_requests_reach_practice_a_own_records(practice):
             reached.add(route.name)
     assert {"api-client-detail", "api-note-detail", "api-alert-detail", "api-me-homework-detail"} <= reached
     assert len(reached) >= 20, sorted(reached)
+
+
+@pytest.mark.django_db
+def test_practice_b_ids_in_filters_and_bodies_reach_nothing(practice, other_practice):
+    """Ids travel in query strings and bodies too: a filter on B's record lists nothing of
+    B's, and a write that names B's record is refused without a trace."""
+    mine = build_practice_data(practice, label="north")
+    theirs = build_practice_data(other_practice, label="south")
+    ids, own_client = theirs.ids, {"pk": mine.ids["client"]}
+    reads = [
+        ("therapist", "api-alerts", {}, {"client": ids["client"]}),
+        ("manager", "api-break-glass", {}, {"client": ids["client"]}),
+        ("admin", "api-audit", {}, {"client": ids["client"]}),
+        ("manager", "api-clients", {}, {"therapist": theirs.users["therapist"].membership.pk}),
+        ("manager", "api-reports-practice", {}, {"therapist": theirs.users["therapist"].membership.pk}),
+        ("therapist", "api-client-assessments", own_client, {"instrument": "phq9"}),
+    ]
+    writes = [
+        ("therapist", "api-client-notes", own_client, {"format": "dap", "session": ids["session"]}),
+        ("therapist", "api-client-notes", own_client, {"format": "dap", "goals": [ids["goal"]]}),
+        (
+            "therapist",
+            "api-client-homework",
+            own_client,
+            {"template": ids["homework_template"], "due_at": "2026-01-09T10:00:00Z"},
+        ),
+        (
+            "therapist",
+            "api-client-homework",
+            own_client,
+            {"title": "Walk", "goal": ids["goal"], "due_at": "2026-01-09T10:00:00Z"},
+        ),
+        ("therapist", "api-client-detail", own_client, {"co_therapist": theirs.users["therapist"].membership.pk}),
+        ("manager", "api-client-detail", own_client, {"therapist": theirs.users["therapist"].membership.pk}),
+    ]
+    leaks = []
+    for role, name, kwargs, query in reads:
+        response = as_user(mine.users[role]).get(reverse(name, kwargs=kwargs), query)
+        if response.status_code < 300 and b"south" in response.content.lower():
+            leaks.append(f"GET {name} {query} as {role}: {response.content[:200]!r}")
+        if response.status_code >= 500:
+            leaks.append(f"GET {name} {query} as {role}: {response.status_code}")
+    for role, name, kwargs, body in writes:
+        caller = as_user(mine.users[role])
+        before = Snapshot.take()
+        method = "patch" if name == "api-client-detail" else "post"
+        response = getattr(caller, method)(reverse(name, kwargs=kwargs), body, format="json")
+        if not 400 <= response.status_code < 500:
+            leaks.append(f"{method.upper()} {name} {body} as {role}: {response.status_code} {response.content[:200]!r}")
+        changed = Snapshot.take().changed_since(before)
+        if changed:
+            leaks.append(f"{method.upper()} {name} {body} as {role}: changed {changed}")
+    assert not leaks, "\n".join(leaks)
+    # Control: the marker the reads look for is there when B's own staff ask.
+    own_view = as_user(theirs.users["therapist"]).get(reverse("api-alerts"), {"client": ids["client"]})
+    assert b"south" in own_view.content.lower()
