@@ -8,6 +8,7 @@ a route whose id keyword this test cannot fill fails the test (see tests/data_se
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 
 import pytest
@@ -109,6 +110,7 @@ def test_practice_a_cannot_reach_practice_b_records_through_any_id_route(practic
     browsers = {role: web_as(mine.users[role]) for role in ROLES} | {"anonymous": web_as(None)}
 
     requests = 0
+    statuses: Counter[int] = Counter()
     leaks: list[str] = []
     for route in id_routes():
         target = {kwarg: theirs.ids[kind_for_kwarg(route.route, kwarg)] for kwarg in route.kwargs}
@@ -122,6 +124,7 @@ def test_practice_a_cannot_reach_practice_b_records_through_any_id_route(practic
                 changed = Snapshot.take().changed_since(before)
                 baseline = send(route, caller, method, missing, data)
                 requests += 2
+                statuses[replayed.status_code] += 1
                 label = f"{method.upper()} {route.route} as {role}"
                 if 200 <= replayed.status_code < 300:
                     leaks.append(f"{label}: {replayed.status_code} {replayed.content[:160]!r}")
@@ -131,7 +134,7 @@ def test_practice_a_cannot_reach_practice_b_records_through_any_id_route(practic
                     leaks.append(f"{label}: unexpected {replayed.status_code}")
                 if changed:
                     leaks.append(f"{label}: changed {changed}")
-    print(f"cross-practice replay: {requests} requests, {len(leaks)} leaks")
+    print(f"cross-practice replay: {requests} requests, {len(leaks)} leaks, answers {dict(sorted(statuses.items()))}")
     assert requests > 500
     assert not leaks, "\n".join(leaks)
 
