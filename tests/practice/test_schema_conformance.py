@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 import pytest
 import schemathesis
 from django.core.cache import cache
+from django.core.handlers.wsgi import WSGIHandler
 from django.core.signals import request_finished, request_started
-from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
 from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.renderers import OpenApiJsonRenderer
@@ -60,7 +60,7 @@ def load_schema():
     generated = SchemaGenerator().get_schema(request=None, public=True)
     raw = json.loads(OpenApiJsonRenderer().render(generated, renderer_context={}))
     schema = schemathesis.openapi.from_dict(raw)
-    schema.app = get_wsgi_application()
+    schema.app = WSGIHandler()  # the project's own WSGI app, without setting Django up again
     return schema
 
 
