@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from django.db.models import Q
 from django.urls import reverse
-from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import generics, status
+from drf_spectacular.utils import OpenApiParameter, PolymorphicProxySerializer, extend_schema
+from rest_framework import generics, serializers, status
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -55,6 +55,17 @@ def clinical_client_or_404(user, client_id, *, write: bool = False) -> Client:
     return client_for_read(user=user, client_id=client_id)
 
 
+def _client_for_role(component_name: str, clinical_serializer, *, many: bool = False) -> PolymorphicProxySerializer:
+    """The schema of a client as a role sees it: the clinical shape for a clinician (or an admin
+    under break-glass), the roster shape (no clinical fields) for a manager or admin."""
+    return PolymorphicProxySerializer(
+        component_name=component_name,
+        serializers=[clinical_serializer, RosterClientSerializer],
+        resource_type_field_name=None,
+        many=many,
+    )
+
+
 class ClientListView(generics.ListCreateAPIView):
     permission_classes = [StaffOnly]
 
@@ -67,33 +78,41 @@ class ClientListView(generics.ListCreateAPIView):
         if getattr(self, "swagger_fake_view", False):
             return roster(user=None)
         queryset = roster(user=self.request.user)
-        params = self.request.query_params
+        params = self.filter_params()
         if params.get("status"):
             queryset = queryset.filter(status=params["status"])
         if params.get("therapist"):
-            queryset = (
-                queryset.filter(primary_therapist_id=params["therapist"])
-                if params["therapist"].isdigit()
-                else queryset.none()
-            )
+            therapist = str(params["therapist"])
+            queryset = queryset.filter(primary_therapist_id=therapist) if therapist.isdigit() else queryset.none()
         if params.get("q"):
-            for word in params["q"].split()[:5]:
+            for word in params["q"][:100].split()[:5]:
                 queryset = queryset.filter(
                     Q(first_name__icontains=word) | Q(last_name__icontains=word) | Q(preferred_name__icontains=word)
                 )
         return queryset.order_by("last_name", "first_name", "id")
 
+    def filter_params(self):
+        return self.request.query_params
+
     @extend_schema(
         parameters=[
             OpenApiParameter("status", str, enum=[s for s, _ in Client.Status.choices]),
             OpenApiParameter("therapist", int, description="Primary therapist member id"),
-            OpenApiParameter("q", str, description="Search by name"),
-        ]
+            OpenApiParameter(
+                "q",
+                str,
+                description="Search by name (at most 100 characters). A name in a URL ends up in access "
+                "logs and proxies: prefer POST /api/v1/clients/search/, which takes it in the body.",
+            ),
+        ],
+        responses={200: _client_for_role("ClientListItem", CaseloadClientSerializer, many=True)},
     )
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 
-    @extend_schema(request=ClientWriteSerializer, responses={201: ClientDetailSerializer})
+    @extend_schema(
+        request=ClientWriteSerializer, responses={201: _client_for_role("ClientForRole", ClientDetailSerializer)}
+    )
     def post(self, request):
         capability_check = capability_required(Capability.CREATE_CLIENT)()
         capability_check.has_permission(request, self)
@@ -109,16 +128,43 @@ class ClientListView(generics.ListCreateAPIView):
         return Response(output(client).data, status=status.HTTP_201_CREATED)
 
 
+class ClientSearchSerializer(serializers.Serializer):
+    q = serializers.CharField(max_length=100, required=False, allow_blank=True, help_text="Name, or part of it")
+    status = serializers.ChoiceField(choices=Client.Status.choices, required=False)
+    therapist = serializers.IntegerField(required=False, min_value=1, help_text="Primary therapist member id")
+
+
+class ClientSearchView(ClientListView):
+    """The caseload/roster filters of GET /clients/, posted: a client's name never goes in a URL."""
+
+    http_method_names = ["post", "options"]
+
+    def filter_params(self):
+        return self.search
+
+    @extend_schema(
+        request=ClientSearchSerializer,
+        responses={200: _client_for_role("ClientListItem", CaseloadClientSerializer, many=True)},
+    )
+    def post(self, request):
+        data = ClientSearchSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        self.search = data.validated_data
+        return self.list(request)
+
+
 class ClientDetailView(APIView):
     permission_classes = [StaffOnly]
 
-    @extend_schema(responses={200: ClientDetailSerializer})
+    @extend_schema(responses={200: _client_for_role("ClientForRole", ClientDetailSerializer)})
     def get(self, request, pk):
         detail = client_detail(user=request.user, client_id=pk)
         output = ClientDetailSerializer if detail.clinical else RosterClientSerializer
         return Response(output(detail.client).data)
 
-    @extend_schema(request=ClientWriteSerializer, responses={200: ClientDetailSerializer})
+    @extend_schema(
+        request=ClientWriteSerializer, responses={200: _client_for_role("ClientForRole", ClientDetailSerializer)}
+    )
     def patch(self, request, pk):
         # A supervisor can read the record but not change it: 403.
         client = client_for_admin(user=request.user, client_id=pk, write=True, related=("primary_therapist__user",))

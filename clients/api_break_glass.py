@@ -24,7 +24,11 @@ class BreakGlassOpenSerializer(serializers.Serializer):
         max_length=2000, help_text="Why emergency access is needed, without clinical detail (managers review it)."
     )
     password = serializers.CharField(
-        write_only=True, trim_whitespace=False, style={"input_type": "password"}, help_text="Your own password, again."
+        write_only=True,
+        max_length=256,
+        trim_whitespace=False,
+        style={"input_type": "password"},
+        help_text="Your own password, again.",
     )
     duration_minutes = serializers.IntegerField(
         required=False,

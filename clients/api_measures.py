@@ -23,6 +23,7 @@ from clients.selectors import (
 from clients.services.measures import assessment_record, instrument_define, instruments_for
 from clients.services.schedules import measure_schedule_set
 from practice.api_support import StandardPagination
+from practice.bounds import BoundedDateTimeField
 from practice.permissions import IsClientUser, capability_required
 from practice.roles import Capability
 
@@ -91,7 +92,7 @@ class AssessmentInputSerializer(serializers.Serializer):
         help_text="A list in item order (null = unanswered); an object for cssrs_screener",
     )
     difficulty = serializers.JSONField(required=False, allow_null=True, help_text="PHQ-9 item 10 (0-3), optional")
-    administered_at = serializers.DateTimeField(required=False)
+    administered_at = BoundedDateTimeField(required=False)
     session = serializers.IntegerField(required=False, allow_null=True)
 
 
@@ -161,6 +162,8 @@ def _record(request, client: Client, source: str) -> Response:
 
 class ClientAssessmentListView(APIView):
     permission_classes = [ClinicalOnly]
+    # Declared so the schema documents the page envelope (count, next, previous, results).
+    pagination_class = StandardPagination
 
     @extend_schema(
         parameters=[OpenApiParameter("instrument", str, description="Only this instrument, e.g. phq9")],
@@ -182,9 +185,15 @@ class ClientAssessmentListView(APIView):
 class MyAssessmentListView(APIView):
     """The client's own measures (403 once portal consent is withdrawn, like every /me/ route)."""
 
+    # Declared so the schema documents the page envelope (count, next, previous, results).
+    pagination_class = StandardPagination
+
     permission_classes = [IsClientUser]
 
-    @extend_schema(responses={200: AssessmentSerializer(many=True)})
+    @extend_schema(
+        parameters=[OpenApiParameter("instrument", str, description="Only this instrument, e.g. phq9")],
+        responses={200: AssessmentSerializer(many=True)},
+    )
     def get(self, request):
         client = client_for_portal(user=request.user)
         series = assessment_series(client=client, actor=request.user, instrument=request.query_params.get("instrument"))
@@ -217,7 +226,7 @@ class FhirExportView(APIView):
 
     @extend_schema(
         responses={
-            200: inline_serializer(
+            (200, "application/fhir+json"): inline_serializer(
                 "FhirBundle", {"resourceType": serializers.CharField(), "entry": serializers.ListField()}
             )
         }
@@ -239,8 +248,8 @@ class DueQuestionnaireSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     instrument = serializers.CharField()
     session = serializers.IntegerField(source="session_id", allow_null=True)
-    due_at = serializers.DateTimeField()
-    expires_at = serializers.DateTimeField()
+    due_at = BoundedDateTimeField()
+    expires_at = BoundedDateTimeField()
     status = serializers.CharField()
 
 

@@ -4,6 +4,7 @@ from clients import api
 
 urlpatterns = [
     path("clients/", api.ClientListView.as_view(), name="api-clients"),
+    path("clients/search/", api.ClientSearchView.as_view(), name="api-clients-search"),
     path("clients/<int:pk>/", api.ClientDetailView.as_view(), name="api-client-detail"),
     path("clients/<int:pk>/portal-invite/", api.PortalInviteView.as_view(), name="api-portal-invite"),
     path("clients/<int:pk>/consents/", api.ConsentView.as_view(), name="api-client-consents"),

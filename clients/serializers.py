@@ -5,6 +5,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from clients.models import Client, Consent, Goal, Objective
+from practice.bounds import BoundedDateField, BoundedDateTimeField
 from practice.models import Membership
 
 
@@ -22,7 +23,7 @@ class MemberField(serializers.PrimaryKeyRelatedField):
 class RosterClientSerializer(serializers.ModelSerializer):
     """What managers and admins see: no clinical fields."""
 
-    therapist = serializers.PrimaryKeyRelatedField(source="primary_therapist", read_only=True)
+    therapist = serializers.PrimaryKeyRelatedField(source="primary_therapist", read_only=True, allow_null=True)
     therapist_name = serializers.SerializerMethodField()
     name = serializers.CharField(source="full_name", read_only=True)
 
@@ -100,16 +101,16 @@ class ClientWriteSerializer(serializers.Serializer):
     first_name = serializers.CharField(max_length=100)
     last_name = serializers.CharField(max_length=100)
     preferred_name = serializers.CharField(max_length=100, required=False, allow_blank=True)
-    date_of_birth = serializers.DateField()
+    date_of_birth = BoundedDateField()
     email = serializers.EmailField(required=False, allow_blank=True)
     phone = serializers.CharField(max_length=40, required=False, allow_blank=True)
     address = serializers.CharField(max_length=1000, required=False, allow_blank=True)
     emergency_contact_name = serializers.CharField(max_length=200, required=False, allow_blank=True)
     emergency_contact_phone = serializers.CharField(max_length=40, required=False, allow_blank=True)
     status = serializers.ChoiceField(choices=Client.Status.choices, required=False)
-    referred_at = serializers.DateField(required=False, allow_null=True)
-    intake_date = serializers.DateField(required=False, allow_null=True)
-    discharged_at = serializers.DateField(required=False, allow_null=True)
+    referred_at = BoundedDateField(required=False, allow_null=True)
+    intake_date = BoundedDateField(required=False, allow_null=True)
+    discharged_at = BoundedDateField(required=False, allow_null=True)
     discharge_reason = serializers.CharField(max_length=200, required=False, allow_blank=True)
     presenting_concerns = serializers.CharField(max_length=5000, required=False, allow_blank=True)
     diagnosis_codes = serializers.ListField(
@@ -121,7 +122,7 @@ class ClientWriteSerializer(serializers.Serializer):
     therapist = MemberField(source="primary_therapist", required=False, allow_null=True)
     co_therapist = MemberField(required=False, allow_null=True)
     supervisor = MemberField(required=False, allow_null=True)
-    plan_reviewed_on = serializers.DateField(required=False, allow_null=True)
+    plan_reviewed_on = BoundedDateField(required=False, allow_null=True)
     reminders_enabled = serializers.BooleanField(required=False)
     reminder_hour = serializers.IntegerField(min_value=0, max_value=23, required=False)
     reminder_channel = serializers.ChoiceField(choices=["email", "none"], required=False)
@@ -154,7 +155,7 @@ class GoalSerializer(serializers.ModelSerializer):
 
 class PortalInviteResponseSerializer(serializers.Serializer):
     invite_token = serializers.CharField()
-    expires_at = serializers.DateTimeField()
+    expires_at = BoundedDateTimeField()
     invite_url = serializers.CharField()
 
 
@@ -168,7 +169,7 @@ class PortalReminderResponseSerializer(serializers.Serializer):
 class AcceptInviteSerializer(serializers.Serializer):
     invite_token = serializers.CharField(max_length=200)
     password = serializers.CharField(max_length=256, trim_whitespace=False)
-    email = serializers.EmailField(required=False, help_text="Only when the client record has no email")
+    email = serializers.EmailField(required=False, max_length=254, help_text="Only when the client record has no email")
 
 
 class ConsentWriteSerializer(serializers.Serializer):

@@ -24,9 +24,11 @@ from clients.services import break_glass, records
 from practice.errors import DomainError, LockedOutError
 from practice.models import Membership
 from practice.roles import Capability
+from practice.search import current_search, remember_search
 from practice.web_guards import capability_required, user_can
 
 ROSTER_PAGE_SIZE = 50
+ROSTER_FILTERS = ("status", "therapist")
 
 
 def _reassign(request, therapists: list[Membership]) -> None:
@@ -66,10 +68,16 @@ def roster(request):
     """The practice roster (no clinical fields) with reassignment; anyone else gets 404."""
     therapists = therapists_for_assignment(user=request.user)
 
+    # The name search is posted and kept in the session: a client's name never goes in a URL.
+    if request.method == "POST" and "search" in request.POST:
+        return remember_search(request, page="roster", keep=ROSTER_FILTERS)
     if request.method == "POST":
         _reassign(request, therapists)
         query = request.GET.urlencode()
         return redirect(reverse("roster") + (f"?{query}" if query else ""))
+    search, redirect_without_name = current_search(request, page="roster", keep=ROSTER_FILTERS)
+    if redirect_without_name is not None:
+        return redirect_without_name
 
     clients = roster_of(user=request.user)
     status = request.GET.get("status", "")
@@ -80,7 +88,6 @@ def roster(request):
         clients = clients.filter(primary_therapist__isnull=True)
     elif therapist_filter.isdigit():
         clients = clients.filter(primary_therapist_id=int(therapist_filter))
-    search = request.GET.get("q", "").strip()
     for word in search.split()[:5]:
         clients = clients.filter(
             Q(first_name__icontains=word) | Q(last_name__icontains=word) | Q(preferred_name__icontains=word)
@@ -90,6 +97,7 @@ def roster(request):
     )
     query = request.GET.copy()
     query.pop("page", None)
+    query.pop("q", None)
     context = {
         "page": page,
         "therapists": therapists,

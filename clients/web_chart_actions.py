@@ -15,6 +15,7 @@ from clients.models import Client, Goal
 from clients.selectors import chart_assignment, chart_suggestion
 from clients.services import records
 from insights.ai import services as ai
+from practice.bounds import BoundedFormDateField, BoundedFormDateTimeField
 from practice.errors import Conflict
 from sessions.models import HomeworkTemplate
 from sessions.services import checkins as checkin_services
@@ -28,20 +29,22 @@ from sessions.services import notes as note_services
 class GoalForm(forms.Form):
     problem = forms.CharField(label="Problem", required=False, widget=forms.Textarea(attrs={"rows": 2}))
     description = forms.CharField(label="Goal", widget=forms.Textarea(attrs={"rows": 2}))
-    target_date = forms.DateField(label="Target date", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    target_date = BoundedFormDateField(
+        label="Target date", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
     objective = forms.CharField(label="First objective", required=False)
     measure = forms.CharField(label="How progress is measured", required=False, max_length=200)
 
 
 class PlanReviewForm(forms.Form):
-    reviewed_on = forms.DateField(label="Plan reviewed on", widget=forms.DateInput(attrs={"type": "date"}))
+    reviewed_on = BoundedFormDateField(label="Plan reviewed on", widget=forms.DateInput(attrs={"type": "date"}))
 
 
 class AssignForm(forms.Form):
     template = forms.ModelChoiceField(
         label="Homework from the library", queryset=HomeworkTemplate.objects.none(), empty_label="Choose a template"
     )
-    due_at = forms.DateTimeField(label="Due", widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
+    due_at = BoundedFormDateTimeField(label="Due", widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
     goal = forms.ModelChoiceField(
         label="Linked goal (optional)", queryset=Goal.objects.none(), required=False, empty_label="No goal"
     )

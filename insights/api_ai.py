@@ -24,6 +24,7 @@ from insights.ai import services
 from insights.ai.brief import BRIEF_LABEL
 from insights.models import AiSuggestion
 from insights.selectors import suggestion_for_write
+from practice.bounds import BoundedDateTimeField
 from practice.permissions import capability_required
 from practice.roles import Capability
 from sessions.services.homework import InvalidInput
@@ -181,7 +182,7 @@ class ClientRecommendationsView(APIView):
 
 class DecisionSerializer(serializers.Serializer):
     decision = serializers.ChoiceField(choices=[AiSuggestion.Decision.ACCEPTED, AiSuggestion.Decision.DISMISSED])
-    due_at = serializers.DateTimeField(required=False, help_text="Homework due date (default: 7 days from now)")
+    due_at = BoundedDateTimeField(required=False, help_text="Homework due date (default: 7 days from now)")
 
 
 class SuggestionDecisionView(APIView):

@@ -16,6 +16,7 @@ from rest_framework.views import APIView
 
 from clients.selectors import client_for_read
 from insights.selectors import engagement_view_computed
+from practice.bounds import BoundedDateTimeField
 from practice.permissions import capability_required
 from practice.roles import Capability
 
@@ -35,7 +36,7 @@ class SuggestionSerializer(serializers.Serializer):
 
 
 class InsightsSerializer(serializers.Serializer):
-    computed_at = serializers.DateTimeField()
+    computed_at = BoundedDateTimeField()
     stale = serializers.BooleanField()
     engagement = serializers.DictField(
         help_text="Engagement metrics; see insights/engagement/__init__.py for definitions"

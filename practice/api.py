@@ -14,6 +14,7 @@ from practice import services
 from practice.api_support import AuthRateThrottle, AuthUserRateThrottle, LockedOut
 from practice.audit import AuditAction, audit_record
 from practice.authentication import mfa_required
+from practice.bounds import BoundedDateTimeField
 from practice.lockout import audit_sign_in_failure
 from practice.models import ApiToken, AuditEvent, Membership, Practice
 from practice.permissions import capability_required
@@ -37,7 +38,7 @@ class TokenRequestSerializer(serializers.Serializer):
 
 class TokenResponseSerializer(serializers.Serializer):
     token = serializers.CharField()
-    expires_at = serializers.DateTimeField()
+    expires_at = BoundedDateTimeField()
 
 
 class TokenView(APIView):
@@ -124,9 +125,11 @@ class MemberSerializer(serializers.ModelSerializer):
 
 
 class MemberCreateSerializer(serializers.Serializer):
-    email = serializers.EmailField()
+    email = serializers.EmailField(max_length=254)
     role = serializers.ChoiceField(choices=["therapist", "manager", "admin"])
-    password = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False, write_only=True)
+    # Required: an account is created with the password its owner will change (there is no
+    # staff invite flow); a missing one used to reach the service and answer 500.
+    password = serializers.CharField(max_length=256, trim_whitespace=False, write_only=True)
     first_name = serializers.CharField(required=False, allow_blank=True, max_length=150, default="")
     last_name = serializers.CharField(required=False, allow_blank=True, max_length=150, default="")
 

@@ -6,8 +6,10 @@ import uuid
 
 from django.conf import settings
 from django.contrib.auth import logout
+from django.http import HttpResponseBadRequest, JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.cache import add_never_cache_headers
 from django.utils.http import urlencode
 
 from practice.audit import RequestContext, reset_request_context, set_request_context
@@ -113,3 +115,61 @@ class MfaEnforcementMiddleware:
                 return redirect(reverse("mfa_setup"))
             return redirect(f"{reverse('mfa_verify')}?{urlencode({'next': request.get_full_path()})}")
         return self.get_response(request)
+
+
+class SecurityHeadersMiddleware:
+    """Permissions-Policy on every response; `no-store` on everything that is not a static file.
+
+    Every dynamic response (API, signed-in pages, error pages, the sign-in form) may hold or
+    lead to clinical content, so no browser or shared cache keeps a copy: after sign-out the
+    back button shows nothing. Static files keep WhiteNoise's long-lived caching.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.permissions_policy = ", ".join(
+            f"{feature}=({' '.join(allowed)})" for feature, allowed in settings.PERMISSIONS_POLICY.items()
+        )
+        self.static_prefix = "/" + settings.STATIC_URL.lstrip("/")
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        response.headers.setdefault("Permissions-Policy", self.permissions_policy)
+        if not request.path.startswith(self.static_prefix):
+            add_never_cache_headers(response)
+        return response
+
+
+class UnsafeInputMiddleware:
+    """400 for a query string or form body holding a NUL (PostgreSQL cannot store or match it).
+
+    JSON bodies are checked by practice.bounds.BoundedJSONParser. Django decodes query strings
+    and form bodies with replacement characters, so no lone surrogate can come through them.
+    """
+
+    FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        problem = self._problem(request)
+        if problem:
+            if request.path.startswith("/api/"):
+                return JsonResponse({"detail": problem}, status=400)
+            return HttpResponseBadRequest(problem, content_type="text/plain; charset=utf-8")
+        return self.get_response(request)
+
+    def _problem(self, request) -> str | None:
+        from practice.bounds import unsafe_text
+
+        sources = [request.GET]
+        if request.method == "POST" and request.content_type in self.FORM_TYPES:
+            sources.append(request.POST)
+        for source in sources:
+            for key, values in source.lists():
+                for text in (key, *values):
+                    problem = unsafe_text(text)
+                    if problem:
+                        return problem
+        return None

@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from practice import health
 
@@ -17,7 +17,13 @@ urlpatterns = [
     path("health/ready", health.ready, name="health-ready"),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    # The split view serves its start-up script from a URL of its own (no inline script), as
+    # the Content-Security-Policy requires.
+    path(
+        "api/docs/",
+        SpectacularSwaggerSplitView.as_view(url_name="schema", template_name="api_docs.html"),
+        name="api-docs",
+    ),
     path("", include("practice.web_urls")),
     path("", include("clients.web_urls")),
     path("", include("sessions.web_urls")),
@@ -26,3 +32,8 @@ urlpatterns = [
 
 if settings.DEBUG:
     urlpatterns.append(path("django-admin/", admin.site.urls))
+
+handler400 = "practice.error_views.bad_request"
+handler403 = "practice.error_views.permission_denied"
+handler404 = "practice.error_views.page_not_found"
+handler500 = "practice.error_views.server_error"

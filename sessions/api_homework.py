@@ -27,6 +27,7 @@ from rest_framework.views import APIView
 from clients.models import Goal
 from clients.selectors import client_for_portal, client_for_read, client_for_write
 from insights.safety import ScreeningOutcome, crisis_resources_for
+from practice.bounds import BoundedDateTimeField
 from practice.permissions import IsClientUser, capability_required
 from practice.roles import Capability
 from sessions import selectors
@@ -231,7 +232,7 @@ class AssignWriteSerializer(serializers.Serializer):
     kind = serializers.CharField(max_length=20, required=False, allow_blank=True)
     fields = serializers.JSONField(required=False)
     instructions = serializers.CharField(max_length=5000, required=False, allow_blank=True)
-    due_at = serializers.DateTimeField()
+    due_at = BoundedDateTimeField()
     goal = serializers.IntegerField(required=False, allow_null=True)
     recurrence = serializers.JSONField(
         required=False,
@@ -241,7 +242,7 @@ class AssignWriteSerializer(serializers.Serializer):
 
 
 class AssignmentUpdateSerializer(serializers.Serializer):
-    status = serializers.CharField(required=False, help_text='Only "cancelled"')
+    status = serializers.CharField(required=False, max_length=20, help_text='Only "cancelled"')
     feedback = serializers.CharField(max_length=5000, required=False, allow_blank=True)
 
 
@@ -268,11 +269,11 @@ class CheckInSerializer(serializers.ModelSerializer):
 class CheckInWriteSerializer(serializers.Serializer):
     mood = serializers.IntegerField(min_value=0, max_value=10)
     emotions = serializers.ListField(
-        child=serializers.CharField(),
+        child=serializers.CharField(max_length=40),
         required=False,
         help_text=", ".join(CheckIn.EMOTIONS),
     )
-    note = serializers.CharField(required=False, allow_blank=True)
+    note = serializers.CharField(required=False, allow_blank=True, max_length=checkin_services.NOTE_MAX_LENGTH)
 
 
 # ---------------------------------------------------------------------------

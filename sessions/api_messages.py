@@ -42,7 +42,7 @@ class MessageSerializer(serializers.ModelSerializer):
 
 
 class MessageWriteSerializer(serializers.Serializer):
-    body = serializers.CharField()
+    body = serializers.CharField(max_length=checkin_services.MESSAGE_MAX_LENGTH)
 
 
 class MessageThreadMixin:

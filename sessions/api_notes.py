@@ -20,6 +20,7 @@ from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
 from clients.selectors import client_for_read, client_for_write
+from practice.bounds import BoundedDateTimeField
 from practice.permissions import capability_required
 from practice.roles import Capability
 from sessions import selectors
@@ -205,7 +206,7 @@ class StrictTextField(serializers.CharField):
 
 
 class SessionInputSerializer(serializers.Serializer):
-    starts_at = serializers.DateTimeField()
+    starts_at = BoundedDateTimeField()
     duration_minutes = serializers.IntegerField(
         min_value=scheduling.MIN_DURATION_MINUTES,
         max_value=scheduling.MAX_DURATION_MINUTES,

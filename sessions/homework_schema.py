@@ -21,6 +21,8 @@ import re
 from datetime import date
 from typing import Any, Literal, Required, TypedDict, get_args
 
+from practice.bounds import DATE_RANGE_MESSAGE, date_in_supported_range
+
 FieldType = Literal["text", "long_text", "number", "scale", "choice", "multi_choice", "checkbox", "date"]
 HomeworkKind = Literal[
     "thought_record",
@@ -408,9 +410,12 @@ def _clean_date(field: FieldSpec, value: object) -> str:
     if not isinstance(value, str) or not _DATE_PATTERN.fullmatch(value):
         raise _InvalidValue(INVALID_DATE_MESSAGE)
     try:
-        return date.fromisoformat(value).isoformat()
+        parsed = date.fromisoformat(value)
     except ValueError:
         raise _InvalidValue(INVALID_DATE_MESSAGE) from None
+    if not date_in_supported_range(parsed):
+        raise _InvalidValue(DATE_RANGE_MESSAGE)
+    return parsed.isoformat()
 
 
 _CLEANERS = {

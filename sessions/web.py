@@ -21,15 +21,16 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.dateparse import parse_date
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
 from clients.models import Client
 from clients.selectors import client_for_write, client_is_editable
 from clients.web_chart import measure_trends, mood_sparkline
+from practice.bounds import BoundedFormDateTimeField, parse_bounded_date
 from practice.errors import DomainError
 from practice.roles import Capability
+from practice.search import current_search, remember_search
 from practice.web_guards import capability_required
 from sessions import selectors
 from sessions.models import ProgressNote, Session
@@ -62,10 +63,19 @@ OUTCOME_STATUSES = (
 # Caseload dashboard
 
 
+CASELOAD_FILTERS = ("status", "sort")
+
+
 @workspace_page
+@require_http_methods(["GET", "POST"])
 def dashboard(request) -> HttpResponse:
+    # The name search is posted and kept in the session: a client's name never goes in a URL.
+    if request.method == "POST":
+        return remember_search(request, page="caseload", keep=CASELOAD_FILTERS)
+    search, redirect_without_name = current_search(request, page="caseload", keep=CASELOAD_FILTERS)
+    if redirect_without_name is not None:
+        return redirect_without_name
     status = request.GET.get("status", "current")
-    search = request.GET.get("q", "").strip()
     sort = request.GET.get("sort", "attention")
     if sort not in selectors.CASELOAD_SORTS:
         sort = "attention"
@@ -80,7 +90,7 @@ def dashboard(request) -> HttpResponse:
 
 class SessionForm(forms.Form):
     client = forms.ModelChoiceField(label="Client", queryset=None, empty_label="Choose a client")
-    starts_at = forms.DateTimeField(label="Starts", widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
+    starts_at = BoundedFormDateTimeField(label="Starts", widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
     duration_minutes = forms.IntegerField(label="Minutes", initial=50, min_value=1, max_value=600)
     kind = forms.ChoiceField(label="Kind", choices=Session.Kind.choices, initial=Session.Kind.INDIVIDUAL)
 
@@ -90,8 +100,7 @@ class SessionForm(forms.Form):
 
 
 def _week_start(raw: str | None) -> dt.date:
-    day = parse_date(raw or "") if raw else None
-    day = day or timezone.localdate()
+    day = parse_bounded_date(raw) or timezone.localdate()
     return day - dt.timedelta(days=day.weekday())
 
 

@@ -29,6 +29,7 @@ from django.utils import timezone
 from insights.models import PracticeAggregate
 from insights.reports import aggregates
 from insights.reports.aggregates import add_months, month_last_day, month_of, months_between
+from practice.bounds import DATE_RANGE_MESSAGE, date_in_supported_range
 from practice.models import Membership, Practice
 from practice.roles import Role
 
@@ -358,10 +359,14 @@ def _parse_date(raw: str | None, name: str, errors: dict[str, list[str]]) -> dt.
     if not raw:
         return None
     try:
-        return dt.date.fromisoformat(raw)
+        value = dt.date.fromisoformat(raw)
     except ValueError:
         errors[name] = ["Enter a date as YYYY-MM-DD."]
         return None
+    if not date_in_supported_range(value):
+        errors[name] = [DATE_RANGE_MESSAGE]
+        return None
+    return value
 
 
 def parse_report_params(data: Mapping[str, Any], *, therapist_ids: Iterable[int], today: dt.date) -> ReportParams:

@@ -56,6 +56,20 @@ MATRIX = [
         data=new_client,
     ),
     Row(
+        "api-clients-search",
+        "post",
+        {
+            **DENY_ALL,
+            "therapist": 200,
+            "supervisor": 200,
+            "colleague": 200,
+            "outsider": 200,
+            "manager": 200,
+            "admin": 200,
+        },
+        data=lambda ctx: {"q": "Avery"},
+    ),
+    Row(
         "api-client-detail",
         "get",
         {**DENY_ALL, "therapist": 200, "supervisor": 200, "manager": 200, "admin": 200},

@@ -198,6 +198,7 @@ def test_activity_log_valid_submission() -> None:
         ({"date": "20240305"}, {"date": BAD_DATE}),
         ({"date": "2024-03-05T10:00"}, {"date": BAD_DATE}),
         ({"date": 20240305}, {"date": BAD_DATE}),
+        ({"date": "9999-12-31"}, {"date": ["Enter a date between the years 1900 and 2100."]}),
         ({"activity": ""}, {"activity": REQUIRED}),
     ],
 )

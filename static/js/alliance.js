@@ -1,0 +1,17 @@
+// Alliance's page behaviour, served as a static file so the Content-Security-Policy can
+// forbid inline script and eval (htmx's hx-on attributes need eval, so none are used).
+(function () {
+  "use strict";
+
+  // A form marked data-swap-errors shows the server's 400/409 fragment (a validation error or
+  // a version conflict on an autosaved note) in its target instead of dropping it.
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var source = event.detail.requestConfig && event.detail.requestConfig.elt;
+    var form = source && source.closest ? source.closest("[data-swap-errors]") : null;
+    var status = event.detail.xhr.status;
+    if (form && (status === 400 || status === 409)) {
+      event.detail.shouldSwap = true;
+      event.detail.isError = false;
+    }
+  });
+})();

@@ -1,0 +1,145 @@
+"""A full practice data set (every kind of record an API route takes by id), for the
+cross-practice replay (tests/test_bola_replay.py) and the schema conformance run
+(tests/practice/test_schema_conformance.py).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.utils import timezone
+
+from clients.models import Assessment, BreakGlassGrant, Consent, DueQuestionnaire, Goal, MeasureSchedule
+from insights.models import AiSuggestion, Alert
+from practice.models import Membership, User
+from practice.roles import Role
+from sessions.models import CheckIn, HomeworkSubmission, Message, PsychotherapyNote
+from tests.conftest import PASSWORD
+from tests.factories import (
+    ClientFactory,
+    HomeworkAssignmentFactory,
+    HomeworkTemplateFactory,
+    MembershipFactory,
+    ProgressNoteFactory,
+    SessionFactory,
+)
+
+ROLES = ("therapist", "manager", "admin", "client")
+
+# The URL segment before an `<int:pk>` names the kind of record the route takes.
+SEGMENT_KIND = {
+    "members": "member",
+    "clients": "client",
+    "goals": "goal",
+    "break-glass": "grant",
+    "sessions": "session",
+    "notes": "note",
+    "psychotherapy-notes": "psychotherapy_note",
+    "templates": "homework_template",
+    "homework": "assignment",
+    "alerts": "alert",
+    "suggestions": "suggestion",
+}
+
+
+@dataclass
+class PracticeData:
+    users: dict[str, User]
+    ids: dict[str, int]
+    practice_id: int
+    extra: dict = field(default_factory=dict)
+
+
+def build_practice_data(practice, *, label: str) -> PracticeData:
+    """Staff of every role, a portal client and one record of every kind for that client."""
+
+    def member(role: str, name: str) -> Membership:
+        membership = MembershipFactory(practice=practice, role=role, user__email=f"{name}@{label}.example")
+        membership.user.set_password(PASSWORD)
+        membership.user.save(update_fields=["password"])
+        return membership
+
+    therapist = member(Role.THERAPIST, "therapist")
+    manager = member(Role.MANAGER, "manager")
+    admin = member(Role.ADMIN, "admin")
+    spare = member(Role.THERAPIST, "spare")  # the member routes act on this one
+    now = timezone.now()
+
+    client = ClientFactory(practice=practice, primary_therapist=therapist, first_name=f"{label.title()}Client")
+    portal_user = User.objects.create_user(email=f"client@{label}.example", password=PASSWORD)
+    Membership.objects.create(user=portal_user, practice=practice, role=Role.CLIENT)
+    client.user = portal_user
+    client.save(update_fields=["user"])
+    for kind in (Consent.Kind.PORTAL, Consent.Kind.AI_PROCESSING):
+        Consent.objects.create(client=client, kind=kind)
+
+    session = SessionFactory(client=client, therapist=therapist)
+    note = ProgressNoteFactory(client=client, author=therapist.user, session=session)
+    psychotherapy_note = PsychotherapyNote.objects.create(
+        client=client, author=therapist.user, text=f"Process note {label}"
+    )
+    goal = Goal.objects.create(client=client, problem="Sleep", description=f"Sleep 7 hours {label}")
+    template = HomeworkTemplateFactory(practice=practice, title=f"Sleep diary {label}", kind="journal")
+    assignment = HomeworkAssignmentFactory(client=client, template=template, title=f"Diary {label}")
+    HomeworkSubmission.objects.create(assignment=assignment, responses={"text": "Slept badly."}, submitted_at=now)
+    CheckIn.objects.create(client=client, mood=5, note=f"Tired {label}")
+    Message.objects.create(client=client, sender=therapist.user, body=f"How was the week, {label}?")
+    assessment = Assessment.objects.create(
+        client=client, instrument="phq9", version="phq9_v1", answers=[1] * 9, result={"severity": "mild"}, total=9
+    )
+    MeasureSchedule.objects.create(client=client, instrument="phq9")
+    due = DueQuestionnaire.objects.create(
+        client=client, instrument="gad7", due_at=now, expires_at=now + dt.timedelta(days=3)
+    )
+    alert = Alert.objects.create(
+        client=client,
+        kind=Alert.Kind.MEASURE_FLAG,
+        severity=Alert.Severity.CONCERN,
+        reason=f"PHQ-9 rose {label}",
+        acknowledge_by=now + dt.timedelta(hours=24),
+    )
+    suggestion = AiSuggestion.objects.create(
+        client=client,
+        kind=AiSuggestion.Kind.HOMEWORK_RECOMMENDATION,
+        payload={"template": {"id": template.pk, "title": template.title, "kind": template.kind}, "rank": 1},
+        reasons=["Fits the presenting concerns."],
+        inputs={"client_id": client.pk, "homework_template_id": template.pk},
+        method="embedding-similarity+kind-completion",
+        version="recommend_v1",
+    )
+    grant = BreakGlassGrant.objects.create(
+        client=client, granted_to=admin, reason="Covering an emergency", expires_at=now + dt.timedelta(hours=1)
+    )
+    return PracticeData(
+        users={"therapist": therapist.user, "manager": manager.user, "admin": admin.user, "client": portal_user},
+        ids={
+            "member": spare.pk,
+            "client": client.pk,
+            "goal": goal.pk,
+            "grant": grant.pk,
+            "session": session.pk,
+            "note": note.pk,
+            "psychotherapy_note": psychotherapy_note.pk,
+            "homework_template": template.pk,
+            "assignment": assignment.pk,
+            "alert": alert.pk,
+            "suggestion": suggestion.pk,
+            "assessment": assessment.pk,
+            "due_questionnaire": due.pk,
+        },
+        practice_id=practice.pk,
+    )
+
+
+# A URL keyword other than `pk` names its kind itself.
+KWARG_KIND = {"assignment_id": "assignment", "due_id": "due_questionnaire"}
+
+
+def kind_for_kwarg(route: str, kwarg: str) -> str | None:
+    """The record kind a route's id keyword takes (None: the test does not know it)."""
+    if kwarg != "pk":
+        return KWARG_KIND.get(kwarg)
+    segments = route.strip("/").split("/")
+    index = segments.index("<int:pk>")
+    return SEGMENT_KIND.get(segments[index - 1]) if index else None
