@@ -51,7 +51,6 @@ from practice.roles import Capability
 from practice.web_guards import capability_required, user_can
 from sessions import selectors as session_selectors
 from sessions.models import HomeworkAssignment, Session
-from sessions.services import checkins as checkin_services
 from sessions.services import homework as homework_services
 
 if TYPE_CHECKING:
@@ -304,10 +303,11 @@ def _documents(client: Client, user, forms_: dict) -> dict:
 
 
 def _messages(client: Client, user, forms_: dict) -> dict:
-    if client_is_editable(user=user, client=client):
-        checkin_services.messages_mark_read(client=client, actor=user)
+    # GET only reads: the page marks the client's messages read with a POST of its own
+    # (`mark_read`, sent by htmx as the tab loads, or by the button without script).
     thread = selectors.message_thread(client=client, user=user, limit=MESSAGES_SHOWN)
-    return {"thread": thread, "message_form": forms_.get("message") or MessageForm(prefix="message")}
+    unread = sum(1 for message in thread if message.from_client and message.read_at is None)
+    return {"thread": thread, "unread": unread, "message_form": forms_.get("message") or MessageForm(prefix="message")}
 
 
 TAB_BUILDERS = {

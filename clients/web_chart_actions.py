@@ -186,6 +186,11 @@ def _send_message(request, client: Client) -> str:
     return "messages"
 
 
+def _mark_read(request, client: Client) -> str:
+    checkin_services.messages_mark_read(client=client, actor=request.user)
+    return "messages"
+
+
 ACTIONS = {
     "add_goal": _add_goal,
     "review_plan": _review_plan,
@@ -194,5 +199,6 @@ ACTIONS = {
     "ai_decide": _ai_decide,
     "psychotherapy_note": _psychotherapy_note,
     "message": _send_message,
+    "mark_read": _mark_read,
 }
 READER_ACTIONS = {"ai_refresh": _ai_refresh}

@@ -16,8 +16,8 @@ from django.utils import timezone
 from clients.models import Client
 from insights.models import Alert
 from insights.notifications import alert_created_enqueue
-from practice.api_support import DomainError
 from practice.audit import AuditAction, audit_record
+from practice.errors import DomainError
 
 if TYPE_CHECKING:
     from practice.models import User

@@ -121,7 +121,8 @@ class MemberSerializer(serializers.ModelSerializer):
         fields = ["id", "email", "first_name", "last_name", "role", "is_active", "created_at", "mfa_enabled"]
 
     def get_mfa_enabled(self, membership) -> bool:
-        return user_has_device(membership.user)
+        annotated = getattr(membership, "has_mfa_device", None)
+        return annotated if annotated is not None else user_has_device(membership.user)
 
 
 class MemberCreateSerializer(serializers.Serializer):
@@ -145,7 +146,13 @@ class MemberListView(generics.ListCreateAPIView):
     serializer_class = MemberSerializer
 
     def get_queryset(self):
-        return Membership.objects.visible_to(self.request.user).staff().select_related("user").order_by("id")
+        return (
+            Membership.objects.visible_to(self.request.user)
+            .staff()
+            .with_mfa_status()
+            .select_related("user")
+            .order_by("id")
+        )
 
     @extend_schema(request=MemberCreateSerializer, responses={201: MemberSerializer})
     def post(self, request):
@@ -164,7 +171,7 @@ class MemberDetailView(generics.RetrieveAPIView):
     serializer_class = MemberSerializer
 
     def get_queryset(self):
-        return Membership.objects.visible_to(self.request.user).staff().select_related("user")
+        return Membership.objects.visible_to(self.request.user).staff().with_mfa_status().select_related("user")
 
     @extend_schema(request=MemberUpdateSerializer, responses={200: MemberSerializer})
     def patch(self, request, pk):

@@ -122,6 +122,17 @@ class MembershipQuerySet(models.QuerySet):
     def staff(self) -> MembershipQuerySet:
         return self.exclude(role=Role.CLIENT)
 
+    def with_mfa_status(self) -> MembershipQuerySet:
+        """Annotate `has_mfa_device`: a confirmed TOTP or recovery-code device, in the list's own
+        query (django_otp's `user_has_device` would ask two tables per member)."""
+        from django_otp.plugins.otp_static.models import StaticDevice
+        from django_otp.plugins.otp_totp.models import TOTPDevice
+
+        def confirmed(model):
+            return models.Exists(model.objects.filter(user_id=models.OuterRef("user_id"), confirmed=True))
+
+        return self.annotate(has_mfa_device=confirmed(TOTPDevice) | confirmed(StaticDevice))
+
 
 class Membership(models.Model):
     """A user's place in exactly one practice, with one role."""

@@ -8,7 +8,9 @@
    - a role literal in a comparison or membership test (`role != Role.THERAPIST`,
      `role in (Role.MANAGER, Role.ADMIN)`, `user.role == "client"`): guards consult
      `practice/roles.py` capabilities.
-2. Task modules (`tasks.py`, `*_tasks.py`, or anything in a `tasks/` package) call domain
+2. Services, selectors and models never import the HTTP layer (DRF, practice.api_support,
+   practice.permissions): their errors are practice/errors.py's.
+3. Task modules (`tasks.py`, `*_tasks.py`, or anything in a `tasks/` package) call domain
    functions, never services: no import of a `services` module (`x.services`,
    `x.services.notes`, `from x import services`, `from .services import ...`).
 
@@ -174,6 +176,53 @@ def test_task_modules_do_not_import_services():
     assert len(paths) >= 3, f"found only {len(paths)} task modules: has the layout changed?"
     if violations:
         pytest.fail(_report("Task modules that import a service module", violations), pytrace=False)
+
+
+HTTP_LAYER = ("rest_framework", "practice.api_support", "practice.permissions", "drf_spectacular")
+
+
+def is_domain_module(path: Path) -> bool:
+    """Services, selectors and models: the layers below the views (STYLE.md: domain code never
+    imports the API layer; its errors live in practice/errors.py)."""
+    relative = path.relative_to(ROOT)
+    return path.stem in {"selectors", "models"} or "services" in relative.parts or path.stem == "services"
+
+
+def _is_http_layer(module: str) -> bool:
+    return any(module == name or module.startswith(name + ".") for name in HTTP_LAYER)
+
+
+def domain_violations(path: str, source: str) -> list[Violation]:
+    violations = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            modules = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            modules = [node.module]
+        else:
+            continue
+        violations += [
+            Violation(path, node.lineno, "domain module imports the HTTP layer", module)
+            for module in modules
+            if _is_http_layer(module)
+        ]
+    return violations
+
+
+def test_domain_modules_do_not_import_the_http_layer():
+    paths, violations = _scan(is_domain_module, domain_violations)
+    assert len(paths) >= 8, f"found only {len(paths)} domain modules: has the layout changed?"
+    if violations:
+        pytest.fail(_report("Services, selectors or models that import the HTTP layer", violations), pytrace=False)
+
+
+def test_domain_check_catches_an_api_support_import():
+    source = "from practice.api_support import DomainError\nimport rest_framework.exceptions\n"
+    assert [violation.source for violation in domain_violations("x.py", source)] == [
+        "practice.api_support",
+        "rest_framework.exceptions",
+    ]
+    assert domain_violations("x.py", "from practice.errors import DomainError\n") == []
 
 
 # ---------------------------------------------------------------------------

@@ -129,19 +129,11 @@ def test_audit_list_query_count_is_flat(admin, therapist, client_record, django_
 # ---------------------------------------------------------------------------
 # /api/v1/members/
 
-# token, count, page (with the user), then `mfa_enabled`: django_otp's user_has_device asks
-# the TOTP and the static device tables for every member listed.
-MEMBERS_AS_MANAGER = 5
-MEMBERS_N_PLUS_ONE = pytest.mark.xfail(
-    strict=True,
-    reason="N+1 on current code: MemberSerializer.get_mfa_enabled queries two device tables per member "
-    "(not fixable by select_related/prefetch_related: user_has_device filters afresh)",
-)
+# token, count, page (with the user and `mfa_enabled` annotated in the same query).
+MEMBERS_AS_MANAGER = 3
 
 
-@pytest.mark.parametrize(
-    "rows", [1, pytest.param(10, marks=MEMBERS_N_PLUS_ONE), pytest.param(100, marks=MEMBERS_N_PLUS_ONE)]
-)
+@pytest.mark.parametrize("rows", SIZES)
 def test_member_list_query_count_is_flat(manager, django_assert_num_queries, rows):
     practice = manager.membership.practice
     users = User.objects.bulk_create(
@@ -171,3 +163,29 @@ def test_assessment_list_query_count_is_flat(therapist, client_record, django_as
     )
     url = reverse("api-client-assessments", kwargs={"pk": client_record.pk})
     get(as_user(therapist), url, django_assert_num_queries, ASSESSMENTS_AS_THERAPIST, rows)
+
+
+def test_member_list_reports_mfa_only_for_confirmed_devices(manager):
+    from django_otp.plugins.otp_static.models import StaticDevice
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    practice = manager.membership.practice
+    with_totp, with_codes, unconfirmed, without = User.objects.bulk_create(
+        [User(email=f"mfa{index}@northside.example") for index in range(4)]
+    )
+    Membership.objects.bulk_create(
+        [
+            Membership(user=user, practice=practice, role=Role.THERAPIST)
+            for user in (with_totp, with_codes, unconfirmed, without)
+        ]
+    )
+    TOTPDevice.objects.create(user=with_totp, name="phone", confirmed=True)
+    StaticDevice.objects.create(user=with_codes, name="recovery", confirmed=True)
+    TOTPDevice.objects.create(user=unconfirmed, name="phone", confirmed=False)
+    response = as_user(manager).get(reverse("api-members"), {"page_size": 200})
+    assert response.status_code == 200
+    enabled = {row["email"]: row["mfa_enabled"] for row in response.json()["results"]}
+    assert enabled["mfa0@northside.example"] is True
+    assert enabled["mfa1@northside.example"] is True
+    assert enabled["mfa2@northside.example"] is False
+    assert enabled["mfa3@northside.example"] is False

@@ -25,8 +25,8 @@ from insights.ai import nudges
 from insights.ai.affect import Affect, compute_affect
 from insights.ai.recommend import AUTO, DISMISS_COOLDOWN_DAYS, EncoderArg, compute_recommendations
 from insights.models import AiSuggestion
-from practice.api_support import DomainError
 from practice.audit import AuditAction, audit_record
+from practice.errors import DomainError
 
 if TYPE_CHECKING:
     from practice.models import User

@@ -42,8 +42,8 @@ from insights.ai.refresh import (
     suggestion_store,
 )
 from insights.models import AiSuggestion
-from practice.api_support import DomainError
 from practice.audit import AuditAction, audit_record
+from practice.errors import DomainError
 from sessions.models import HomeworkAssignment, HomeworkTemplate
 
 if TYPE_CHECKING:

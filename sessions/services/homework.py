@@ -21,8 +21,8 @@ from clients.models import Client, Goal
 from insights.freshness import client_activity_changed
 from insights.models import Alert
 from insights.safety import ScreeningOutcome, crisis_resources_for, screen_client_text
-from practice.api_support import DomainError
 from practice.audit import AuditAction, audit_record
+from practice.errors import DomainError
 from practice.models import Practice
 from sessions.homework_schema import (
     KIND_SCHEMAS,

@@ -15,8 +15,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from clients.models import Client, Goal
-from practice.api_support import DomainError
 from practice.audit import AuditAction, audit_record
+from practice.errors import DomainError
 from sessions.models import NoteAddendum, ProgressNote, PsychotherapyNote, Session
 
 if TYPE_CHECKING:

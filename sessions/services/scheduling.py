@@ -10,8 +10,8 @@ from django.utils import timezone
 
 from clients.models import Client
 from insights.freshness import client_activity_changed
-from practice.api_support import DomainError
 from practice.audit import AuditAction, audit_record
+from practice.errors import DomainError
 from sessions.models import Session
 
 if TYPE_CHECKING:

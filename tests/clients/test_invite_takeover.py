@@ -17,7 +17,7 @@ from rest_framework.test import APIClient
 
 from clients.models import PortalInvite
 from clients.services.records import _hash, portal_invite_create
-from practice.api_support import DomainError
+from practice.errors import DomainError
 from practice.models import ApiToken, AuditEvent, Notification
 from tests.conftest import PASSWORD, Snapshot, as_user
 from tests.factories import ClientFactory

@@ -13,7 +13,7 @@ from clients.models import Assessment, Client, Consent, DueQuestionnaire
 from clients.services.portal import reminder_preferences_update
 from clients.services.records import portal_invite_create
 from insights.models import Alert
-from practice.api_support import DomainError
+from practice.errors import DomainError
 from practice.models import AuditEvent, User
 from sessions.models import CheckIn, HomeworkAssignment, HomeworkSubmission, Message
 from tests.conftest import PASSWORD, Snapshot, web_as

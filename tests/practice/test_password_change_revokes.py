@@ -9,7 +9,7 @@ from django.contrib.sessions.backends.db import SessionStore
 from django.http import HttpRequest
 from django.urls import reverse
 
-from practice.api_support import DomainError
+from practice.errors import DomainError
 from practice.models import ApiToken, AuditEvent
 from practice.services import password_set
 from tests.conftest import PASSWORD, Snapshot, as_user, web_as

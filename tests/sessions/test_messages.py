@@ -33,8 +33,13 @@ def test_the_therapist_reads_the_thread_and_the_client_sees_it_was_read(
     dashboard = web_as(therapist).get(reverse("dashboard")).content.decode()
     assert "1 unread message" in dashboard
 
-    page = web_as(therapist).get(messages_tab(client_record))
+    browser = web_as(therapist)
+    page = browser.get(messages_tab(client_record))
     assert page.status_code == 200 and "Can we move Tuesday?" in page.content.decode()
+    client_message.refresh_from_db()
+    assert client_message.read_at is None, "opening the tab (a GET) writes nothing"
+    assert 'name="action" value="mark_read"' in page.content.decode()
+    assert browser.post(messages_tab(client_record), {"action": "mark_read"}).status_code == 302
     client_message.refresh_from_db()
     assert client_message.read_at is not None
     assert AuditEvent.objects.filter(action="update", actor=therapist, fields=["read_at"]).count() == 1

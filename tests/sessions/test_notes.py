@@ -13,8 +13,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from clients.models import Goal
-from practice.api_support import DomainError
 from practice.audit import AuditAction
+from practice.errors import DomainError
 from practice.models import AuditEvent
 from sessions.models import NoteAddendum, ProgressNote, Session
 from sessions.selectors import overdue_notes

@@ -11,8 +11,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from clients.models import Client
-from practice.api_support import DomainError
 from practice.audit import AuditAction
+from practice.errors import DomainError
 from practice.models import AuditEvent
 from sessions.models import Session
 from sessions.services import scheduling

@@ -296,7 +296,7 @@ CHART_QUERIES = {
     "engagement": 24,
     "homework": 26,
     "documents": 29,
-    "messages": 28,
+    "messages": 23,
 }
 
 
