@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-$(shell sha1sum requirements.txt | cut -c1-12)
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: demo test install migrate seed serve worker beat bench lint format schema e2e clean-demo
+.PHONY: demo test install migrate seed serve worker beat bench lint format schema e2e screenshots clean-demo
 
 $(STAMP): requirements.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -54,6 +54,10 @@ e2e: install
 bench: install
 	$(PY) benchmarks/nudge_simulation.py
 	$(PY) benchmarks/run.py
+
+# The README's pictures, from a freshly seeded demo in a temporary folder (needs /usr/bin/chromium).
+screenshots: install
+	$(PY) scripts/screenshots.py
 
 schema: install
 	$(PY) manage.py spectacular --validate --fail-on-warn --file /dev/null
