@@ -26,3 +26,8 @@ urlpatterns = [
 
 if settings.DEBUG:
     urlpatterns.append(path("django-admin/", admin.site.urls))
+
+handler400 = "practice.web_errors.bad_request"
+handler403 = "practice.web_errors.permission_denied"
+handler404 = "practice.web_errors.page_not_found"
+handler500 = "practice.web_errors.server_error"
