@@ -255,9 +255,16 @@ def practice_update(*, practice: Practice, actor, data: dict) -> Practice:
     A change of country without new crisis lines in the same request puts the practice back on
     the new country's default set: a UK practice must never keep showing US numbers.
     """
+    from practice.crisis import defaults_for
+
     data = _clean_practice_settings(practice, data)
     if "country" in data and data["country"] != practice.country and "crisis_lines" not in data:
         data["crisis_lines"] = []
+    if data.get("crisis_lines"):
+        # Saving the country's own set unchanged keeps the practice following it.
+        defaults = defaults_for(data.get("country", practice.country))
+        if defaults is not None and data["crisis_lines"] == [line.as_dict() for line in defaults.lines]:
+            data["crisis_lines"] = []
     changed = [field for field in data if getattr(practice, field) != data[field]]
     if "require_mfa" in changed and data["require_mfa"]:
         from django_otp import user_has_device
