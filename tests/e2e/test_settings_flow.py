@@ -16,7 +16,7 @@ from tests.e2e.conftest import axe_violations, login
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
-PASSWORD = "alliance-demo-2026"  # noqa: S105 - the published demo password
+PASSWORD = "alliance-demo-2026"
 
 
 def shot(page, name: str) -> None:
