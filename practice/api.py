@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from django.contrib.auth import authenticate
 from django_otp import match_token, user_has_device
-from drf_spectacular.utils import extend_schema, extend_schema_field, inline_serializer
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field, inline_serializer
 from rest_framework import exceptions, generics, serializers, status
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
@@ -208,7 +209,13 @@ class AuditListView(generics.ListAPIView):
         return audit_events(practice=self.request.user.membership.practice, filters=filters)
 
     @extend_schema(
-        parameters=[],
+        parameters=[
+            OpenApiParameter("client", int, description="A client's id"),
+            OpenApiParameter("actor", str, description="The actor's e-mail address"),
+            OpenApiParameter("action", str, enum=[action.value for action in AuditAction]),
+            OpenApiParameter("since", OpenApiTypes.DATE, description="From this day (practice time zone)"),
+            OpenApiParameter("until", OpenApiTypes.DATE, description="Up to and including this day"),
+        ],
         responses={200: AuditEventSerializer(many=True)},
     )
     def get(self, request, *args, **kwargs):

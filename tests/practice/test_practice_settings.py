@@ -357,3 +357,18 @@ def test_crisis_lines_page_refuses_a_line_without_a_number(admin, practice):
     response = web_as(admin).post(reverse("practice-crisis-lines"), crisis_post([{"name": "Nothing to call"}]))
     assert response.status_code == 400 and "give a phone number" in response.content.decode()
     assert Practice.objects.get(pk=practice.pk).crisis_lines == []
+
+
+# ---------------------------------------------------------------------------
+# The migration that replaced the rendered `crisis_resources` column with lines
+
+
+def test_migration_carries_edited_links_over_as_lines_and_drops_unsafe_ones():
+    import importlib
+
+    migration = importlib.import_module("practice.migrations.0003_practice_settings_country_crisis_lines")
+    line = migration._line_from_resource({"label": "Crisis line", "detail": "Any time", "href": "tel:116123"})
+    assert line == {"name": "Crisis line", "phone": "116123", "text": "", "url": "", "when": "Any time"}
+    assert migration._line_from_resource({"label": "Text us", "href": "sms:741741"})["text"] == "741741"
+    assert migration._line_from_resource({"label": "Site", "href": "https://example.org/"})["url"]
+    assert migration._line_from_resource({"label": "Bad", "href": "javascript:alert(1)"}) is None
