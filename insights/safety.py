@@ -40,7 +40,9 @@ class ScreeningOutcome:
 
 
 def crisis_resources_for(client: Client) -> list[dict]:
-    return list(client.practice.crisis_resources or [])
+    """The crisis links ({label, detail, href}) the client's practice shows: its own edited
+    lines, else the default set of its country (practice/crisis.py, Practice.crisis_resources)."""
+    return [dict(resource) for resource in client.practice.crisis_resources]
 
 
 def add_business_days(start: dt.datetime, days: int) -> dt.datetime:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from django.contrib.auth import authenticate
 from django_otp import match_token, user_has_device
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field, inline_serializer
 from rest_framework import exceptions, generics, serializers, status
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
@@ -15,10 +16,12 @@ from practice.api_support import AuthRateThrottle, AuthUserRateThrottle, LockedO
 from practice.audit import AuditAction, audit_record
 from practice.authentication import mfa_required
 from practice.bounds import BoundedDateTimeField
+from practice.crisis import defaults_for
 from practice.lockout import audit_sign_in_failure
 from practice.models import ApiToken, AuditEvent, Membership, Practice
 from practice.permissions import capability_required
 from practice.roles import Capability, has_capability
+from practice.selectors import audit_events, audit_filters_from
 
 
 def portal_access_allowed(user) -> bool:
@@ -203,7 +206,8 @@ class AuditEventSerializer(serializers.ModelSerializer):
 
 
 class AuditListView(generics.ListAPIView):
-    """Who read or changed what, when (admins only). Filter with ?client=, ?action=, ?actor=."""
+    """Who read or changed what, when (admins only). Filter with ?client=, ?action=, ?actor= (e-mail),
+    ?since= and ?until= (YYYY-MM-DD, whole days in the practice's time zone)."""
 
     permission_classes = [capability_required(Capability.VIEW_AUDIT)]
     serializer_class = AuditEventSerializer
@@ -211,23 +215,17 @@ class AuditListView(generics.ListAPIView):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return AuditEvent.objects.none()
-        queryset = AuditEvent.objects.filter(practice_id=self.request.user.membership.practice_id).select_related(
-            "actor"
-        )
-        params = self.request.query_params
-        if params.get("client"):
-            try:
-                queryset = queryset.filter(client_id=int(params["client"]))
-            except ValueError as error:
-                raise exceptions.ValidationError({"client": ["A client id is a whole number."]}) from error
-        if params.get("action"):
-            queryset = queryset.filter(action=params["action"])
-        if params.get("actor"):
-            queryset = queryset.filter(actor__email__iexact=params["actor"])
-        return queryset
+        filters = audit_filters_from(self.request.query_params)
+        return audit_events(practice=self.request.user.membership.practice, filters=filters)
 
     @extend_schema(
-        parameters=[],
+        parameters=[
+            OpenApiParameter("client", int, description="A client's id"),
+            OpenApiParameter("actor", str, description="The actor's e-mail address"),
+            OpenApiParameter("action", str, enum=[action.value for action in AuditAction]),
+            OpenApiParameter("since", OpenApiTypes.DATE, description="From this day (practice time zone)"),
+            OpenApiParameter("until", OpenApiTypes.DATE, description="Up to and including this day"),
+        ],
         responses={200: AuditEventSerializer(many=True)},
     )
     def get(self, request, *args, **kwargs):
@@ -265,22 +263,89 @@ class MeView(APIView):
         )
 
 
+class CrisisLineSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=100)
+    phone = serializers.CharField(max_length=30, required=False, allow_blank=True, default="")
+    text = serializers.CharField(max_length=30, required=False, allow_blank=True, default="")
+    url = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
+    when = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
+
+
 class PracticeSerializer(serializers.ModelSerializer):
+    crisis_lines = serializers.SerializerMethodField(
+        help_text="The lines clients see: the practice's own, or its country's default set."
+    )
+    crisis_resources = serializers.SerializerMethodField(help_text="The same lines as tap-to-call links.")
+    follows_country_defaults = serializers.BooleanField(read_only=True)
+    crisis_defaults_source = serializers.SerializerMethodField()
+
     class Meta:
         model = Practice
-        fields = ["id", "name", "slug", "require_mfa"]
-        read_only_fields = ["id", "slug"]
+        fields = [
+            "id",
+            "name",
+            "slug",
+            "country",
+            "time_zone",
+            "locale",
+            "require_mfa",
+            "crisis_lines",
+            "follows_country_defaults",
+            "crisis_defaults_source",
+            "crisis_resources",
+            "urgent_ack_minutes",
+            "concern_ack_business_days",
+            "backup_clinician",
+            "note_overdue_hours",
+            "not_on_track_session",
+            "pcl5_cutoff",
+        ]
+        read_only_fields = fields
+
+    def get_crisis_lines(self, practice) -> list[dict]:
+        return [line.as_dict() for line in practice.crisis_lines_effective]
+
+    def get_crisis_resources(self, practice) -> list[dict]:
+        return list(practice.crisis_resources)
+
+    @extend_schema_field(
+        inline_serializer(
+            "CrisisDefaultsSource",
+            {
+                "country": serializers.CharField(),
+                "source": serializers.URLField(),
+                "checked_on": serializers.DateField(),
+            },
+        )
+    )
+    def get_crisis_defaults_source(self, practice) -> dict | None:
+        defaults = defaults_for(practice.country)
+        if defaults is None:
+            return None
+        return {"country": defaults.code, "source": defaults.source, "checked_on": defaults.checked_on}
 
 
 class PracticeUpdateSerializer(serializers.Serializer):
     name = serializers.CharField(required=False, max_length=200, allow_blank=False)
+    country = serializers.CharField(required=False, max_length=2, help_text="ISO 3166-1 alpha-2: US, GB, CA, AU, IE.")
+    time_zone = serializers.CharField(required=False, max_length=64, help_text="An IANA zone, e.g. Europe/London.")
+    locale = serializers.CharField(required=False, max_length=10)
     require_mfa = serializers.BooleanField(
         required=False, help_text="Every staff member must enrol and use an authenticator app (TOTP)."
     )
+    crisis_lines = CrisisLineSerializer(
+        many=True, required=False, help_text="The practice's own lines, in order; [] follows the country's set."
+    )
+    urgent_ack_minutes = serializers.IntegerField(required=False)
+    concern_ack_business_days = serializers.IntegerField(required=False)
+    backup_clinician = serializers.IntegerField(required=False, allow_null=True, help_text="A therapist's member id.")
+    note_overdue_hours = serializers.IntegerField(required=False)
+    not_on_track_session = serializers.IntegerField(required=False)
+    pcl5_cutoff = serializers.IntegerField(required=False)
 
 
 class PracticeView(APIView):
-    """The caller's own practice: its name and whether staff must use MFA (admins only)."""
+    """The caller's own practice and its settings (admins only). Every change is audited."""
 
     permission_classes = [capability_required(Capability.CONFIGURE_PRACTICE)]
 
@@ -292,7 +357,8 @@ class PracticeView(APIView):
     def patch(self, request):
         data = PracticeUpdateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        practice = services.practice_update(
-            practice=request.user.membership.practice, actor=request.user, data=dict(data.validated_data)
-        )
+        values = dict(data.validated_data)
+        if "crisis_lines" in values:
+            values["crisis_lines"] = [dict(line) for line in values["crisis_lines"]]
+        practice = services.practice_update(practice=request.user.membership.practice, actor=request.user, data=values)
         return Response(PracticeSerializer(practice).data)

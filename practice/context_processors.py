@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from practice.roles import Role
+from practice.roles import Capability, Role, has_capability
 
 
 def alliance(request) -> dict:
@@ -14,4 +14,6 @@ def alliance(request) -> dict:
         "alliance_practice": practice,
         "is_client_user": role == Role.CLIENT,
         "crisis_resources": practice.crisis_resources if practice is not None else [],
+        "can_configure_practice": has_capability(role, Capability.CONFIGURE_PRACTICE),
+        "can_view_audit": has_capability(role, Capability.VIEW_AUDIT),
     }

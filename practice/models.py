@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.utils import timezone
 
+from practice.crisis import CrisisLine, CrisisResource, effective_lines, resources_from_lines
 from practice.fields import EncryptedTextField
 from practice.roles import Role
 
@@ -75,6 +76,8 @@ class User(AbstractUser):
 
 
 def default_crisis_resources() -> list[dict]:
+    """The original (US) default of the dropped `crisis_resources` column; migrations 0001 and
+    the crisis-lines migration reference it. Practices now follow `crisis_lines`/`country`."""
     return [
         {
             "label": "988 Suicide & Crisis Lifeline",
@@ -94,7 +97,15 @@ class Practice(models.Model):
     name = models.CharField(max_length=200)
     slug = models.SlugField(unique=True)
     require_mfa = models.BooleanField(default=False, help_text="Staff must enrol and use TOTP to sign in.")
-    crisis_resources = models.JSONField(default=default_crisis_resources)
+    # The practice's own crisis lines ({name, phone, text, url, when}); empty follows the
+    # default set of its country (practice/crisis.py).
+    crisis_lines = models.JSONField(default=list, blank=True)
+    country = models.CharField(max_length=2, default="US", help_text="ISO 3166-1 alpha-2 code, e.g. US, GB.")
+    time_zone = models.CharField(max_length=64, default="America/New_York")
+    locale = models.CharField(max_length=10, default="en-US")
+    note_overdue_hours = models.PositiveIntegerField(
+        default=72, help_text="A progress note still unsigned this many hours after its session is overdue."
+    )
     urgent_ack_minutes = models.PositiveIntegerField(default=60)
     concern_ack_business_days = models.PositiveIntegerField(default=1)
     backup_clinician = models.ForeignKey(
@@ -110,6 +121,19 @@ class Practice(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def crisis_lines_effective(self) -> list[CrisisLine]:
+        return effective_lines(country=self.country, custom=self.crisis_lines)
+
+    @property
+    def crisis_resources(self) -> list[CrisisResource]:
+        """The tap-to-call resources clients see: the practice's lines, else its country's."""
+        return resources_from_lines(self.crisis_lines_effective)
+
+    @property
+    def follows_country_defaults(self) -> bool:
+        return not self.crisis_lines
 
 
 class MembershipQuerySet(models.QuerySet):

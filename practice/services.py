@@ -10,7 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from practice.audit import AuditAction, audit_record
-from practice.errors import DomainError, Forbidden
+from practice.errors import DomainError, Forbidden, Invalid
 from practice.models import ApiToken, Membership, Practice, User
 from practice.roles import Role, can_grant, grantable_roles
 
@@ -158,18 +158,112 @@ def token_revoke(*, token: ApiToken, actor: User) -> ApiToken:
     return token
 
 
+# Practice settings an admin may change, with their allowed ranges (inclusive).
+SETTING_RANGES: dict[str, tuple[int, int, str]] = {
+    "urgent_ack_minutes": (5, 24 * 60, "minutes"),
+    "concern_ack_business_days": (1, 10, "business days"),
+    "note_overdue_hours": (1, 30 * 24, "hours"),
+    "not_on_track_session": (2, 52, "sessions"),
+    "pcl5_cutoff": (1, 80, "points"),
+}
+LOCALE_CHOICES = [
+    ("en-US", "English (United States)"),
+    ("en-GB", "English (United Kingdom)"),
+    ("en-CA", "English (Canada)"),
+    ("en-AU", "English (Australia)"),
+    ("en-IE", "English (Ireland)"),
+]
+PRACTICE_SETTINGS = (
+    "name",
+    "country",
+    "time_zone",
+    "locale",
+    "crisis_lines",
+    "require_mfa",
+    "urgent_ack_minutes",
+    "concern_ack_business_days",
+    "backup_clinician",
+    "note_overdue_hours",
+    "not_on_track_session",
+    "pcl5_cutoff",
+)
+
+
+def _clean_practice_settings(practice: Practice, data: dict) -> dict:
+    """Validate settings as the domain sees them (shared by the settings page and the API).
+
+    Raises Invalid with every field's message at once. Returns the cleaned values.
+    """
+    import zoneinfo
+
+    from practice.crisis import CrisisLineError, clean_lines, defaults_for
+
+    cleaned: dict = {}
+    errors: dict[str, list[str]] = {}
+    for field, value in data.items():
+        if field not in PRACTICE_SETTINGS:
+            continue
+        if field == "name":
+            value = str(value or "").strip()
+            if not value or len(value) > 200:
+                errors[field] = ["Give the practice a name (at most 200 characters)."]
+        elif field == "country":
+            value = str(value or "").strip().upper()
+            if defaults_for(value) is None:
+                errors[field] = [
+                    "Choose a country Alliance has crisis lines for (ISO code: US, GB, CA, AU or IE; "
+                    "GB is the United Kingdom)."
+                ]
+        elif field == "time_zone":
+            value = str(value or "").strip()
+            if value not in zoneinfo.available_timezones():
+                errors[field] = ["Choose a time zone such as Europe/London or America/Chicago."]
+        elif field == "locale":
+            if value not in dict(LOCALE_CHOICES):
+                errors[field] = [f"Choose one of: {', '.join(code for code, _ in LOCALE_CHOICES)}."]
+        elif field == "crisis_lines":
+            try:
+                value = clean_lines(value)
+            except CrisisLineError as error:
+                errors[field] = [str(error)]
+        elif field == "require_mfa":
+            value = bool(value)
+        elif field == "backup_clinician":
+            if value is not None and not isinstance(value, Membership):
+                value = Membership.objects.filter(pk=value).first() if str(value).isdigit() else None
+                if value is None:
+                    errors[field] = ["Choose a therapist of this practice."]
+            if isinstance(value, Membership) and (
+                value.practice_id != practice.pk or not value.is_active or value.role != Role.THERAPIST
+            ):
+                errors[field] = ["The backup clinician must be an active therapist of this practice."]
+        elif field in SETTING_RANGES:
+            low, high, unit = SETTING_RANGES[field]
+            if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+                errors[field] = [f"Enter a whole number from {low} to {high} {unit}."]
+        cleaned[field] = value
+    if errors:
+        raise Invalid(next(iter(errors.values()))[0], errors=errors)
+    return cleaned
+
+
 def practice_update(*, practice: Practice, actor: User, data: dict) -> Practice:
-    allowed = {
-        "name",
-        "require_mfa",
-        "crisis_resources",
-        "urgent_ack_minutes",
-        "concern_ack_business_days",
-        "backup_clinician",
-        "not_on_track_session",
-        "pcl5_cutoff",
-    }
-    changed = [field for field in data if field in allowed and getattr(practice, field) != data[field]]
+    """Change the practice's settings; audited as one UPDATE naming the fields that changed.
+
+    A change of country without new crisis lines in the same request puts the practice back on
+    the new country's default set: a UK practice must never keep showing US numbers.
+    """
+    from practice.crisis import defaults_for
+
+    data = _clean_practice_settings(practice, data)
+    if "country" in data and data["country"] != practice.country and "crisis_lines" not in data:
+        data["crisis_lines"] = []
+    if data.get("crisis_lines"):
+        # Saving the country's own set unchanged keeps the practice following it.
+        defaults = defaults_for(data.get("country", practice.country))
+        if defaults is not None and data["crisis_lines"] == [line.as_dict() for line in defaults.lines]:
+            data["crisis_lines"] = []
+    changed = [field for field in data if getattr(practice, field) != data[field]]
     if "require_mfa" in changed and data["require_mfa"]:
         from django_otp import user_has_device
 

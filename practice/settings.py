@@ -402,6 +402,7 @@ PERMISSIONS_POLICY = {
     )
 }
 CSRF_COOKIE_HTTPONLY = False
+CSRF_FAILURE_VIEW = "practice.web_errors.csrf_failure"
 if PRODUCTION:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)

@@ -24,8 +24,7 @@ from functools import wraps
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponse
-from django.utils.html import escape
+from django.http import Http404
 
 from practice.errors import DomainError, Forbidden, NotFound
 from practice.permissions import holds_break_glass_grant, user_role
@@ -91,5 +90,7 @@ class DomainErrorMiddleware:
         if isinstance(exception, Forbidden):
             raise PermissionDenied(exception.message) from exception
         if isinstance(exception, DomainError):
-            return HttpResponse(escape(exception.message), status=409 if exception.conflict else 400)
+            from practice.web_errors import domain_error_page
+
+            return domain_error_page(request, exception.message, conflict=exception.conflict)
         return None

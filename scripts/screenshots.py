@@ -73,7 +73,13 @@ def main() -> int:
         run([python, "manage.py", "migrate", "--noinput"], env)
         run([python, "manage.py", "seed_demo", "--seed", "7"], env)
         client_id = run(
-            [python, "manage.py", "shell", "-c", f"from clients.models import Client; print(Client.objects.filter(user__email='{CLIENT}').values_list('pk', flat=True).first())"],
+            [
+                python,
+                "manage.py",
+                "shell",
+                "-c",
+                f"from clients.models import Client; print(Client.objects.filter(user__email='{CLIENT}').values_list('pk', flat=True).first())",
+            ],
             env,
         ).strip()
         port = free_port()

@@ -60,18 +60,27 @@ NOT_EDITABLE = "Only the client's therapist or co-therapist can do this."
 if TYPE_CHECKING:
     from practice.models import User
 
-# A note still unsigned this long after its session started is overdue.
+# A note still unsigned this long after its session started is overdue, unless the practice
+# chose another threshold (Practice.note_overdue_hours, on the settings page).
 NOTE_OVERDUE_AFTER = timedelta(hours=72)
 
 
+def note_overdue_after(practice) -> timedelta:
+    """The practice's note-overdue threshold."""
+    hours = getattr(practice, "note_overdue_hours", None)
+    return timedelta(hours=hours) if hours else NOTE_OVERDUE_AFTER
+
+
 def is_note_overdue(note: ProgressNote, now: datetime | None = None) -> bool:
-    """A draft linked to an attended session that started more than 72 hours ago."""
+    """A draft linked to an attended session that started more than the practice's threshold
+    (72 hours unless changed) ago. `notes_queryset` loads the client's practice for this."""
     if note.status != ProgressNote.Status.DRAFT or note.session_id is None:
         return False
     session = note.session
     now = now or timezone.now()
+    overdue_after = note_overdue_after(note.client.practice)
     # session_id is set (checked above), so the session exists.
-    return session.status == Session.Status.ATTENDED and session.starts_at + NOTE_OVERDUE_AFTER < now  # type: ignore[union-attr]
+    return session.status == Session.Status.ATTENDED and session.starts_at + overdue_after < now  # type: ignore[union-attr]
 
 
 def sessions_in_scope(user: User) -> QuerySet[Session]:
@@ -116,6 +125,7 @@ def notes_queryset() -> QuerySet[ProgressNote]:
     """Progress notes with everything their API representation touches loaded up front."""
     return ProgressNote.objects.select_related(
         "session",
+        "client__practice",
         "author__membership",
         "signed_by__membership",
         "cosigned_by__membership",
@@ -159,12 +169,13 @@ def note_detail(*, note: ProgressNote, actor: User) -> ProgressNote:
 
 
 def overdue_notes(therapist_membership: Membership, *, now: datetime | None = None) -> QuerySet[Session]:
-    """The therapist's attended sessions older than 72 hours that have no signed note.
+    """The therapist's attended sessions older than the practice's note-overdue threshold (72
+    hours unless changed) that have no signed note.
 
     Returns sessions (not notes): a session with no note at all is the most overdue kind.
     Sessions recorded without a therapist count for the client's primary therapist.
     """
-    cutoff = (now or timezone.now()) - NOTE_OVERDUE_AFTER
+    cutoff = (now or timezone.now()) - note_overdue_after(therapist_membership.practice)
     signed = ProgressNote.objects.filter(session=OuterRef("pk"), status=ProgressNote.Status.SIGNED)
     return (
         Session.objects.filter(

@@ -112,9 +112,10 @@ def run_web_row(row: WebRow, ctx: dict) -> None:
             response = getattr(browser, row.method)(url, data)
             status = response.status_code
             if status != expected:
-                failures.append(f"{actor}: expected {expected}, got {status} {response.content[:160]!r}")
+                failures.append(f"{actor}: expected {expected}, got {status} {response.getvalue()[:160]!r}")
                 continue
-            if actor not in CLINICAL_READERS and PHI_CANARY.encode() in response.content:
+            # getvalue(): a streamed download (CSV export) is read in full too.
+            if actor not in CLINICAL_READERS and PHI_CANARY.encode() in response.getvalue():
                 failures.append(f"{actor}: shown the client's clinical text")
             if actor == "anonymous" and status == 302 and not _is_login_redirect(response):
                 failures.append(f"anonymous: redirected to {response['Location']}, not to sign-in")

@@ -328,11 +328,12 @@ def test_risky_message_shows_the_crisis_panel(client_user, client_record):
 
 
 def test_crisis_page_lists_tap_to_call_links_and_explains_screening(client_user, practice):
-    practice.crisis_resources = [
-        {"label": "Crisis line", "detail": "Any time", "href": "tel:116123"},
-        {"label": "Bad link", "detail": "", "href": "javascript:alert(1)"},
+    # Stored straight on the row (the settings service would refuse the javascript: link).
+    practice.crisis_lines = [
+        {"name": "Crisis line", "phone": "116 123", "when": "Any time"},
+        {"name": "Bad link", "url": "javascript:alert(1)"},
     ]
-    practice.save(update_fields=["crisis_resources"])
+    practice.save(update_fields=["crisis_lines"])
     body = web_as(client_user).get(reverse("portal-crisis")).content.decode()
     assert 'href="tel:116123"' in body
     assert "javascript:" not in body

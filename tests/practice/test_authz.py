@@ -45,6 +45,30 @@ MATRIX = [
         {**OK_STAFF_ADMIN, "manager": 404, "admin": 200},
     ),
     Row("api-practice", "get", {**OK_STAFF_ADMIN, "manager": 404, "admin": 200}),
+    # The practice settings (issue 13): country, time zone, thresholds, crisis lines; admins only.
+    Row(
+        "api-practice",
+        "patch",
+        {**OK_STAFF_ADMIN, "manager": 404, "admin": 200},
+        data=lambda ctx: {
+            "country": "GB",
+            "time_zone": "Europe/London",
+            "note_overdue_hours": 48,
+            "crisis_lines": [{"name": "Samaritans", "phone": "116 123", "when": "Any time"}],
+        },
+    ),
+    Row(
+        "api-practice",
+        "patch",
+        {**OK_STAFF_ADMIN, "manager": 404, "admin": 400},
+        data=lambda ctx: {"time_zone": "Mars/Olympus_Mons"},
+    ),
+    Row(
+        "api-audit",
+        "get",
+        {**OK_STAFF_ADMIN, "manager": 404, "admin": 200},
+        data=lambda ctx: {"client": ctx["client"].pk, "since": "2020-01-01", "until": "2099-12-31"},
+    ),
     Row(
         "api-practice",
         "patch",

@@ -8,9 +8,25 @@ from __future__ import annotations
 import pytest
 
 from tests.authz import ACTORS
-from tests.web_authz import ANY_MEMBER, STAFF, WebRow, run_web_row
+from tests.web_authz import ANY_MEMBER, STAFF, WebRow, only, run_web_row
 
 WRONG_CODE = {"otp": "000000"}
+
+
+def settings_form(ctx) -> dict:
+    return {
+        "name": "Northside Therapy and Counselling",
+        "country": "GB",
+        "time_zone": "Europe/London",
+        "locale": "en-GB",
+        "urgent_ack_minutes": "45",
+        "concern_ack_business_days": "2",
+        "backup_clinician": str(ctx["actors"]["colleague"].membership.pk),
+        "note_overdue_hours": "48",
+        "not_on_track_session": "6",
+        "pcl5_cutoff": "33",
+    }
+
 
 WEB_MATRIX = [
     # Home sends each role to its own start page.
@@ -25,6 +41,19 @@ WEB_MATRIX = [
     # refusal is 403 (the docs are no secret), for an anonymous visitor too.
     WebRow("schema", "get", {**dict.fromkeys(ACTORS, 403), **dict.fromkeys(STAFF, 200)}),
     WebRow("api-docs", "get", {**dict.fromkeys(ACTORS, 403), **dict.fromkeys(STAFF, 200)}),
+    # Practice settings and crisis lines: admins only (CONFIGURE_PRACTICE); the page does not
+    # exist for any other role.
+    WebRow("practice-settings", "get", only(200, "admin")),
+    WebRow("practice-settings", "post", only(302, "admin"), data=settings_form),
+    WebRow("practice-settings", "post", only(400, "admin"), data=lambda ctx: {"name": ""}),
+    WebRow("practice-crisis-lines", "get", only(200, "admin")),
+    WebRow("practice-crisis-lines", "post", only(302, "admin"), data=lambda ctx: {"action": "reset"}),
+    # The audit log: admins only (VIEW_AUDIT); the export is a POST (it records an EXPORT).
+    WebRow("audit-log", "get", only(200, "admin")),
+    WebRow("audit-log", "get", only(200, "admin"), query="client={client.pk}&since=2020-01-01"),
+    WebRow("audit-log", "get", only(400, "admin"), query="since=yesterday"),
+    WebRow("audit-log-export", "post", only(200, "admin"), data=lambda ctx: {"client": ctx["client"].pk}),
+    WebRow("audit-log-export", "get", only(405, "admin")),
 ]
 
 

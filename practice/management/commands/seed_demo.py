@@ -21,6 +21,7 @@ from clients.instruments import BUILTIN_INSTRUMENTS
 from clients.models import Assessment, Client, Consent, Goal, Objective
 from clients.scoring import score
 from insights.models import Alert
+from practice.demo import seed_settings
 from practice.models import Membership, Practice
 from practice.roles import Role
 from practice.services import member_add, practice_create
@@ -224,6 +225,7 @@ class Command(BaseCommand):
                 self.seed_client(rng, practice, therapists[index % len(therapists)], templates, index, now)
         self.recompute(practice)
         self.print_logins()
+        seed_settings(practice, rng, password=DEMO_PASSWORD, stdout=self.stdout)
 
     def seed_client(self, rng, practice, therapist: Membership, templates, index: int, now: dt.datetime) -> None:
         first, last = FIRST_NAMES[index % len(FIRST_NAMES)], LAST_NAMES[(index * 7) % len(LAST_NAMES)]
