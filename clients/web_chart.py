@@ -26,7 +26,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
-from clients import selectors
+from clients import selectors, web_safety_plan
 from clients.charts import measure_panels, sparkline
 from clients.models import Client, Consent
 from clients.selectors import assessment_series, client_for_read, client_is_editable, client_outcomes
@@ -57,6 +57,8 @@ from sessions.services import homework as homework_services
 TABS = (
     ("overview", "Overview"),
     ("plan", "Plan"),
+    ("safety", "Safety plan"),
+    ("toolkit", "Toolkit and agenda"),
     ("measures", "Measures"),
     ("engagement", "Engagement"),
     ("homework", "Homework"),
@@ -193,6 +195,7 @@ def _engagement(client: Client, user, _forms: dict) -> dict:
         rows.append(
             (label, "—" if value is None else f"{value:g}{unit}" if isinstance(value, int | float) else str(value))
         )
+    rows += web_safety_plan.engagement_rows(client)
     checkins = selectors.recent_moods(client=client, user=user, limit=MOOD_POINTS)
     completed = HomeworkAssignment.objects.filter(
         client=client, status=HomeworkAssignment.Status.COMPLETED, completed_at__isnull=False
@@ -253,6 +256,7 @@ def _ai(client: Client, user, _forms: dict) -> dict:
             {**alert, "reason": stored.brief_alert_reasons.get(alert.get("id"), "")}
             for alert in sections.get("alerts") or []
         ]
+        sections["agenda"] = web_safety_plan.brief_agenda(client, user, sections.get("agenda") or [])
         brief_context = {
             **suggestion_meta(brief),
             "sections": sections,
@@ -310,6 +314,8 @@ def _messages(client: Client, user, forms_: dict) -> dict:
 TAB_BUILDERS = {
     "overview": _overview,
     "plan": _plan,
+    "safety": web_safety_plan.safety_plan_tab,
+    "toolkit": web_safety_plan.toolkit_tab,
     "measures": _measures,
     "engagement": _engagement,
     "homework": _homework,
@@ -350,7 +356,8 @@ def client_chart(request, pk: int) -> HttpResponse:
     if tab not in TAB_BUILDERS or (not user_can(request.user, Capability.VIEW_CLINICAL) and tab in CARE_TEAM_TABS):
         tab = "overview"
     if request.method == "GET":
-        return _render(request, client, tab, {})
+        version = request.GET.get("version", "")
+        return _render(request, client, tab, {"version_number": int(version)} if version.isdigit() else {})
     name = request.POST.get("action", "")
     action = ACTIONS.get(name) or READER_ACTIONS.get(name)
     if action is None:
