@@ -163,7 +163,10 @@ def seed_between_sessions(practice, rng, now: dt.datetime | None = None) -> None
     for position, client in enumerate(active):
         picks = [library[(position + offset) % len(library)] for offset in range(3)]
         if client.pk == showcase.pk:
-            picks = [next(strategy for strategy in library if strategy.kind == kind) for kind in ("grounding", "breathing", "activation")]
+            picks = [
+                next(strategy for strategy in library if strategy.kind == kind)
+                for kind in ("grounding", "breathing", "activation")
+            ]
         for strategy in picks:
             ToolkitItem.objects.create(
                 client=client,

@@ -195,7 +195,6 @@ def _engagement(client: Client, user, _forms: dict) -> dict:
         rows.append(
             (label, "—" if value is None else f"{value:g}{unit}" if isinstance(value, int | float) else str(value))
         )
-    rows += web_safety_plan.engagement_rows(client)
     checkins = selectors.recent_moods(client=client, user=user, limit=MOOD_POINTS)
     completed = HomeworkAssignment.objects.filter(
         client=client, status=HomeworkAssignment.Status.COMPLETED, completed_at__isnull=False
@@ -203,6 +202,7 @@ def _engagement(client: Client, user, _forms: dict) -> dict:
     return {
         "snapshot": view,
         "engagement_rows": rows,
+        "toolkit_uses_30d": web_safety_plan.toolkit_uses_30d(client),
         "risk": view.risk if view else None,
         "starters": view.suggestions(status=client.status) if view else [],
         "mood_chart": mood_sparkline([mood for mood, _ in checkins], what="Check-in mood"),

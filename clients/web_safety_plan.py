@@ -147,10 +147,9 @@ def brief_agenda(client: Client, user, references: list[dict]) -> list[dict]:
     return shown
 
 
-def engagement_rows(client: Client) -> list[tuple[str, str]]:
-    """The engagement tab's toolkit line (counted here, beside the insights metrics)."""
-    uses = toolkit_usage_counts([client.pk]).get(client.pk, 0)
-    return [("Coping toolkit uses, last 30 days", str(uses))]
+def toolkit_uses_30d(client: Client) -> int:
+    """The engagement tab's toolkit count (counted here, beside the insights metrics)."""
+    return toolkit_usage_counts([client.pk]).get(client.pk, 0)
 
 
 def _back(client: Client, tab: str, anchor: str = "") -> HttpResponse:
