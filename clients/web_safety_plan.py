@@ -116,6 +116,7 @@ def safety_plan_tab(client: Client, user, forms_: dict) -> dict:
         "plan_latest": plan.history[0] if plan.history else None,
         "plan_form": draft
         or {"sections": plan_form_sections(current.content if current else None, for_client=False), "errors": []},
+        "plan_form_open": draft is not None,
     }
 
 

@@ -383,3 +383,13 @@ def test_goals_show_only_what_the_therapist_worded_and_shared(client_record, the
     assert "Feel like myself again" in page and "Working on it" in page
     assert "Reduce PHQ-9" not in page and hidden.description not in page
     assert "Behavioural activation" not in page
+
+
+@pytest.mark.django_db
+def test_a_new_practice_has_the_coping_library():
+    from clients.models import CopingStrategy
+    from practice.services import practice_create
+
+    practice = practice_create(name="Eastside", slug="eastside")
+    titles = set(CopingStrategy.objects.filter(practice=practice, client__isnull=True).values_list("kind", flat=True))
+    assert {"grounding", "breathing", "activation", "soothing"} <= titles
