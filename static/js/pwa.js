@@ -24,7 +24,10 @@
     return Promise.all(work).catch(function () {});
   }
   if (document.body.getAttribute("data-portal") === "1") {
-    navigator.serviceWorker.register("/sw.js", { scope: "/" }).catch(function () {});
+    // After the page has loaded, so installing (which fetches the two pages) never slows it.
+    window.addEventListener("load", function () {
+      navigator.serviceWorker.register("/sw.js", { scope: "/" }).catch(function () {});
+    });
     var forms = document.querySelectorAll("form[data-sign-out]");
     for (var i = 0; i < forms.length; i++) {
       forms[i].addEventListener("submit", function () {
