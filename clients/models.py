@@ -175,6 +175,10 @@ class Goal(models.Model):
     target_date = models.DateField(null=True, blank=True)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.ACTIVE)
     created_at = models.DateTimeField(default=timezone.now)
+    # What the client sees in the portal: the therapist's wording for them, and whether the
+    # status (progress) is shown to them at all. Empty wording: the goal is not shown.
+    client_wording = EncryptedTextField(blank=True, default="")
+    share_progress = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["created_at", "id"]
@@ -186,6 +190,8 @@ class Objective(models.Model):
     measure = models.CharField(max_length=200, blank=True, help_text="How progress is measured")
     target_date = models.DateField(null=True, blank=True)
     status = models.CharField(max_length=20, choices=Goal.Status.choices, default=Goal.Status.ACTIVE)
+    client_wording = EncryptedTextField(blank=True, default="")
+    share_progress = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["id"]
@@ -365,3 +371,15 @@ class CareTeamChange(models.Model):
             f"{CARE_TEAM_FIELD_LABELS[field]}: {name(self.before.get(field))} \u2192 {name(self.after.get(field))}"
             for field in self.fields
         )
+
+
+# The client's plan between sessions (issue 15): models in their own module, same app.
+from clients.models_between import (  # noqa: E402, F401
+    PLAN_SECTION_KEYS,
+    PLAN_SECTIONS,
+    AgendaEntry,
+    CopingStrategy,
+    SafetyPlanVersion,
+    ToolkitItem,
+    ToolkitUse,
+)

@@ -26,7 +26,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
-from clients import selectors
+from clients import selectors, web_safety_plan
 from clients.charts import measure_panels, sparkline
 from clients.models import Client, Consent
 from clients.selectors import assessment_series, client_for_read, client_is_editable, client_outcomes
@@ -59,6 +59,8 @@ if TYPE_CHECKING:
 TABS = (
     ("overview", "Overview"),
     ("plan", "Plan"),
+    ("safety", "Safety plan"),
+    ("toolkit", "Toolkit and agenda"),
     ("measures", "Measures"),
     ("engagement", "Engagement"),
     ("homework", "Homework"),
@@ -202,6 +204,7 @@ def _engagement(client: Client, user, _forms: dict) -> dict:
     return {
         "snapshot": view,
         "engagement_rows": rows,
+        "toolkit_uses_30d": web_safety_plan.toolkit_uses_30d(client),
         "risk": view.risk if view else None,
         "starters": view.suggestions(status=client.status) if view else [],
         "mood_chart": mood_sparkline([mood for mood, _ in checkins], what="Check-in mood"),
@@ -255,6 +258,7 @@ def _ai(client: Client, user, _forms: dict) -> dict:
             {**alert, "reason": stored.brief_alert_reasons.get(alert.get("id"), "")}
             for alert in sections.get("alerts") or []
         ]
+        sections["agenda"] = web_safety_plan.brief_agenda(client, user, sections.get("agenda") or [])
         brief_context = {
             **suggestion_meta(brief),
             "sections": sections,
@@ -313,6 +317,8 @@ def _messages(client: Client, user, forms_: dict) -> dict:
 TAB_BUILDERS = {
     "overview": _overview,
     "plan": _plan,
+    "safety": web_safety_plan.safety_plan_tab,
+    "toolkit": web_safety_plan.toolkit_tab,
     "measures": _measures,
     "engagement": _engagement,
     "homework": _homework,
@@ -353,7 +359,8 @@ def client_chart(request, pk: int) -> HttpResponse:
     if tab not in TAB_BUILDERS or (not user_can(request.user, Capability.VIEW_CLINICAL) and tab in CARE_TEAM_TABS):
         tab = "overview"
     if request.method == "GET":
-        return _render(request, client, tab, {})
+        version = request.GET.get("version", "")
+        return _render(request, client, tab, {"version_number": int(version)} if version.isdigit() else {})
     name = request.POST.get("action", "")
     action = ACTIONS.get(name) or READER_ACTIONS.get(name)
     if action is None:

@@ -95,7 +95,19 @@ def portal_page(view: PortalView) -> PortalView:
 
 def _render(request, template: str, client: Client, context: dict | None = None, status: int = 200) -> HttpResponse:
     base = {"client": client, "read_only": client.is_discharged, "practice": client.practice}
-    return render(request, f"portal/{template}", {**base, **(context or {})}, status=status)
+    context = context or {}
+    if context.get("crisis"):
+        # Risk in what they wrote: their own safety plan comes first in the crisis panel.
+        context["crisis"] = {**context["crisis"], **_crisis_plan(request, client, context)}
+    return render(request, f"portal/{template}", {**base, **context}, status=status)
+
+
+def _crisis_plan(request, client: Client, context: dict) -> dict:
+    from clients.selectors_between import safety_plan_for_portal, toolkit_items
+
+    # The plan page shows the plan itself; the panel there does not repeat it.
+    plan = None if "plan" in context else safety_plan_for_portal(client=client, user=request.user)
+    return {"plan": plan, "has_toolkit": bool(toolkit_items(client=client))}
 
 
 def _closed(request, client: Client) -> HttpResponse:
@@ -153,8 +165,15 @@ def portal_home(request, client: Client):
             "questionnaires": questionnaires,
             "checked_in_today": checked_in_today,
             "latest_message": latest_message,
+            **_between_sessions(client),
         },
     )
+
+
+def _between_sessions(client: Client) -> dict:
+    from clients.selectors_between import shared_goals, toolkit_items
+
+    return {"has_toolkit": bool(toolkit_items(client=client)), "has_goals": bool(shared_goals(client=client))}
 
 
 # ---------------------------------------------------------------------------
@@ -317,11 +336,16 @@ def portal_history(request, client: Client):
 
 @portal_page
 def portal_crisis(request, client: Client):
+    from clients.selectors_between import safety_plan_for_portal, toolkit_items
+
     return _render(
         request,
         "crisis.html",
         client,
         {
+            # The client's own plan comes first, above the practice's crisis lines.
+            "plan": safety_plan_for_portal(client=client, user=request.user),
+            "has_toolkit": bool(toolkit_items(client=client)),
             "resources": safe_resources(crisis_resources_for(client)),
             "ai_consent": has_consent(client, Consent.Kind.AI_PROCESSING),
         },

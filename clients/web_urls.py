@@ -26,3 +26,21 @@ urlpatterns += [
     path("clients/<int:pk>/break-glass/", web.break_glass_open, name="break-glass-open"),
     path("break-glass/", web.break_glass_list, name="break-glass"),
 ]
+
+# The client's plan between sessions (issue 15): the chart's writes and the portal's pages.
+from clients import web_portal_plan, web_safety_plan  # noqa: E402
+
+urlpatterns += [
+    path("clients/<int:pk>/safety-plan/", web_safety_plan.chart_safety_plan, name="chart-safety-plan"),
+    path("clients/<int:pk>/safety-plan.pdf", web_safety_plan.chart_safety_plan_pdf, name="chart-safety-plan-pdf"),
+    path("clients/<int:pk>/toolkit/", web_safety_plan.chart_toolkit, name="chart-toolkit"),
+    path("clients/<int:pk>/shared-wording/", web_safety_plan.chart_shared_wording, name="chart-shared-wording"),
+    path("portal/safety-plan/", web_portal_plan.portal_safety_plan, name="portal-safety-plan"),
+    path("portal/safety-plan/edit/", web_portal_plan.portal_safety_plan_edit, name="portal-safety-plan-edit"),
+    path("portal/safety-plan.pdf", web_portal_plan.portal_safety_plan_pdf, name="portal-safety-plan-pdf"),
+    path("portal/toolkit/", web_portal_plan.portal_toolkit, name="portal-toolkit"),
+    path("portal/goals/", web_portal_plan.portal_goals, name="portal-goals"),
+    path("portal/agenda/", web_portal_plan.portal_agenda, name="portal-agenda"),
+    path("manifest.webmanifest", web_portal_plan.web_manifest, name="pwa-manifest"),
+    path("sw.js", web_portal_plan.service_worker, name="pwa-service-worker"),
+]

@@ -103,6 +103,10 @@ class Alert(models.Model):
     )
     outcome = models.CharField(max_length=30, choices=Outcome.choices, blank=True)
     resolution_note = EncryptedTextField(blank=True, default="")
+    # Resolved as "safety plan reviewed": the plan version that was reviewed with the client.
+    reviewed_plan_version = models.ForeignKey(
+        "clients.SafetyPlanVersion", null=True, blank=True, on_delete=models.PROTECT, related_name="resolved_alerts"
+    )
     escalation_level = models.PositiveSmallIntegerField(default=0)
     escalated_at = models.DateTimeField(null=True, blank=True)
     notified_at = models.DateTimeField(null=True, blank=True)

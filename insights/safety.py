@@ -167,7 +167,11 @@ def alert_acknowledge(*, alert: Alert, actor: User, note: str = "") -> Alert:
 
 
 def alert_resolve(*, alert: Alert, actor: User, outcome: str, note: str) -> Alert:
-    """Close the alert with what was done. Only a person can do this."""
+    """Close the alert with what was done. Only a person can do this.
+
+    Resolved as "safety plan reviewed", the alert links the client's latest plan version
+    (marked reviewed now if it was not yet); with no plan at all that outcome is refused.
+    """
     if outcome not in Alert.Outcome.values:
         raise DomainError(f"Outcome must be one of: {', '.join(Alert.Outcome.values)}.", field="outcome")
     if not note.strip():
@@ -185,13 +189,20 @@ def alert_resolve(*, alert: Alert, actor: User, outcome: str, note: str) -> Aler
         alert.resolved_by = actor
         alert.outcome = outcome
         alert.resolution_note = note
+        fields = ["status", "outcome", "resolution_note"]
+        if outcome == Alert.Outcome.SAFETY_PLAN_REVIEWED:
+            # The resolution links the plan version gone through with the client (issue 15).
+            from clients.services.safety_plan import plan_version_for_alert_review
+
+            alert.reviewed_plan_version = plan_version_for_alert_review(client=alert.client, actor=actor)
+            fields.append("reviewed_plan_version")
         alert.save()
         audit_record(
             actor=actor,
             action=AuditAction.RESOLVE,
             target=alert,
             client_id=alert.client_id,
-            fields=["status", "outcome", "resolution_note"],
+            fields=fields,
         )
     return alert
 

@@ -31,7 +31,11 @@ class AcknowledgeForm(forms.Form):
 
 
 class ResolveForm(forms.Form):
-    outcome = forms.ChoiceField(label="Outcome", choices=[("", "Choose what was done"), *Alert.Outcome.choices])
+    outcome = forms.ChoiceField(
+        label="Outcome",
+        choices=[("", "Choose what was done"), *Alert.Outcome.choices],
+        help_text='"Safety plan reviewed" links the client\'s current safety plan version and marks it reviewed.',
+    )
     note = forms.CharField(label="What was done", max_length=4000, widget=forms.Textarea(attrs={"rows": 2}))
 
 

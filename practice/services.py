@@ -26,6 +26,9 @@ def practice_create(*, name: str, slug: str, actor: User | None = None) -> Pract
     from sessions.services.homework import homework_library_install
 
     homework_library_install(practice=practice)
+    from clients.services.toolkit import ensure_library
+
+    ensure_library(practice)  # the coping strategies a therapist picks from (issue 15)
     return practice
 
 

@@ -24,7 +24,7 @@ number of queries does not grow with the caseload or the history.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -35,6 +35,7 @@ from django.utils import timezone
 from clients.models import Assessment, Client, Goal
 from clients.outcomes import not_on_track
 from clients.selectors import open_alerts, session_number_at
+from clients.selectors_between import agenda_since
 from insights.models import Alert
 from insights.selectors import EngagementBadge, engagement_badge, engagement_view
 from practice.audit import audit_read
@@ -531,6 +532,8 @@ class SincePanel:
     risk_score: float | None
     risk_reasons: list[str]
     has_snapshot: bool
+    # The client's agenda for the session, verbatim (clients.AgendaEntry), oldest first.
+    agenda: list = field(default_factory=list)
 
     @property
     def checkin_count(self) -> int:
@@ -573,4 +576,5 @@ def since_last_session(*, client: Client, actor: User, before: datetime | None =
         risk_score=view.risk_score if view else None,
         risk_reasons=(view.risk.get("reasons") or []) if view else [],
         has_snapshot=view is not None,
+        agenda=agenda_since(client=client, user=actor, since=since),
     )

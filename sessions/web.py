@@ -26,6 +26,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from clients.models import Client
 from clients.selectors import client_for_write, client_is_editable
+from clients.selectors_between import safety_plan_followups
 from clients.web_chart import measure_trends, mood_sparkline
 from practice.bounds import BoundedFormDateTimeField, parse_bounded_date
 from practice.errors import DomainError
@@ -81,6 +82,7 @@ def dashboard(request) -> HttpResponse:
         sort = "attention"
     rows = selectors.caseload(user=request.user, status=status, search=search, sort=sort)
     context = {"clients": rows, "status": status, "search": search, "sort": sort, "status_filters": STATUS_FILTERS}
+    context.update(safety_plan_followups(user=request.user, client_ids=[row.client.pk for row in rows]))
     return render(request, "therapist/dashboard.html", context)
 
 

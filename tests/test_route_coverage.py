@@ -29,6 +29,7 @@ MATRIX_MODULES = [
 WEB_MATRIX_MODULES = [
     "tests.practice.test_web_authz",
     "tests.clients.test_web_authz",
+    "tests.clients.test_web_authz_safety_plan",
     "tests.sessions.test_web_authz",
     "tests.insights.test_web_authz",
 ]

@@ -295,6 +295,17 @@ def _alerts_section(client: Any, since: dt.datetime, now: dt.datetime) -> list[d
     ]
 
 
+def _agenda_section(client: Any, since: dt.datetime, now: dt.datetime) -> list[dict[str, Any]]:
+    """The client's own agenda for the session ("what I want to talk about", "what helped"),
+    shown verbatim: like the quotes, only the entry ids are stored, never the text."""
+    from clients.models import AgendaEntry
+
+    rows = AgendaEntry.objects.filter(client=client, created_at__gte=since, created_at__lte=now).order_by(
+        "created_at", "id"
+    )
+    return [{"id": entry.pk, "written_at": _iso(entry.created_at)} for entry in rows]
+
+
 def compute_brief(client: Any, *, encoder: EncoderArg = AUTO, now: dt.datetime | None = None) -> Brief:
     """The brief for the client's next session. Read-only; the caller checks AI consent.
 
@@ -373,11 +384,13 @@ def compute_brief(client: Any, *, encoder: EncoderArg = AUTO, now: dt.datetime |
     homework, assignment_ids = _homework_section(client, since, now)
     measures, assessment_ids = _measures_section(client, since, now)
     alerts = _alerts_section(client, since, now)
+    agenda = _agenda_section(client, since, now)
     sections = {
         "homework": homework,
         "checkins": checkin_section,
         "measures": measures,
         "alerts": alerts,
+        "agenda": agenda,
     }
     how = "sentence embeddings" if encoder is not None else "shared words (TF-IDF; embedding model unavailable)"
     reasons = [
@@ -387,6 +400,7 @@ def compute_brief(client: Any, *, encoder: EncoderArg = AUTO, now: dt.datetime |
             else f"No attended session yet: covers the last {DEFAULT_WINDOW_DAYS} days."
         ),
         "Homework, check-ins, measures and alerts are read from the record, not generated.",
+        "The client's agenda for the session is shown verbatim, as they wrote it in the portal.",
         (
             f"Quotes are the client's own sentences, cut verbatim from their check-in notes and homework "
             f"answers; chosen for how central they are to what the client wrote ({how}) and how strongly "
@@ -400,6 +414,7 @@ def compute_brief(client: Any, *, encoder: EncoderArg = AUTO, now: dt.datetime |
         "homework_assignment_ids": assignment_ids,
         "assessment_ids": assessment_ids,
         "alert_ids": [alert["id"] for alert in alerts],
+        "agenda_entry_ids": [entry["id"] for entry in agenda],
     }
     method = f"extractive: {similarity_label(encoder)}-centrality+vader-salience"
     return Brief(period, sections, quotes, reasons, inputs, method)

@@ -10,6 +10,7 @@ import copy
 import datetime as dt
 import logging
 import uuid
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, cast
 from zoneinfo import ZoneInfo
 
@@ -75,7 +76,7 @@ def screen_rejected_text(
     *,
     client: Client,
     actor: User,
-    texts: list[tuple[str, object]],
+    texts: Sequence[tuple[str, object]],
     source_type: str,
     source_id: int | None,
 ) -> ScreeningOutcome:

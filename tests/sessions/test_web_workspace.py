@@ -285,7 +285,9 @@ def count_queries(browser, url) -> int:
 
 # Every page: session, user, membership, practice, and the two MFA device checks of the one
 # session rule (practice.authentication.session_state: TOTP and recovery codes).
-DASHBOARD_QUERIES = 13  # the above, clients, overdue, attended, scores, session save x3
+# The above, clients, overdue, attended, scores, session save x3, and the safety loop (the
+# follow-up tasks and the urgent-alert-without-a-plan flag, one query each).
+DASHBOARD_QUERIES = 15
 SCHEDULE_QUERIES = 12
 # Fixed per tab: the audit events of what the tab shows (each one an insert in a savepoint), and
 # the care-team changes of the last 30 days shown in the header.
@@ -293,7 +295,9 @@ CHART_QUERIES = {
     "overview": 30,
     "plan": 24,
     "measures": 30,
-    "engagement": 24,
+    "engagement": 25,  # + the coping toolkit's 30-day count
+    "safety": 20,
+    "toolkit": 32,
     "homework": 26,
     "documents": 29,
     "messages": 23,
