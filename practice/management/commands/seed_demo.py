@@ -21,6 +21,7 @@ from clients.instruments import BUILTIN_INSTRUMENTS
 from clients.models import Assessment, Client, Consent, Goal, Objective
 from clients.scoring import score
 from insights.models import Alert
+from practice.demo import seed_accounts
 from practice.models import Membership, Practice
 from practice.roles import Role
 from practice.services import member_add, practice_create
@@ -222,6 +223,7 @@ class Command(BaseCommand):
             templates = list(HomeworkTemplate.objects.filter(practice=practice))
             for index in range(clients):
                 self.seed_client(rng, practice, therapists[index % len(therapists)], templates, index, now)
+            seed_accounts(practice, password=DEMO_PASSWORD, stdout=self.stdout)
         self.recompute(practice)
         self.print_logins()
 
