@@ -127,7 +127,7 @@ def password_reset_request(*, email: object, link_for: Callable[[str, str], str]
             to=[user.email],
             subject=RESET_SUBJECT,
             body=body,
-            dedupe_key=f"password_reset:{user.pk}:{token}",
+            dedupe_key=f"password_reset:{user.pk}:{secrets.token_hex(8)}",
             practice_id=practice.pk,
         )
         audit_record(actor=None, action=AuditAction.PASSWORD_RESET_REQUEST, target=user, practice_id=practice.pk)
