@@ -107,7 +107,9 @@ def password_reset_request(*, email: object, link_for: Callable[[str, str], str]
     user = User.objects.select_related("membership__practice").filter(email__iexact=email.strip()).first()
     if user is None or not _reset_eligible(user):
         return
-    if _over_limit(f"pwreset:acct:{hashlib.sha256(user.email.encode()).hexdigest()}", settings.PASSWORD_RESET_PER_ACCOUNT_PER_HOUR):
+    if _over_limit(
+        f"pwreset:acct:{hashlib.sha256(user.email.encode()).hexdigest()}", settings.PASSWORD_RESET_PER_ACCOUNT_PER_HOUR
+    ):
         return
     uidb64 = urlsafe_base64_encode(force_bytes(user.pk))
     token = default_token_generator.make_token(user)
@@ -215,7 +217,9 @@ def recovery_codes_show(*, user, password: object) -> list[str]:
     with transaction.atomic():
         audit_record(actor=user, action=AuditAction.RECOVERY_CODES, target=user, fields=["shown"])
     return list(
-        StaticToken.objects.filter(device__user=user, device__confirmed=True).order_by("pk").values_list("token", flat=True)
+        StaticToken.objects.filter(device__user=user, device__confirmed=True)
+        .order_by("pk")
+        .values_list("token", flat=True)
     )
 
 

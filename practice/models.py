@@ -153,9 +153,7 @@ class Membership(models.Model):
     # Clinical supervision between therapists (who supervises whom in the practice). It grants
     # no access by itself: reading a client's record as supervisor is set per client
     # (clients.Client.supervisor).
-    supervisor = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="supervisees"
-    )
+    supervisor = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="supervisees")
     deactivated_at = models.DateTimeField(null=True, blank=True)
 
     objects = MembershipQuerySet.as_manager()

@@ -327,9 +327,11 @@ def member_role_change(*, membership: Membership, role: str, actor) -> Membershi
 
 
 def _last_active_admin(membership: Membership) -> bool:
-    return not Membership.objects.filter(practice_id=membership.practice_id, role=Role.ADMIN, is_active=True).exclude(
-        pk=membership.pk
-    ).exists()
+    return (
+        not Membership.objects.filter(practice_id=membership.practice_id, role=Role.ADMIN, is_active=True)
+        .exclude(pk=membership.pk)
+        .exists()
+    )
 
 
 def supervisor_choices(membership: Membership) -> list[Membership]:

@@ -174,11 +174,11 @@ def password_change(request):
                     request=request,
                 )
             except DomainError as error:
-                form.add_error("current_password" if error.field == "current_password" else "new_password1", error.message)
-            else:
-                messages.success(
-                    request, "Password changed. Your other sessions and API tokens were signed out."
+                form.add_error(
+                    "current_password" if error.field == "current_password" else "new_password1", error.message
                 )
+            else:
+                messages.success(request, "Password changed. Your other sessions and API tokens were signed out.")
                 return redirect("account")
         status = 400
     return render(request, "accounts/password_change.html", {"form": form}, status=status)

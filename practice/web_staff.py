@@ -67,7 +67,9 @@ def staff_invite(request):
     if request.method == "POST":
         if form.is_valid():
             try:
-                invite = staff.staff_invite_create(actor=request.user, link_for=_invite_link(request), **form.cleaned_data)
+                invite = staff.staff_invite_create(
+                    actor=request.user, link_for=_invite_link(request), **form.cleaned_data
+                )
             except DomainError as error:
                 form.add_error(error.field if error.field in form.fields else None, error.message)
             else:
@@ -218,7 +220,9 @@ def staff_accept_invite(request):
             else:
                 login(request, user, backend="django.contrib.auth.backends.ModelBackend")
                 if mfa_required(user):
-                    messages.info(request, "Welcome. Your practice asks every staff member to set up two-factor sign-in first.")
+                    messages.info(
+                        request, "Welcome. Your practice asks every staff member to set up two-factor sign-in first."
+                    )
                     return redirect("mfa_setup")
                 messages.success(request, "Welcome to Alliance. Your account is ready.")
                 return redirect("home")

@@ -130,7 +130,9 @@ def test_reset_revokes_tokens_and_ends_other_sessions(therapist):
     assert elsewhere.get(reverse("dashboard")).status_code == 200
     ask_reset(WebClient(), therapist.email)
     browser = WebClient()
-    browser.post(browser.get(reset_link_from_mail())["Location"], {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD})
+    browser.post(
+        browser.get(reset_link_from_mail())["Location"], {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD}
+    )
     assert api.get(reverse("api-me")).status_code == 401
     assert elsewhere.get(reverse("dashboard")).status_code == 302
 
@@ -173,7 +175,9 @@ def test_the_reset_lifts_a_sign_in_lockout(settings, therapist):
 
     ask_reset(WebClient(), therapist.email)
     resetter = WebClient()
-    resetter.post(resetter.get(reset_link_from_mail())["Location"], {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD})
+    resetter.post(
+        resetter.get(reset_link_from_mail())["Location"], {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD}
+    )
     assert browser.post(reverse("login"), {"username": therapist.email, "password": NEW_PASSWORD}).status_code == 302
 
 

@@ -37,7 +37,13 @@ def accept(browser, path, password=NEW_PASSWORD):
     token = path.split("token=")[1]
     return browser.post(
         reverse("staff-accept-invite"),
-        {"token": token, "first_name": "Ada", "last_name": "Byrne", "new_password1": password, "new_password2": password},
+        {
+            "token": token,
+            "first_name": "Ada",
+            "last_name": "Byrne",
+            "new_password1": password,
+            "new_password2": password,
+        },
     )
 
 

@@ -64,12 +64,17 @@ WEB_MATRIX = [
     WebRow("staff-invite", "get", only(200, *MANAGERS)),
     WebRow("staff-invite", "post", only(302, *MANAGERS), data=new_invite),
     # A manager is not offered the admin role: the form refuses it.
-    WebRow("staff-invite", "post", only(302, "admin", manager=400), data=lambda ctx: {**new_invite(ctx), "role": "admin"}),
+    WebRow(
+        "staff-invite", "post", only(302, "admin", manager=400), data=lambda ctx: {**new_invite(ctx), "role": "admin"}
+    ),
     WebRow("staff-invite-resend", "post", only(302, *MANAGERS), kwargs=lambda ctx: {"pk": ctx["invite"].pk}),
     WebRow("staff-invite-revoke", "post", only(302, *MANAGERS), kwargs=lambda ctx: {"pk": ctx["invite"].pk}),
     # An invite for an admin is out of a manager's hands.
     WebRow(
-        "staff-invite-revoke", "post", only(302, "admin", manager=403), kwargs=lambda ctx: {"pk": ctx["admin_invite"].pk}
+        "staff-invite-revoke",
+        "post",
+        only(302, "admin", manager=403),
+        kwargs=lambda ctx: {"pk": ctx["admin_invite"].pk},
     ),
     # Another practice's invite does not exist here.
     WebRow("staff-invite-revoke", "post", only(404), kwargs=lambda ctx: {"pk": ctx["outside_invite"].pk}),
@@ -124,7 +129,10 @@ WEB_MATRIX = [
     ),
     WebRow("staff-member-deactivate", "post", only(302, *MANAGERS), kwargs=lambda ctx: {"pk": ctx["target"].pk}),
     WebRow(
-        "staff-member-deactivate", "post", only(302, "admin", manager=403), kwargs=lambda ctx: {"pk": ctx["second_admin"].pk}
+        "staff-member-deactivate",
+        "post",
+        only(302, "admin", manager=403),
+        kwargs=lambda ctx: {"pk": ctx["second_admin"].pk},
     ),
     WebRow("staff-member-deactivate", "post", only(404), kwargs=lambda ctx: {"pk": ctx["outsider"].membership.pk}),
     WebRow("staff-member-deactivate", "get", only(405, *MANAGERS), kwargs=lambda ctx: {"pk": ctx["target"].pk}),
@@ -148,7 +156,7 @@ def ctx(actors, client_record, practice, other_practice, admin, outsider, client
         )
 
     return {
-        **{name: user for name, user in actors.items()},
+        **actors,
         "actors": actors,
         "client": client_record,
         "target": target,
