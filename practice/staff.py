@@ -336,7 +336,9 @@ def _last_active_admin(membership: Membership) -> bool:
 
 def supervisor_choices(membership: Membership) -> list[Membership]:
     """Active therapists of the practice who may supervise `membership` (not themself, and not
-    someone they supervise)."""
+    someone they supervise); none for a member who is not a therapist."""
+    if membership.role != Role.THERAPIST:
+        return []
     return list(
         Membership.objects.filter(practice_id=membership.practice_id, role=Role.THERAPIST, is_active=True)
         .exclude(pk=membership.pk)

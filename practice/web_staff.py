@@ -105,7 +105,7 @@ def _member_context(request, membership, **extra) -> dict:
         "mfa_enabled": TOTPDevice.objects.filter(user=membership.user, confirmed=True).exists(),
         "can_manage": manageable,
         "role_choices": _role_choices(request.user),
-        "supervisor_choices": staff.supervisor_choices(membership) if membership.role == Role.THERAPIST else [],
+        "supervisor_choices": staff.supervisor_choices(membership),
         "supervisees": list(membership.supervisees.filter(is_active=True).select_related("user")),
         "clients": clients,
         "primary_count": sum(1 for client in clients if client.primary_therapist_id == membership.pk),

@@ -21,7 +21,9 @@ def seed(**options) -> str:
 def test_seed_demo_builds_a_practice_with_history_and_prints_logins():
     output = seed(clients=6, seed=3)
     assert "rivera@northside.example" in output and "alliance-demo-2026" in output
-    assert Membership.objects.filter(role="therapist").count() == 3
+    # Three demo therapists, plus practice/demo.py's: one with two-factor, one deactivated.
+    assert Membership.objects.filter(role="therapist", is_active=True).count() == 4
+    assert Membership.objects.filter(role="therapist", is_active=False).count() == 1
     assert Membership.objects.filter(role__in=["manager", "admin"]).count() == 2
     assert Client.objects.count() == 6 and Client.objects.filter(user__isnull=False).count() == 6
     assert Session.objects.exists() and ProgressNote.objects.filter(status="signed").exists()

@@ -219,3 +219,20 @@ def test_the_staff_list_shows_role_status_mfa_and_last_sign_in(manager, therapis
     assert not rows[admin.email].can_manage and rows[therapist.email].can_manage
     page = web_as(manager).get(reverse("staff"))
     assert b"Deactivated" in page.content and b"Invite a member" in page.content
+
+
+def test_the_demo_has_a_pending_invite_a_deactivated_member_and_one_with_mfa():
+    import io
+
+    from django.core.management import call_command
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    out = io.StringIO()
+    call_command("seed_demo", clients=4, seed=2, stdout=out)
+    assert StaffInvite.objects.pending().count() == 1
+    assert StaffInvite.objects.exclude(pk__in=StaffInvite.objects.pending()).count() == 1
+    inactive = Membership.objects.get(is_active=False)
+    assert inactive.user.email == "becker@northside.example" and staff.member_clients(inactive)
+    assert TOTPDevice.objects.filter(user__email="haddad@northside.example", confirmed=True).exists()
+    assert Membership.objects.get(user__email="haddad@northside.example").supervisor is not None
+    assert "haddad@northside.example" in out.getvalue()
