@@ -236,3 +236,13 @@ def test_the_demo_has_a_pending_invite_a_deactivated_member_and_one_with_mfa():
     assert TOTPDevice.objects.filter(user__email="haddad@northside.example", confirmed=True).exists()
     assert Membership.objects.get(user__email="haddad@northside.example").supervisor is not None
     assert "haddad@northside.example" in out.getvalue()
+
+
+def test_the_api_changes_a_role_only_within_grantable_roles(manager, colleague):
+    url = reverse("api-member-detail", kwargs={"pk": colleague.membership.pk})
+    api = as_user(manager)
+    assert api.patch(url, {"role": "admin"}, format="json").status_code == 403
+    response = api.patch(url, {"role": "manager"}, format="json")
+    assert response.status_code == 200 and response.json()["role"] == "manager"
+    own = reverse("api-member-detail", kwargs={"pk": manager.membership.pk})
+    assert api.patch(own, {"role": "therapist"}, format="json").status_code == 400
