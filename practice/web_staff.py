@@ -4,6 +4,7 @@ role, supervisor and activation; and the public page where an invitee accepts.""
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.shortcuts import redirect, render
@@ -36,6 +37,10 @@ class InviteForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["role"].choices = _role_choices(user)
         self.fields["email"].widget.attrs["autocomplete"] = "off"
+
+
+def _invite_days() -> int:
+    return max(int(settings.STAFF_INVITE_TTL.total_seconds() // 86400), 1)
 
 
 def _invite_link(request):
@@ -73,10 +78,10 @@ def staff_invite(request):
             except DomainError as error:
                 form.add_error(error.field if error.field in form.fields else None, error.message)
             else:
-                messages.success(request, f"Invite sent to {invite.email}. The link works for 3 days.")
+                messages.success(request, f"Invite sent to {invite.email}. The link works for {_invite_days()} days.")
                 return redirect("staff")
         status = 400
-    return render(request, "staff/invite.html", {"form": form}, status=status)
+    return render(request, "staff/invite.html", {"form": form, "invite_days": _invite_days()}, status=status)
 
 
 @capability_required(Capability.MANAGE_MEMBERS)
