@@ -93,9 +93,14 @@ def _qr_svg(data: str) -> str:
 @require_http_methods(["GET", "POST"])
 def mfa_setup(request):
     """Enrol a TOTP device; on confirmation show ten single-use recovery codes once."""
+    enrolled = TOTPDevice.objects.filter(user=request.user, confirmed=True).exists()
+    if enrolled and not request.user.is_verified():
+        # Replacing a device (a re-enrolment started from the account page) takes a session that
+        # passed the current one: the password alone must never swap in an attacker's phone.
+        return redirect(f"{reverse('mfa_verify')}?next={reverse('mfa_setup')}")
     device = TOTPDevice.objects.filter(user=request.user, confirmed=False).first()
     if device is None:
-        if TOTPDevice.objects.filter(user=request.user, confirmed=True).exists():
+        if enrolled:
             # A new phone is enrolled from the account page, after the password
             # (practice.accounts.mfa_reenrol_start creates the unconfirmed device).
             messages.info(request, "Two-factor authentication is already on for your account.")

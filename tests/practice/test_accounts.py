@@ -284,3 +284,19 @@ def test_clients_have_an_account_page_without_the_second_factor_section(client_u
     assert page.status_code == 200
     assert b"Two-factor" not in page.content and b"Sign out of all sessions" in page.content
     assert b'href="/account/"' in page.content  # the navigation link
+
+
+def test_a_pending_new_device_cannot_be_confirmed_with_the_password_alone(therapist):
+    old = enrol_totp(therapist)
+    verified_browser(therapist, old).post(reverse("mfa_reenrol"), {"password": PASSWORD})
+    pending = TOTPDevice.objects.get(user=therapist, confirmed=False)
+
+    attacker = WebClient()
+    attacker.post(reverse("login"), {"username": therapist.email, "password": PASSWORD})
+    page = attacker.get(reverse("mfa_setup"))
+    assert page.status_code == 302 and page["Location"].startswith(reverse("mfa_verify"))
+    refused = attacker.post(reverse("mfa_setup"), {"otp": current_code(pending)})
+    assert refused.status_code == 302
+    pending.refresh_from_db()
+    assert not pending.confirmed and TOTPDevice.objects.filter(pk=old.pk).exists()
+    assert attacker.get(reverse("dashboard"))["Location"].startswith(reverse("mfa_verify"))
