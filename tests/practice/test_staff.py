@@ -246,3 +246,25 @@ def test_the_api_changes_a_role_only_within_grantable_roles(manager, colleague):
     assert response.status_code == 200 and response.json()["role"] == "manager"
     own = reverse("api-member-detail", kwargs={"pk": manager.membership.pk})
     assert api.patch(own, {"role": "therapist"}, format="json").status_code == 400
+
+
+def test_the_staff_page_query_count_does_not_grow_with_the_staff(admin, practice, therapist, client_record):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    browser = web_as(admin)
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert browser.get(reverse("staff")).status_code == 200
+        return len(captured)
+
+    small = queries()
+    for index in range(10):
+        member = make_member(practice, Role.THERAPIST, f"extra{index}@northside.example").membership
+        member.supervisor = therapist.membership
+        member.save(update_fields=["supervisor"])
+        staff.staff_invite_create(
+            actor=admin, email=f"invitee{index}@northside.example", role="therapist", link_for=link_for
+        )
+    assert queries() == small
