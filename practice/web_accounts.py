@@ -103,6 +103,7 @@ def password_reset_sent(request):
     return render(request, "accounts/password_reset_sent.html", {"minutes": minutes})
 
 
+@require_http_methods(["GET", "POST"])
 def password_reset_confirm(request, uidb64: str, token: str):
     """The e-mailed link. The token moves into the session and out of the address bar (so it
     never leaks through a Referer header), as Django's own reset view does."""
