@@ -142,6 +142,14 @@ class MemberUpdateSerializer(serializers.Serializer):
     first_name = serializers.CharField(required=False, allow_blank=True, max_length=150)
     last_name = serializers.CharField(required=False, allow_blank=True, max_length=150)
     is_active = serializers.BooleanField(required=False)
+    # A plain string (checked by the service): an enum here would collide with the create
+    # serializer's in the schema's component names.
+    role = serializers.CharField(
+        required=False,
+        max_length=20,
+        help_text="therapist, manager or admin: only a role the caller may grant (a manager: therapist or "
+        "manager), never one's own.",
+    )
 
 
 class MemberListView(generics.ListCreateAPIView):
@@ -181,7 +189,13 @@ class MemberDetailView(generics.RetrieveAPIView):
         membership = self.get_object()
         data = MemberUpdateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        services.member_update(membership=membership, actor=request.user, data=data.validated_data)
+        changes = dict(data.validated_data)
+        role = changes.pop("role", None)
+        if role is not None:
+            from practice.staff import member_role_change
+
+            membership = member_role_change(membership=membership, role=role, actor=request.user)
+        services.member_update(membership=membership, actor=request.user, data=changes)
         return Response(MemberSerializer(membership).data)
 
 

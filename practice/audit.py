@@ -53,6 +53,11 @@ class AuditAction(StrEnum):
     CARE_TEAM_CHANGE = "care_team_change"  # a manager or admin changed who treats a client
     PASSWORD_CHANGE = "password_change"  # noqa: S105 - an action name, not a secret
     SIGN_IN_REMINDER = "sign_in_reminder"  # an invite asked for a client who already has an account
+    PASSWORD_RESET_REQUEST = "password_reset_request"  # noqa: S105 - a reset link was e-mailed
+    SESSIONS_END = "sessions_end"  # every web session and API token of an account ended
+    RECOVERY_CODES = "recovery_codes"  # recovery codes shown again or replaced
+    DEACTIVATE = "deactivate"
+    REACTIVATE = "reactivate"
 
 
 @dataclass(frozen=True)

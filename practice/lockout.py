@@ -76,7 +76,8 @@ def lockout_response(request, original_response=None, credentials=None) -> HttpR
     """What axes answers once a sign-in is locked out: the API's error shape under /api/."""
     if request.path.startswith("/api/"):
         return JsonResponse({"detail": "Too many failed sign-in attempts. Try again later."}, status=429)
-    return render(request, settings.AXES_LOCKOUT_TEMPLATE, status=429)
+    minutes = max(int(settings.AXES_COOLOFF_TIME.total_seconds() // 60), 1)
+    return render(request, settings.AXES_LOCKOUT_TEMPLATE, {"cooloff_minutes": minutes}, status=429)
 
 
 STEP_UP_PATH = "/step-up/"

@@ -45,6 +45,9 @@ class User(AbstractUser):
 
     username = None  # type: ignore[assignment]  # email is the login: AbstractUser's username column is dropped
     email = models.EmailField("email address", unique=True)
+    # Bumped to end every web session of the account at once ("sign out everywhere",
+    # deactivation): it is part of the session hash Django checks on each request.
+    session_epoch = models.PositiveIntegerField(default=0)
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS: ClassVar[list[str]] = []
 
@@ -53,6 +56,22 @@ class User(AbstractUser):
 
     class Meta:
         ordering = ["email"]
+
+    def _get_session_auth_hash(self, secret=None):
+        # Django keeps a session only while this hash matches the one stored at sign-in; it is
+        # derived from the password hash (a password change ends other sessions). Mixing in the
+        # epoch ends them without one. Epoch 0 keeps Django's own value, so sessions opened
+        # before this field existed stay valid.
+        if not self.session_epoch:
+            return super()._get_session_auth_hash(secret=secret)
+        from django.utils.crypto import salted_hmac
+
+        return salted_hmac(
+            "practice.User.session_auth_hash",
+            f"{self.password}:{self.session_epoch}",
+            secret=secret,
+            algorithm="sha256",
+        ).hexdigest()
 
     @property
     def membership_or_none(self) -> Membership | None:
@@ -168,6 +187,11 @@ class Membership(models.Model):
     role = models.CharField(max_length=20, choices=ROLE_CHOICES)
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(default=timezone.now)
+    # Clinical supervision between therapists (who supervises whom in the practice). It grants
+    # no access by itself: reading a client's record as supervisor is set per client
+    # (clients.Client.supervisor).
+    supervisor = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="supervisees")
+    deactivated_at = models.DateTimeField(null=True, blank=True)
 
     objects = MembershipQuerySet.as_manager()
 
@@ -181,6 +205,66 @@ class Membership(models.Model):
     def display_name(self) -> str:
         full = self.user.get_full_name()
         return full or self.user.email
+
+
+class StaffInviteQuerySet(models.QuerySet):
+    def pending(self, now: datetime | None = None) -> StaffInviteQuerySet:
+        return self.filter(accepted_at__isnull=True, revoked_at__isnull=True, expires_at__gt=now or timezone.now())
+
+
+class StaffInvite(models.Model):
+    """A one-time, expiring link that lets a new staff member choose their password.
+
+    The account is created when the invite is accepted, with the role granted here (checked
+    against the inviter's `grantable_roles` when the invite was made). Only a hash of the
+    token is stored.
+    """
+
+    class State(models.TextChoices):
+        PENDING = "pending", "Waiting"
+        ACCEPTED = "accepted", "Accepted"
+        EXPIRED = "expired", "Expired"
+        REVOKED = "revoked", "Withdrawn"
+
+    practice = models.ForeignKey(Practice, on_delete=models.CASCADE, related_name="staff_invites")
+    email = models.EmailField()
+    first_name = models.CharField(max_length=150, blank=True)
+    last_name = models.CharField(max_length=150, blank=True)
+    role = models.CharField(max_length=20, choices=Membership.ROLE_CHOICES)
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_count = models.PositiveSmallIntegerField(default=1)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    membership = models.ForeignKey(Membership, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    objects = StaffInviteQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["practice", "email"])]
+
+    def __str__(self) -> str:
+        return f"Invite {self.email} ({self.role})"
+
+    def state(self, now: datetime | None = None) -> str:
+        if self.accepted_at is not None:
+            return self.State.ACCEPTED
+        if self.revoked_at is not None:
+            return self.State.REVOKED
+        if self.expires_at <= (now or timezone.now()):
+            return self.State.EXPIRED
+        return self.State.PENDING
+
+    @property
+    def state_label(self) -> str:
+        return self.State(self.state()).label
+
+    @property
+    def display_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip() or self.email
 
 
 def _hash_token(raw: str) -> str:

@@ -105,8 +105,13 @@ def member_update(*, membership: Membership, actor: User, data: dict) -> Members
             if membership.user_id == actor.pk:
                 raise DomainError("You cannot deactivate yourself.", field="is_active")
             membership.is_active = data["is_active"]
-            membership.save(update_fields=["is_active"])
+            membership.deactivated_at = None if membership.is_active else timezone.now()
+            membership.save(update_fields=["is_active", "deactivated_at"])
             ApiToken.objects.filter(user=membership.user, revoked_at__isnull=True).update(revoked_at=timezone.now())
+            if not membership.is_active:
+                from practice.accounts import sessions_end  # accounts imports this module
+
+                sessions_end(user=membership.user)
             changed.append("is_active")
         if changed:
             audit_record(actor=actor, action=AuditAction.UPDATE, target=membership, fields=changed)

@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django.contrib.humanize",
     "rest_framework",
     "django_filters",
     "drf_spectacular",
@@ -183,6 +184,15 @@ SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 
 API_TOKEN_TTL = timedelta(seconds=env.int("API_TOKEN_TTL_SECONDS", default=12 * 60 * 60))
 PORTAL_INVITE_TTL = timedelta(seconds=env.int("PORTAL_INVITE_TTL_SECONDS", default=7 * 24 * 60 * 60))
+STAFF_INVITE_TTL = timedelta(seconds=env.int("STAFF_INVITE_TTL_SECONDS", default=3 * 24 * 60 * 60))
+# A password-reset link works once (it is tied to the password hash) and for this long.
+PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT_SECONDS", default=60 * 60)
+# The "check your e-mail" answer is never sent sooner than this after the request arrived,
+# whether the address has an account or not, so its timing tells nothing either.
+PASSWORD_RESET_MIN_RESPONSE_SECONDS = env.float("PASSWORD_RESET_MIN_RESPONSE_SECONDS", default=0.4)
+# Reset requests allowed per hour from one address, and e-mails sent per hour to one account.
+PASSWORD_RESET_PER_ADDRESS_PER_HOUR = env.int("PASSWORD_RESET_PER_ADDRESS_PER_HOUR", default=10)
+PASSWORD_RESET_PER_ACCOUNT_PER_HOUR = env.int("PASSWORD_RESET_PER_ACCOUNT_PER_HOUR", default=3)
 
 # Lockout: per account and address together, so one attacker cannot lock a whole clinic
 # behind a shared NAT, and a guessed password list cannot be replayed against one account.

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import io
-import secrets
 
 import qrcode
 import qrcode.image.svg
@@ -19,9 +18,9 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 from django_otp import login as otp_login
 from django_otp import match_token, user_has_device
-from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from practice.accounts import recovery_codes_issue
 from practice.audit import AuditAction, audit_record
 from practice.lockout import audit_sign_in_failure
 from practice.models import ApiToken
@@ -94,11 +93,18 @@ def _qr_svg(data: str) -> str:
 @require_http_methods(["GET", "POST"])
 def mfa_setup(request):
     """Enrol a TOTP device; on confirmation show ten single-use recovery codes once."""
+    enrolled = TOTPDevice.objects.filter(user=request.user, confirmed=True).exists()
+    if enrolled and not request.user.is_verified():
+        # Replacing a device (a re-enrolment started from the account page) takes a session that
+        # passed the current one: the password alone must never swap in an attacker's phone.
+        return redirect(f"{reverse('mfa_verify')}?next={reverse('mfa_setup')}")
     device = TOTPDevice.objects.filter(user=request.user, confirmed=False).first()
     if device is None:
-        if TOTPDevice.objects.filter(user=request.user, confirmed=True).exists():
+        if enrolled:
+            # A new phone is enrolled from the account page, after the password
+            # (practice.accounts.mfa_reenrol_start creates the unconfirmed device).
             messages.info(request, "Two-factor authentication is already on for your account.")
-            return redirect("home")
+            return redirect("account")
         device = TOTPDevice.objects.create(user=request.user, name="Authenticator app", confirmed=False)
     form = OtpForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -106,11 +112,9 @@ def mfa_setup(request):
             with transaction.atomic():
                 device.confirmed = True
                 device.save(update_fields=["confirmed"])
-                static, _ = StaticDevice.objects.get_or_create(user=request.user, name="Recovery codes")
-                static.token_set.all().delete()
-                codes = [secrets.token_hex(5) for _ in range(10)]
-                for code in codes:
-                    StaticToken.objects.create(device=static, token=code)
+                # Re-enrolment: the previous authenticator stops working once the new one is confirmed.
+                TOTPDevice.objects.filter(user=request.user).exclude(pk=device.pk).delete()
+                codes = recovery_codes_issue(user=request.user)
                 audit_record(actor=request.user, action=AuditAction.MFA_ENROL, target=request.user)
                 # Tokens issued on the password alone predate the second factor: end them, so
                 # every live token of an MFA account was issued with a code.
@@ -130,7 +134,12 @@ def mfa_setup(request):
     return render(
         request,
         "registration/mfa_setup.html",
-        {"form": form, "qr": _qr_svg(device.config_url), "secret": base64.b32encode(device.bin_key).decode()},
+        {
+            "form": form,
+            "qr": _qr_svg(device.config_url),
+            "secret": base64.b32encode(device.bin_key).decode(),
+            "replacing": TOTPDevice.objects.filter(user=request.user, confirmed=True).exists(),
+        },
     )
 
 

@@ -28,6 +28,7 @@ MATRIX_MODULES = [
 ]
 WEB_MATRIX_MODULES = [
     "tests.practice.test_web_authz",
+    "tests.practice.test_web_authz_accounts",
     "tests.clients.test_web_authz",
     "tests.clients.test_web_authz_safety_plan",
     "tests.sessions.test_web_authz",
@@ -37,6 +38,14 @@ WEB_MATRIX_MODULES = [
 PUBLIC_ROUTES = {"api-token", "api-accept-invite"}
 # Pages reached before signing in, and the health probes a load balancer calls.
 PUBLIC_WEB_ROUTES = {"login", "portal-accept-invite", "health-live", "health-ready"}
+# Reached before signing in: asking for a password reset, following its link, accepting a staff invite.
+PUBLIC_WEB_ROUTES |= {
+    "password_reset",
+    "password_reset_sent",
+    "password_reset_done",
+    "password_reset_confirm",
+    "staff-accept-invite",
+}
 API_PREFIX = "api/v1/"
 
 

@@ -39,6 +39,21 @@ MATRIX = [
         kwargs=lambda ctx: {"pk": ctx["actors"]["therapist"].membership.pk},
         data=lambda ctx: {"first_name": "Jordan"},
     ),
+    # A role change through the API: within grantable_roles, like the staff page.
+    Row(
+        "api-member-detail",
+        "patch",
+        {**OK_STAFF_ADMIN, "manager": 200, "admin": 200},
+        kwargs=lambda ctx: {"pk": ctx["actors"]["colleague"].membership.pk},
+        data=lambda ctx: {"role": "manager"},
+    ),
+    Row(
+        "api-member-detail",
+        "patch",
+        {**OK_STAFF_ADMIN, "manager": 403, "admin": 200},
+        kwargs=lambda ctx: {"pk": ctx["actors"]["colleague"].membership.pk},
+        data=lambda ctx: {"role": "admin"},
+    ),
     Row(
         "api-audit",
         "get",

@@ -22,7 +22,9 @@ def test_seed_demo_builds_a_practice_with_history_and_prints_logins():
     output = seed(clients=6, seed=3)
     assert "rivera@northside.example" in output and "alliance-demo-2026" in output
     northside = Membership.objects.filter(practice__slug="northside")
-    assert northside.filter(role="therapist").count() == 3
+    # Three demo therapists, plus practice/demo_accounts.py's: one with two-factor, one deactivated.
+    assert northside.filter(role="therapist", is_active=True).count() == 4
+    assert northside.filter(role="therapist", is_active=False).count() == 1
     assert northside.filter(role__in=["manager", "admin"]).count() == 2
     demo_clients = Client.objects.filter(practice__slug="northside")
     assert demo_clients.count() == 6 and demo_clients.filter(user__isnull=False).count() == 6

@@ -23,6 +23,7 @@ from clients.models import Assessment, Client, Consent, Goal, Objective
 from clients.scoring import score
 from insights.models import Alert
 from practice.demo import seed_settings
+from practice.demo_accounts import seed_accounts
 from practice.models import Membership, Practice
 from practice.roles import Role
 from practice.services import member_add, practice_create
@@ -225,6 +226,7 @@ class Command(BaseCommand):
             for index in range(clients):
                 self.seed_client(rng, practice, therapists[index % len(therapists)], templates, index, now)
             seed_between_sessions(practice, rng, now)
+            seed_accounts(practice, password=DEMO_PASSWORD, stdout=self.stdout)
         self.recompute(practice)
         self.print_logins()
         seed_settings(practice, rng, password=DEMO_PASSWORD, stdout=self.stdout)
