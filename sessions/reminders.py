@@ -340,10 +340,7 @@ def _why_not(reminder: Reminder, now: dt.datetime) -> str:
         due = reminder.due_questionnaire
         if due is None or due.status != DueQuestionnaire.Status.PENDING or due.expires_at <= now:
             return "questionnaire no longer open"
-        if not (
-            client.user_id
-            and Consent.objects.active().filter(client=client, kind=Consent.Kind.PORTAL).exists()
-        ):
+        if not (client.user_id and Consent.objects.active().filter(client=client, kind=Consent.Kind.PORTAL).exists()):
             return "no portal access"
         choice = preference.questionnaire_channel
     if reminder.channel not in CHANNELS_FOR_CHOICE.get(choice, set()):
@@ -377,9 +374,9 @@ def reminder_deliver(reminder_id: int, *, now: dt.datetime | None = None) -> boo
     Do not call inside another transaction: the claim must commit before the send.
     """
     now = now or timezone.now()
-    claimed = Reminder.objects.filter(
-        pk=reminder_id, status=Reminder.Status.PENDING, due_at__lte=now
-    ).update(status=Reminder.Status.SENDING, claimed_at=now, attempts=F("attempts") + 1)
+    claimed = Reminder.objects.filter(pk=reminder_id, status=Reminder.Status.PENDING, due_at__lte=now).update(
+        status=Reminder.Status.SENDING, claimed_at=now, attempts=F("attempts") + 1
+    )
     if not claimed:
         return False  # sent, skipped, not yet due, or another worker has it
     reminder = (

@@ -106,7 +106,9 @@ class TwilioBackend(BaseBackend):
             "/"
         )
         if not (self.account_sid and self.auth_token and self.sender):
-            raise SmsError("The SMS gateway needs ALLIANCE_SMS_ACCOUNT_SID, ALLIANCE_SMS_AUTH_TOKEN and ALLIANCE_SMS_FROM.")
+            raise SmsError(
+                "The SMS gateway needs ALLIANCE_SMS_ACCOUNT_SID, ALLIANCE_SMS_AUTH_TOKEN and ALLIANCE_SMS_FROM."
+            )
 
     def send(self, to: str, body: str) -> str:
         url = f"{self.api_base}/2010-04-01/Accounts/{self.account_sid}/Messages.json"

@@ -17,9 +17,9 @@ from practice.errors import DomainError
 from practice.models import Practice
 from practice.outbox import outbox_enqueue
 from sessions.models import CancellationRequest, Reminder, ReminderPolicy, ReminderPreference, Session
+from sessions.reminders import human_when, policy_for, reminder_name
 from sessions.services.checkins import message_send
 from sessions.services.homework import ensure_portal_writable
-from sessions.reminders import human_when, policy_for, reminder_name
 from sessions.sms import normalise_number
 
 REASON_MAX_LENGTH = 500
@@ -156,9 +156,13 @@ def reminder_preference_update(
         raise DomainError("Choose how to be reminded.", field="questionnaire_channel")
     mobile = (mobile or "").strip()
     if mobile and not normalise_number(mobile):
-        raise DomainError("That does not look like a phone number. Use digits, for example +1 555 010 0200.", field="mobile")
+        raise DomainError(
+            "That does not look like a phone number. Use digits, for example +1 555 010 0200.", field="mobile"
+        )
     texts = {ReminderPreference.Channel.SMS, ReminderPreference.Channel.BOTH}
-    if (appointment_channel in texts or questionnaire_channel in texts) and not normalise_number(mobile or client.phone):
+    if (appointment_channel in texts or questionnaire_channel in texts) and not normalise_number(
+        mobile or client.phone
+    ):
         raise DomainError("Add the mobile number to text, or choose e-mail.", field="mobile")
     with transaction.atomic():
         preference, _created = ReminderPreference.objects.select_for_update().get_or_create(client=client)

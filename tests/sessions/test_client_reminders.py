@@ -260,7 +260,10 @@ def test_questionnaire_message_has_no_instrument_name():
         for word in CLINICAL_WORDS:
             assert word not in text.lower()
     message = appointment_message(name="Northside", starts_at=STARTS, video=False)
-    assert message.text == "Reminder: your appointment with Northside on Thu 6 Mar at 10:00. Reply or use the portal to change it."
+    assert (
+        message.text
+        == "Reminder: your appointment with Northside on Thu 6 Mar at 10:00. Reply or use the portal to change it."
+    )
 
 
 # ---------------------------------------------------------------------------
@@ -292,7 +295,11 @@ def test_due_questionnaire_reminded_once(client_user, texting_client, therapist,
 def test_answered_questionnaire_is_not_reminded(client_user, texting_client, therapist, sms_outbox):
     session = book(texting_client, therapist)
     due = DueQuestionnaire.objects.create(
-        client=texting_client, instrument="gad7", session=session, due_at=STARTS, expires_at=STARTS + dt.timedelta(days=3)
+        client=texting_client,
+        instrument="gad7",
+        session=session,
+        due_at=STARTS,
+        expires_at=STARTS + dt.timedelta(days=3),
     )
     with time_machine.travel(STARTS - dt.timedelta(hours=30), tick=False):
         reminders_plan()
