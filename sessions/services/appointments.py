@@ -126,7 +126,7 @@ def appointment_ics(session: Session) -> bytes:
     calendar.add("prodid", "-//Alliance//Appointments//EN")
     calendar.add("version", "2.0")
     event = Event()
-    event.add("uid", f"alliance-session-{session.pk}@alliance")
+    event.add("uid", f"alliance-appointment-{session.pk}@alliance")
     event.add("dtstamp", timezone.now())
     event.add("dtstart", session.starts_at)
     event.add("dtend", session_ends_at(session))
