@@ -84,7 +84,9 @@ class SessionForm(forms.Form):
     starts_at = forms.DateTimeField(label="Starts", widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
     duration_minutes = forms.IntegerField(label="Minutes", initial=50, min_value=1, max_value=600)
     kind = forms.ChoiceField(label="Kind", choices=Session.Kind.choices, initial=Session.Kind.INDIVIDUAL)
-    modality = forms.ChoiceField(label="Where", choices=Session.Modality.choices, initial=Session.Modality.IN_PERSON)
+    modality = forms.ChoiceField(
+        label="Where", choices=Session.Modality.choices, initial=Session.Modality.IN_PERSON, required=False
+    )
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, prefix="new", **kwargs)
@@ -117,7 +119,7 @@ def schedule(request) -> HttpResponse:
                     starts_at=data["starts_at"],
                     duration_minutes=data["duration_minutes"],
                     kind=data["kind"],
-                    modality=data["modality"],
+                    modality=data["modality"] or Session.Modality.IN_PERSON,
                 )
             except DomainError as error:
                 form.add_error(error.field if error.field in form.fields else None, error.message)

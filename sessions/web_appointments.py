@@ -196,6 +196,7 @@ class ReminderPolicyForm(forms.Form):
         label="Video service address",
         required=False,
         max_length=300,
+        assume_scheme="https",
         help_text="For example your self-hosted Jitsi, https://meet.example.org/. Each video session gets its own "
         "unguessable room there. Empty: the built-in placeholder room (for trying Alliance out).",
     )
