@@ -228,7 +228,14 @@ EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=20)
 # Text messages (appointment reminders): a dotted path to a backend in sessions/sms.py.
 # Console by default; sessions.sms.FileBackend writes to ALLIANCE_SMS_FILE_PATH (the demo's
 # SMS outbox); sessions.sms.TwilioBackend sends through a Twilio-compatible REST gateway.
-ALLIANCE_SMS_BACKEND = env.str("ALLIANCE_SMS_BACKEND", default="sessions.sms.ConsoleBackend")
+# The demo (ALLIANCE_DEMO=1) keeps its texts and e-mails in data/outbox-sms and data/outbox-email.
+_demo_outboxes = env.bool("ALLIANCE_DEMO", default=False) and "pytest" not in sys.modules
+ALLIANCE_SMS_BACKEND = env.str(
+    "ALLIANCE_SMS_BACKEND", default="sessions.sms.FileBackend" if _demo_outboxes else "sessions.sms.ConsoleBackend"
+)
+if _demo_outboxes and not env.str("EMAIL_URL", default=""):
+    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    EMAIL_FILE_PATH = str(DATA_DIR / "outbox-email")
 ALLIANCE_SMS_FILE_PATH = env.str("ALLIANCE_SMS_FILE_PATH", default=str(DATA_DIR / "outbox-sms"))
 ALLIANCE_SMS_ACCOUNT_SID = env.str("ALLIANCE_SMS_ACCOUNT_SID", default="")
 ALLIANCE_SMS_AUTH_TOKEN = env.str("ALLIANCE_SMS_AUTH_TOKEN", default="")

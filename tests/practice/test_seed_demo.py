@@ -34,3 +34,12 @@ def test_seed_demo_is_deterministic_and_runs_once():
     first = sorted(Session.objects.values_list("client__first_name", "starts_at", "status"))
     assert "already exists" in seed(clients=4, seed=11)
     assert sorted(Session.objects.values_list("client__first_name", "starts_at", "status")) == first
+
+
+def test_seed_demo_has_video_sessions_and_sent_reminders():
+    from sessions.models import Reminder, ReminderPolicy
+
+    seed(clients=6, seed=3)
+    assert ReminderPolicy.objects.get().offsets_minutes == [2880, 120]
+    assert Session.objects.filter(modality="video", status="scheduled").exclude(video_room="").exists()
+    assert Reminder.objects.filter(status="sent").exists()

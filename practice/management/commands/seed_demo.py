@@ -223,6 +223,9 @@ class Command(BaseCommand):
             for index in range(clients):
                 self.seed_client(rng, practice, therapists[index % len(therapists)], templates, index, now)
         self.recompute(practice)
+        from sessions.demo_reminders import seed_reminders  # issue 14: reminders and video sessions
+
+        seed_reminders(practice, rng, now=timezone.now())
         self.print_logins()
 
     def seed_client(self, rng, practice, therapist: Membership, templates, index: int, now: dt.datetime) -> None:
