@@ -23,7 +23,7 @@ from practice.models import Practice
 from sessions.models import ReminderPolicy, ReminderPreference, Session
 from sessions.reminders import appointment_reminders_sync, reminder_deliver, reminders_due
 
-CHOICES = ["email", "both", "email", "sms", "email", "both", "none"]
+CHOICES = ["both", "email", "sms", "email", "both", "email", "none"]
 
 
 def _make_video(session: Session) -> None:
@@ -74,6 +74,7 @@ def seed_reminders(practice: Practice, rng, now: dt.datetime | None = None) -> d
         client = active[0]
         therapist_id = client.primary_therapist_id
         soon = now.replace(second=0, microsecond=0) + dt.timedelta(minutes=10)
+        soon -= dt.timedelta(minutes=soon.minute % 5)
         if _free(client, therapist_id, soon):
             session = Session.objects.create(
                 client=client,
@@ -84,9 +85,15 @@ def seed_reminders(practice: Practice, rng, now: dt.datetime | None = None) -> d
                 status=Session.Status.SCHEDULED,
             )
             _make_video(session)
-        # ... and one tomorrow, inside the late-cancel window, to try "I can't make it".
+        # ... and one within a day (inside the late-cancel window), to try "I can't make it".
         tomorrow = soon + dt.timedelta(days=1, hours=1)
-        if _free(client, therapist_id, tomorrow):
+        booked_within_a_day = Session.objects.filter(
+            client=client,
+            status=Session.Status.SCHEDULED,
+            starts_at__gt=soon + dt.timedelta(hours=1),
+            starts_at__lt=now + dt.timedelta(hours=48),
+        ).exists()
+        if not booked_within_a_day and _free(client, therapist_id, tomorrow):
             session = Session.objects.create(
                 client=client,
                 therapist_id=therapist_id,

@@ -256,7 +256,9 @@ def reminder_settings(request):
     context = {
         "form": form,
         "example_name": reminder_name(policy, practice.name),
-        "example_when": human_when(timezone.now() + dt.timedelta(days=2)),
+        "example_when": human_when(
+            timezone.localtime().replace(hour=10, minute=0, second=0, microsecond=0) + dt.timedelta(days=2)
+        ),
         "recent": recent,
         "pending_count": Reminder.objects.filter(client__practice=practice, status=Reminder.Status.PENDING).count(),
     }
