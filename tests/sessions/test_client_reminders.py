@@ -307,3 +307,32 @@ def test_answered_questionnaire_is_not_reminded(client_user, texting_client, the
     DueQuestionnaire.objects.filter(pk=due.pk).update(status="completed")
     sweep_at(STARTS - dt.timedelta(hours=24) + dt.timedelta(minutes=1))
     assert not [m for m in mail.outbox if m.subject.startswith("A reminder from")]
+
+
+def test_questionnaire_reminder_needs_portal_access(texting_client, therapist, sms_outbox):
+    """No portal login, nothing to answer with: the reminder is skipped, not sent."""
+    session = book(texting_client, therapist)
+    DueQuestionnaire.objects.create(
+        client=texting_client, instrument="phq9", session=session, due_at=STARTS, expires_at=STARTS + dt.timedelta(days=3)
+    )
+    with time_machine.travel(STARTS - dt.timedelta(hours=30), tick=False):
+        reminders_plan()
+    sweep_at(STARTS - dt.timedelta(hours=24) + dt.timedelta(minutes=1))
+    assert not [m for m in mail.outbox if m.subject.startswith("A reminder from")]
+    assert set(Reminder.objects.filter(purpose="questionnaire").values_list("detail", flat=True)) == {
+        "no portal access"
+    }
+
+
+def test_stale_claim_is_given_up_not_resent(texting_client, therapist, sms_outbox):
+    """A worker that died mid-send leaves the row 'sending': it is marked failed, never re-sent."""
+    from sessions.reminders import reminders_due
+
+    session = book(texting_client, therapist)
+    reminder = Reminder.objects.get(session=session, offset_minutes=120, channel="sms")
+    due = STARTS - dt.timedelta(hours=2) + dt.timedelta(minutes=1)
+    Reminder.objects.filter(pk=reminder.pk).update(status="sending", claimed_at=due)
+    with time_machine.travel(due + dt.timedelta(minutes=11), tick=False):
+        assert reminder.pk not in reminders_due()
+    reminder.refresh_from_db()
+    assert reminder.status == "failed" and sms_outbox == []
