@@ -313,7 +313,11 @@ def test_questionnaire_reminder_needs_portal_access(texting_client, therapist, s
     """No portal login, nothing to answer with: the reminder is skipped, not sent."""
     session = book(texting_client, therapist)
     DueQuestionnaire.objects.create(
-        client=texting_client, instrument="phq9", session=session, due_at=STARTS, expires_at=STARTS + dt.timedelta(days=3)
+        client=texting_client,
+        instrument="phq9",
+        session=session,
+        due_at=STARTS,
+        expires_at=STARTS + dt.timedelta(days=3),
     )
     with time_machine.travel(STARTS - dt.timedelta(hours=30), tick=False):
         reminders_plan()

@@ -264,3 +264,35 @@ def test_manager_sets_the_practice_policy(manager, practice):
     assert policy.video_base_url == "https://meet.example.org"
     refused = browser.post(reverse("reminder-settings"), {"enabled": "on", "late_cancel_hours": "12"})
     assert refused.status_code == 400 and b"Choose at least one time" in refused.content
+
+
+def test_sessions_api_books_a_video_session_with_its_join_link(therapist, client_record):
+    api = as_user(therapist)
+    response = api.post(
+        reverse("api-client-sessions", args=[client_record.pk]),
+        {"starts_at": (timezone.now() + dt.timedelta(days=2)).isoformat(), "modality": "video"},
+        format="json",
+    )
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert body["modality"] == "video" and body["video_url"].startswith("/video/")
+    session = Session.objects.get(pk=body["id"])
+    assert body["video_url"].endswith(f"/{session.video_room}/")
+
+
+def test_policy_change_replans_upcoming_reminders(manager, practice, client_record, therapist):
+    from sessions.models import Reminder
+    from sessions.services.appointments import reminder_policy_update
+
+    session = scheduling.session_create(
+        client=client_record, actor=therapist, starts_at=timezone.now() + dt.timedelta(days=3)
+    )
+    assert set(Reminder.objects.filter(session=session, status="pending").values_list("offset_minutes", flat=True)) == {
+        2880,
+        120,
+    }
+    reminder_policy_update(
+        practice=practice, actor=manager, enabled=True, offsets_minutes=[1440], channels=["email"], late_cancel_hours=24
+    )
+    pending = Reminder.objects.filter(session=session, status="pending")
+    assert set(pending.values_list("offset_minutes", "channel")) == {(1440, "email")}
