@@ -51,6 +51,7 @@ from practice.roles import Capability
 from practice.web_guards import capability_required, user_can
 from sessions import selectors as session_selectors
 from sessions.models import HomeworkAssignment, Session
+from sessions.selectors_appointments import next_session_for_staff
 from sessions.services import homework as homework_services
 
 if TYPE_CHECKING:
@@ -345,6 +346,7 @@ def _render(
         "editable": client_is_editable(user=request.user, client=client),
         "break_glass": grant,
         "error": error,
+        "next_session": next_session_for_staff(client=client),
         **_header(client, request.user),
     }
     context.update(TAB_BUILDERS[tab](client, request.user, forms_))

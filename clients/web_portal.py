@@ -156,6 +156,8 @@ def portal_home(request, client: Client):
         client=client, created_at__date=timezone.localdate(now), created_at__lte=now
     ).exists()
     latest_message = Message.objects.filter(client=client, from_client=False).order_by("-created_at", "-id").first()
+    from sessions.selectors_appointments import next_appointment
+
     return _render(
         request,
         "home.html",
@@ -166,6 +168,7 @@ def portal_home(request, client: Client):
             "checked_in_today": checked_in_today,
             "latest_message": latest_message,
             **_between_sessions(client),
+            "next_appointment": next_appointment(client=client, now=now),
         },
     )
 
@@ -472,11 +475,17 @@ def portal_settings(request, client: Client):
                 messages.success(request, "Your reminder settings are saved.")
                 return redirect("portal-settings")
         status = 400
+    from sessions.web_appointments import appointment_reminder_context
+
     return _render(
         request,
         "settings.html",
         client,
-        {"form": form, "ai_consent": has_consent(client, Consent.Kind.AI_PROCESSING)},
+        {
+            "form": form,
+            "ai_consent": has_consent(client, Consent.Kind.AI_PROCESSING),
+            **appointment_reminder_context(client),
+        },
         status=status,
     )
 

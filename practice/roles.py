@@ -31,6 +31,7 @@ class Capability(StrEnum):
     VIEW_API_DOCS = "view_api_docs"
     BREAK_GLASS = "break_glass"  # open emergency read-only access to one client's clinical record
     REVIEW_BREAK_GLASS = "review_break_glass"  # list and revoke the practice's emergency grants
+    CONFIGURE_SCHEDULING = "configure_scheduling"  # reminder times, late-cancel window, video service
 
 
 ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
@@ -53,6 +54,7 @@ ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
             Capability.VIEW_REPORTS,
             Capability.VIEW_API_DOCS,
             Capability.REVIEW_BREAK_GLASS,
+            Capability.CONFIGURE_SCHEDULING,
         }
     ),
     Role.ADMIN: frozenset(
@@ -68,6 +70,7 @@ ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
             Capability.VIEW_API_DOCS,
             Capability.BREAK_GLASS,
             Capability.REVIEW_BREAK_GLASS,
+            Capability.CONFIGURE_SCHEDULING,
         }
     ),
     Role.CLIENT: frozenset({Capability.USE_PORTAL}),

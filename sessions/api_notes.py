@@ -55,6 +55,7 @@ def person_name(user) -> str | None:
 class SessionSerializer(serializers.ModelSerializer):
     therapist_name = serializers.SerializerMethodField()
     ends_at = serializers.SerializerMethodField()
+    video_url = serializers.SerializerMethodField(help_text="The join link of a video session, else empty.")
 
     class Meta:
         model = Session
@@ -71,8 +72,23 @@ class SessionSerializer(serializers.ModelSerializer):
             "status_changed_at",
             "created_at",
             "updated_at",
+            "modality",
+            "video_url",
         )
         read_only_fields = fields
+
+    def get_video_url(self, session: Session) -> str:
+        from sessions.reminders import policy_for
+        from sessions.telehealth import video_url
+
+        if session.modality != Session.Modality.VIDEO:
+            return ""
+        # One policy read per response, not per row.
+        cache = self._policies if hasattr(self, "_policies") else self.__dict__.setdefault("_policies", {})
+        practice_id = session.client.practice_id
+        if practice_id not in cache:
+            cache[practice_id] = policy_for(practice_id)
+        return video_url(session, cache[practice_id])
 
     def get_therapist_name(self, session: Session) -> str | None:
         return person_name(session.therapist.user) if session.therapist_id else None
@@ -214,6 +230,7 @@ class SessionInputSerializer(serializers.Serializer):
     )
     kind = serializers.ChoiceField(choices=Session.Kind.choices, default=Session.Kind.INDIVIDUAL)
     status = serializers.ChoiceField(choices=Session.Status.choices, default=Session.Status.SCHEDULED)
+    modality = serializers.ChoiceField(choices=Session.Modality.choices, default=Session.Modality.IN_PERSON)
 
 
 def sections_field() -> serializers.DictField:

@@ -25,6 +25,11 @@ class Session(models.Model):
         CANCELLED = "cancelled"
         LATE_CANCELLED = "late_cancelled"
 
+    class Modality(models.TextChoices):
+        IN_PERSON = "in_person", "In person"
+        VIDEO = "video", "Video"
+        PHONE = "phone", "Phone"
+
     client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="sessions")
     therapist = models.ForeignKey(Membership, null=True, on_delete=models.PROTECT, related_name="sessions")
     starts_at = models.DateTimeField()
@@ -34,6 +39,9 @@ class Session(models.Model):
     status_changed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
+    # Telehealth (issue 14): how the session happens; a video session gets an unguessable room.
+    modality = models.CharField(max_length=10, choices=Modality.choices, default=Modality.IN_PERSON)
+    video_room = models.CharField(max_length=64, blank=True, default="")
 
     class Meta:
         ordering = ["starts_at", "id"]
@@ -250,3 +258,12 @@ class Message(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+
+
+# Reminders, telehealth settings and cancellation requests live in their own module.
+from sessions.models_reminders import (  # noqa: E402,F401
+    CancellationRequest,
+    Reminder,
+    ReminderPolicy,
+    ReminderPreference,
+)

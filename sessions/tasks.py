@@ -31,3 +31,25 @@ def send_reminders() -> int:
     sent = reminders_send(timezone.now())
     logger.info("sent %s homework reminders", sent)
     return sent
+
+
+@shared_task(name="sessions.send_due_client_reminders", acks_late=True, **time_limits())
+def send_due_client_reminders() -> int:
+    """Beat (every 5 minutes): plan what is missing, then publish one send per due reminder."""
+    from practice.tasks_support import safe_delay
+    from sessions.reminders import reminders_due, reminders_plan
+
+    reminders_plan()
+    due = reminders_due()
+    for reminder_id in due:
+        safe_delay(send_client_reminder, reminder_id)
+    logger.info("published %s due client reminders", len(due))
+    return len(due)
+
+
+@shared_task(name="sessions.send_client_reminder", acks_late=True, **time_limits(60, 45))
+def send_client_reminder(reminder_id: int) -> bool:
+    """Send one appointment or questionnaire reminder; claimed first, so a redelivery sends nothing."""
+    from sessions.reminders import reminder_deliver
+
+    return reminder_deliver(reminder_id)

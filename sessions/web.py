@@ -35,6 +35,7 @@ from practice.search import current_search, remember_search
 from practice.web_guards import capability_required
 from sessions import selectors
 from sessions.models import ProgressNote, Session
+from sessions.selectors_appointments import annotate_for_staff
 from sessions.services import notes as note_services
 from sessions.services import scheduling
 
@@ -95,6 +96,9 @@ class SessionForm(forms.Form):
     starts_at = BoundedFormDateTimeField(label="Starts", widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
     duration_minutes = forms.IntegerField(label="Minutes", initial=50, min_value=1, max_value=600)
     kind = forms.ChoiceField(label="Kind", choices=Session.Kind.choices, initial=Session.Kind.INDIVIDUAL)
+    modality = forms.ChoiceField(
+        label="Where", choices=Session.Modality.choices, initial=Session.Modality.IN_PERSON, required=False
+    )
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, prefix="new", **kwargs)
@@ -126,6 +130,7 @@ def schedule(request) -> HttpResponse:
                     starts_at=data["starts_at"],
                     duration_minutes=data["duration_minutes"],
                     kind=data["kind"],
+                    modality=data["modality"] or Session.Modality.IN_PERSON,
                 )
             except DomainError as error:
                 form.add_error(error.field if error.field in form.fields else None, error.message)
@@ -136,7 +141,8 @@ def schedule(request) -> HttpResponse:
                 )
         status = 400
     start = timezone.make_aware(dt.datetime.combine(monday, dt.time.min))
-    sessions = selectors.week_schedule(user=user, start=start)
+    sessions = list(selectors.week_schedule(user=user, start=start))
+    annotate_for_staff(sessions, practice_id=user.membership.practice_id)
     days = [{"date": monday + dt.timedelta(days=offset), "sessions": []} for offset in range(7)]
     for session in sessions:
         days[(timezone.localdate(session.starts_at) - monday).days]["sessions"].append(session)

@@ -21,6 +21,7 @@ MATRIX_MODULES = [
     "tests.clients.test_authz",
     "tests.sessions.test_authz_notes",
     "tests.sessions.test_authz_homework",
+    "tests.sessions.test_authz_appointments",
     "tests.insights.test_authz",
     "tests.insights.test_authz_reports",
     "tests.insights.test_authz_ai",
@@ -32,6 +33,7 @@ WEB_MATRIX_MODULES = [
     "tests.clients.test_web_authz",
     "tests.clients.test_web_authz_safety_plan",
     "tests.sessions.test_web_authz",
+    "tests.sessions.test_web_authz_appointments",
     "tests.insights.test_web_authz",
 ]
 # Routes that are deliberately public: they authenticate the caller themselves.

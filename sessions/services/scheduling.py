@@ -13,13 +13,15 @@ from insights.freshness import client_activity_changed
 from practice.audit import AuditAction, audit_record
 from practice.errors import DomainError
 from sessions.models import Session
+from sessions.reminders import appointment_reminders_sync
+from sessions.telehealth import video_room_ensure
 
 if TYPE_CHECKING:
     from practice.models import User
 
 MIN_DURATION_MINUTES = 1
 MAX_DURATION_MINUTES = 600
-EDITABLE_FIELDS = ("starts_at", "duration_minutes", "kind", "status")
+EDITABLE_FIELDS = ("starts_at", "duration_minutes", "kind", "status", "modality")
 
 
 def _validate(values: dict[str, Any]) -> None:
@@ -43,6 +45,8 @@ def _validate(values: dict[str, Any]) -> None:
             )
     if "kind" in values and values["kind"] not in Session.Kind.values:
         raise DomainError(f"Kind must be one of: {', '.join(Session.Kind.values)}.", field="kind")
+    if "modality" in values and values["modality"] not in Session.Modality.values:
+        raise DomainError(f"Modality must be one of: {', '.join(Session.Modality.values)}.", field="modality")
     if "status" in values and values["status"] not in Session.Status.values:
         raise DomainError(
             f"Status must be one of: {', '.join(Session.Status.values)}.",
@@ -58,6 +62,7 @@ def session_create(
     duration_minutes: int = 50,
     kind: str = Session.Kind.INDIVIDUAL,
     status: str = Session.Status.SCHEDULED,
+    modality: str = Session.Modality.IN_PERSON,
 ) -> Session:
     """Book (or record) a session. Call with a client the actor may edit.
 
@@ -73,6 +78,7 @@ def session_create(
         "duration_minutes": duration_minutes,
         "kind": kind,
         "status": status,
+        "modality": modality,
     }
     _validate(values)
     now = timezone.now()
@@ -83,6 +89,7 @@ def session_create(
             status_changed_at=None if status == Session.Status.SCHEDULED else now,
             **values,
         )
+        video_room_ensure(session)
         audit_record(
             actor=actor,
             action=AuditAction.CREATE,
@@ -92,6 +99,7 @@ def session_create(
         )
         # Attendance feeds engagement metrics (sessions attended, last activity).
         client_activity_changed(client.pk)
+        appointment_reminders_sync(session)
     return session
 
 
@@ -123,6 +131,7 @@ def session_update(*, session: Session, actor: User, data: dict[str, Any]) -> Se
             setattr(session, field, data[field])
         if "status" in changed:
             session.status_changed_at = timezone.now()
+        video_room_ensure(session, save=False)
         session.save()
         audit_record(
             actor=actor,
@@ -133,4 +142,6 @@ def session_update(*, session: Session, actor: User, data: dict[str, Any]) -> Se
         )
         if "status" in changed:
             client_activity_changed(client.pk)
+        # Booked, moved or cancelled: the reminders follow (a cancelled session sends none).
+        appointment_reminders_sync(session)
     return session

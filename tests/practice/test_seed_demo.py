@@ -55,3 +55,12 @@ def test_seed_demo_sets_the_practice_country_and_adds_a_uk_practice_with_its_cri
     assert AuditEvent.objects.filter(practice=northside, action="read").count() > 30
     assert AuditEvent.objects.filter(practice=northside, action="update", target_type="practice.practice").exists()
     assert "admin@harbourlane.example" in output
+
+
+def test_seed_demo_has_video_sessions_and_sent_reminders():
+    from sessions.models import Reminder, ReminderPolicy
+
+    seed(clients=6, seed=3)
+    assert ReminderPolicy.objects.get().offsets_minutes == [2880, 120]
+    assert Session.objects.filter(modality="video", status="scheduled").exclude(video_room="").exists()
+    assert Reminder.objects.filter(status="sent").exists()

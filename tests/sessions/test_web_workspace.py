@@ -288,19 +288,20 @@ def count_queries(browser, url) -> int:
 # The above, clients, overdue, attended, scores, session save x3, and the safety loop (the
 # follow-up tasks and the urgent-alert-without-a-plan flag, one query each).
 DASHBOARD_QUERIES = 15
-SCHEDULE_QUERIES = 12
-# Fixed per tab: the audit events of what the tab shows (each one an insert in a savepoint), and
-# the care-team changes of the last 30 days shown in the header.
+# ... plus the practice's reminder policy and the clients' cancellation requests (join links).
+SCHEDULE_QUERIES = 14
+# Fixed per tab: the audit events of what the tab shows (each one an insert in a savepoint), the
+# care-team changes of the last 30 days and the next appointment shown in the header.
 CHART_QUERIES = {
-    "overview": 30,
-    "plan": 24,
-    "measures": 30,
-    "engagement": 25,  # + the coping toolkit's 30-day count
-    "safety": 20,
-    "toolkit": 32,
-    "homework": 26,
-    "documents": 29,
-    "messages": 23,
+    "overview": 31,
+    "plan": 25,
+    "measures": 31,
+    "engagement": 26,  # + the coping toolkit's 30-day count
+    "safety": 21,
+    "toolkit": 33,
+    "homework": 27,
+    "documents": 30,
+    "messages": 24,
 }
 
 

@@ -228,6 +228,9 @@ class Command(BaseCommand):
             seed_between_sessions(practice, rng, now)
             seed_accounts(practice, password=DEMO_PASSWORD, stdout=self.stdout)
         self.recompute(practice)
+        from sessions.demo_reminders import seed_reminders  # issue 14: reminders and video sessions
+
+        seed_reminders(practice, rng, now=timezone.now())
         self.print_logins()
         seed_settings(practice, rng, password=DEMO_PASSWORD, stdout=self.stdout)
 
