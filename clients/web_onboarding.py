@@ -53,15 +53,15 @@ class ContactForm(forms.Form):
     phone = forms.CharField(
         label="Phone (optional)", max_length=40, required=False, widget=forms.TextInput(attrs={"type": "tel"})
     )
-    emergency_contact_name = forms.CharField(label="Emergency contact: name (optional)", max_length=200, required=False)
+    emergency_contact_name = forms.CharField(label="Name (optional)", max_length=200, required=False)
     emergency_contact_relationship = forms.CharField(
-        label="Emergency contact: relationship (optional)",
+        label="Relationship (optional)",
         max_length=100,
         required=False,
         widget=forms.TextInput(attrs={"placeholder": "e.g. partner, parent, friend"}),
     )
     emergency_contact_phone = forms.CharField(
-        label="Emergency contact: phone (optional)",
+        label="Phone (optional)",
         max_length=40,
         required=False,
         widget=forms.TextInput(attrs={"type": "tel"}),
