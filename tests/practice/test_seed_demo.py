@@ -23,7 +23,8 @@ def test_seed_demo_builds_a_practice_with_history_and_prints_logins():
     assert "rivera@northside.example" in output and "alliance-demo-2026" in output
     assert Membership.objects.filter(role="therapist").count() == 3
     assert Membership.objects.filter(role__in=["manager", "admin"]).count() == 2
-    assert Client.objects.count() == 6 and Client.objects.filter(user__isnull=False).count() == 6
+    # `clients` portal clients, plus the two clients clients/demo.py adds without an account yet.
+    assert Client.objects.filter(user__isnull=False).count() == 6 and Client.objects.count() == 8
     assert Session.objects.exists() and ProgressNote.objects.filter(status="signed").exists()
     assert HomeworkAssignment.objects.exists() and CheckIn.objects.exists()
     assert Assessment.objects.filter(instrument="phq9").exists()
