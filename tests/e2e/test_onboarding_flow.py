@@ -131,3 +131,50 @@ def test_therapist_adds_and_invites_a_client_who_signs_the_ai_consent_in_the_por
     assert "Has an account" in wide.get_by_role("region", name="Client portal").inner_text()
     wide.goto(f"{base}/clients/{client.pk}/?tab=consent")
     check(wide, "chart-consent")
+
+
+@pytest.mark.parametrize("size", [(1440, 900), (390, 844)], ids=["desktop", "phone"])
+def test_onboarding_pages_are_accessible_at_both_widths(browser, live_server, therapist, manager, client_record, size):
+    """The duplicate warning, the details page, the consent tab and the consent text pages, for
+    the therapist and (details, roster) the manager: axe clean and no sideways scrolling."""
+    from clients.services.records import portal_invite_create
+
+    portal_invite_create(client=client_record, actor=therapist)
+    client_record.phone = "555 0100"
+    client_record.emergency_contact_name = "Robin Quinn"
+    client_record.emergency_contact_phone = "555 0200"
+    client_record.save()
+    base = live_server.url
+    width, height = size
+    tag = "desktop" if width > 800 else "phone"
+    for user, paths in [
+        (
+            therapist,
+            [
+                f"/clients/{client_record.pk}/details/",
+                f"/clients/{client_record.pk}/?tab=consent",
+                "/consent-texts/",
+                "/consent-texts/ai_processing/",
+            ],
+        ),
+        (manager, ["/roster/", f"/clients/{client_record.pk}/details/"]),
+    ]:
+        context = browser.new_context(viewport={"width": width, "height": height})
+        page = context.new_page()
+        page.set_default_timeout(10_000)
+        login(page, live_server, user.email, PASSWORD)
+        page.wait_for_load_state()
+        for path in paths:
+            page.goto(base + path)
+            name = f"{user.membership.role}-{path.strip('/').replace('/', '-').replace('?tab=', '-')}-{tag}"
+            check(page, name)
+        if user == therapist:
+            # The duplicate warning.
+            page.goto(f"{base}/clients/new/")
+            page.fill("#id_first_name", client_record.first_name)
+            page.fill("#id_last_name", client_record.last_name)
+            page.fill("#id_date_of_birth", client_record.date_of_birth.isoformat())
+            page.get_by_role("button", name="Add client").click()
+            assert page.get_by_test_id("duplicate-warning").is_visible()
+            check(page, f"duplicate-warning-{tag}")
+        context.close()
