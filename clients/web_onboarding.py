@@ -53,6 +53,9 @@ class ContactForm(forms.Form):
     phone = forms.CharField(
         label="Phone (optional)", max_length=40, required=False, widget=forms.TextInput(attrs={"type": "tel"})
     )
+    address = forms.CharField(
+        label="Postal address (optional)", max_length=1000, required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
     emergency_contact_name = forms.CharField(label="Name (optional)", max_length=200, required=False)
     emergency_contact_relationship = forms.CharField(
         label="Relationship (optional)",
