@@ -34,6 +34,7 @@ demo: seed
 	@echo ""
 	@echo "Alliance is running at http://$(HOST):$(PORT)/  (Ctrl-C to stop)"
 	@echo "Logins are listed above (also in data/demo-logins.txt)."
+	@echo "E-mails it sends (portal invitations and the like) are written to $(CURDIR)/data/outbox-mail/: open the newest file to follow its link."
 	ALLIANCE_DEMO=1 $(PY) manage.py runserver $(HOST):$(PORT) --noreload
 
 serve: migrate

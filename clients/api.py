@@ -43,6 +43,11 @@ StaffOnly = capability_required(Capability.VIEW_CLINICAL, Capability.VIEW_ROSTER
 ClinicalOnly = capability_required(Capability.VIEW_CLINICAL, write=(Capability.EDIT_CLINICAL,), break_glass_read=True)
 
 
+def invite_link(request, raw_token: str) -> str:
+    """The absolute one-time link a client follows to set up their portal account."""
+    return request.build_absolute_uri(reverse("portal-accept-invite") + f"?token={raw_token}")
+
+
 def is_clinician(user) -> bool:
     """Whether the caller's role works with clinical fields (the caseload, not the roster)."""
     return has_capability(user.role, Capability.VIEW_CLINICAL)
@@ -191,7 +196,10 @@ class PortalInviteView(APIView):
     def post(self, request, pk):
         client = client_for_admin(user=request.user, client_id=pk, write=True)
         offer = records.portal_access_offer(
-            client=client, actor=request.user, sign_in_url=request.build_absolute_uri(reverse("login"))
+            client=client,
+            actor=request.user,
+            sign_in_url=request.build_absolute_uri(reverse("login")),
+            invite_url=lambda raw: invite_link(request, raw),
         )
         if offer.reminder_sent:
             return Response(
@@ -202,7 +210,7 @@ class PortalInviteView(APIView):
                 },
                 status=status.HTTP_200_OK,
             )
-        url = request.build_absolute_uri(reverse("portal-accept-invite") + f"?token={offer.raw_token}")
+        url = invite_link(request, offer.raw_token)
         return Response(
             {"invite_token": offer.raw_token, "expires_at": offer.invite.expires_at, "invite_url": url},
             status=status.HTTP_201_CREATED,
@@ -235,7 +243,7 @@ class ConsentView(APIView):
     @extend_schema(responses={200: ConsentSerializer(many=True)})
     def get(self, request, pk):
         client = client_for_read(user=request.user, client_id=pk)
-        return Response(ConsentSerializer(client.consents.all(), many=True).data)
+        return Response(ConsentSerializer(client.consents.select_related("text"), many=True).data)
 
     @extend_schema(request=ConsentWriteSerializer, responses={201: ConsentSerializer(many=True)})
     def post(self, request, pk):
@@ -247,11 +255,13 @@ class ConsentView(APIView):
                 client=client,
                 kind=data.validated_data["kind"],
                 actor=request.user,
-                version=data.validated_data["version"],
+                version=data.validated_data.get("version"),
             )
         else:
             records.consent_revoke(client=client, kind=data.validated_data["kind"], actor=request.user)
-        return Response(ConsentSerializer(client.consents.all(), many=True).data, status=status.HTTP_201_CREATED)
+        return Response(
+            ConsentSerializer(client.consents.select_related("text"), many=True).data, status=status.HTTP_201_CREATED
+        )
 
 
 class GoalListView(APIView):

@@ -80,11 +80,13 @@ class Client(models.Model):
     first_name = models.CharField(max_length=100)
     last_name = models.CharField(max_length=100)
     preferred_name = models.CharField(max_length=100, blank=True)
+    pronouns = models.CharField(max_length=40, blank=True)
     date_of_birth = models.DateField()
     email = models.EmailField(blank=True)
     phone = models.CharField(max_length=40, blank=True)
     address = EncryptedTextField(blank=True, default="")
     emergency_contact_name = models.CharField(max_length=200, blank=True)
+    emergency_contact_relationship = models.CharField(max_length=100, blank=True)
     emergency_contact_phone = models.CharField(max_length=40, blank=True)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.ACTIVE)
     referred_at = models.DateField(null=True, blank=True, help_text="Joined the waitlist")
@@ -139,23 +141,59 @@ class ConsentQuerySet(models.QuerySet):
         return self.filter(revoked_at__isnull=True)
 
 
+class ConsentKind(models.TextChoices):
+    TREATMENT = "treatment", "Treatment"
+    PORTAL = "portal", "Client portal"
+    AI_PROCESSING = "ai_processing", "AI processing"
+
+
+class ConsentText(models.Model):
+    """One version of a practice's consent wording for one kind. Never edited: a change is a
+    new version, so every consent keeps the exact text the client agreed to."""
+
+    practice = models.ForeignKey(Practice, on_delete=models.CASCADE, related_name="consent_texts")
+    kind = models.CharField(max_length=20, choices=ConsentKind.choices)
+    version = models.PositiveIntegerField()
+    title = models.CharField(max_length=200)
+    body = models.TextField()
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["kind", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["practice", "kind", "version"], name="unique_consent_text_version")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} consent, version {self.version}"
+
+
 class Consent(models.Model):
-    class Kind(models.TextChoices):
-        TREATMENT = "treatment"
-        PORTAL = "portal"
-        AI_PROCESSING = "ai_processing"
+    Kind = ConsentKind
+
+    class Method(models.TextChoices):
+        IN_SESSION = "in_session", "Recorded in session by the therapist"
+        PORTAL_SIGNATURE = "portal_signature", "Signed by the client in the portal"
+        INVITE_ACCEPTED = "invite_accepted", "Agreed by the client when setting up the portal account"
 
     client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="consents")
     kind = models.CharField(max_length=20, choices=Kind.choices)
     version = models.CharField(max_length=20, default="v1")
+    text = models.ForeignKey(ConsentText, null=True, blank=True, on_delete=models.PROTECT, related_name="consents")
+    method = models.CharField(max_length=20, choices=Method.choices, default=Method.IN_SESSION)
+    signature_name = models.CharField(max_length=200, blank=True)
     granted_at = models.DateTimeField(default=timezone.now)
     revoked_at = models.DateTimeField(null=True, blank=True)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     objects = ConsentQuerySet.as_manager()
 
     class Meta:
-        ordering = ["-granted_at"]
+        ordering = ["-granted_at", "-id"]
         indexes = [models.Index(fields=["client", "kind", "revoked_at"])]
 
 
@@ -204,6 +242,28 @@ class PortalInvite(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     expires_at = models.DateTimeField()
     used_at = models.DateTimeField(null=True, blank=True)
+    # Where the invite e-mail went (empty: no e-mail address, the link was handed over).
+    sent_to = models.EmailField(blank=True)
+    # The first time the link was followed (a mail scanner following it counts too).
+    opened_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    class State(models.TextChoices):
+        SENT = "sent", "Sent"
+        OPENED = "opened", "Opened"
+        ACCEPTED = "accepted", "Accepted"
+        EXPIRED = "expired", "Expired"
+
+    def state(self, now=None) -> str:
+        if self.used_at is not None:
+            return self.State.ACCEPTED
+        if self.expires_at <= (now or timezone.now()):
+            return self.State.EXPIRED
+        if self.opened_at is not None:
+            return self.State.OPENED
+        return self.State.SENT
 
 
 class InstrumentDefinition(models.Model):

@@ -188,3 +188,32 @@ def portal_account_ready_notice(*, user, invite_id: int) -> Notice | None:
         dedupe_key=f"portal_account_ready:{invite_id}",
         practice_id=membership.practice_id,
     )
+
+
+PORTAL_INVITE_SUBJECT = "Alliance: your invitation to the client portal"
+
+
+def portal_invite_notice(*, invite, link: str) -> Notice | None:
+    """To the client's own address: the one-time link to set up their portal account.
+
+    Nothing clinical and no name: only the practice's name, the link and when it stops working.
+    Each invite is its own notice, so sending again sends a new link (the old one stops working)."""
+    if not invite.sent_to:
+        return None
+    practice = invite.client.practice
+    expires = timezone.localtime(invite.expires_at)
+    body = (
+        f"{practice.name} has invited you to its Alliance client portal, where you can check in, do "
+        "homework between sessions and message your therapist.\n\n"
+        f"Choose your password here (the link works once, until {expires:%d %B %Y, %H:%M %Z}):\n{link}\n\n"
+        "If the link has expired, ask your practice to send a new one. If you were not expecting this "
+        "e-mail, you can ignore it."
+    )
+    return Notice(
+        kind="portal_invite",
+        recipients=[invite.sent_to],
+        subject=PORTAL_INVITE_SUBJECT,
+        body=body,
+        dedupe_key=f"portal_invite:{invite.pk}",
+        practice_id=practice.id,
+    )

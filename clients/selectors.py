@@ -62,7 +62,7 @@ ADMIN_EDIT_REFUSED = "Only the client's therapists or a manager can change this 
 TIMELINE_LIMIT = 100
 BREAK_GLASS_SHOWN_FOR = dt.timedelta(days=30)
 # What the chart header and the note editor show of the care team, in one query.
-CHART_RELATED = ("practice", "primary_therapist__user", "co_therapist__user", "supervisor__user", "engagement")
+CHART_RELATED = ("practice", "primary_therapist__user", "co_therapist__user", "supervisor__user", "engagement", "user")
 
 
 # ---------------------------------------------------------------------------

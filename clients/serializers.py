@@ -69,9 +69,11 @@ class CaseloadClientSerializer(RosterClientSerializer):
 
 
 class ConsentSerializer(serializers.ModelSerializer):
+    text_version = serializers.IntegerField(source="text.version", read_only=True, allow_null=True, default=None)
+
     class Meta:
         model = Consent
-        fields = ["id", "kind", "version", "granted_at", "revoked_at"]
+        fields = ["id", "kind", "version", "granted_at", "revoked_at", "method", "signature_name", "text_version"]
 
 
 class ClientDetailSerializer(CaseloadClientSerializer):
@@ -82,7 +84,9 @@ class ClientDetailSerializer(CaseloadClientSerializer):
             *CaseloadClientSerializer.Meta.fields,
             "address",
             "emergency_contact_name",
+            "emergency_contact_relationship",
             "emergency_contact_phone",
+            "pronouns",
             "presenting_concerns",
             "diagnosis_codes",
             "plan_reviewed_on",
@@ -94,7 +98,7 @@ class ClientDetailSerializer(CaseloadClientSerializer):
         ]
 
     def get_consents(self, client) -> list[dict]:
-        return ConsentSerializer(client.consents.filter(revoked_at__isnull=True), many=True).data
+        return ConsentSerializer(client.consents.filter(revoked_at__isnull=True).select_related("text"), many=True).data
 
 
 class ClientWriteSerializer(serializers.Serializer):
@@ -106,7 +110,9 @@ class ClientWriteSerializer(serializers.Serializer):
     phone = serializers.CharField(max_length=40, required=False, allow_blank=True)
     address = serializers.CharField(max_length=1000, required=False, allow_blank=True)
     emergency_contact_name = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    emergency_contact_relationship = serializers.CharField(max_length=100, required=False, allow_blank=True)
     emergency_contact_phone = serializers.CharField(max_length=40, required=False, allow_blank=True)
+    pronouns = serializers.CharField(max_length=40, required=False, allow_blank=True)
     status = serializers.ChoiceField(choices=Client.Status.choices, required=False)
     referred_at = BoundedDateField(required=False, allow_null=True)
     intake_date = BoundedDateField(required=False, allow_null=True)
@@ -174,5 +180,7 @@ class AcceptInviteSerializer(serializers.Serializer):
 
 class ConsentWriteSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=Consent.Kind.choices)
-    version = serializers.CharField(max_length=20, default="v1")
+    version = serializers.CharField(
+        max_length=20, required=False, help_text="Defaults to the practice's current text version (v1, v2...)"
+    )
     granted = serializers.BooleanField(default=True)

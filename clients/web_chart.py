@@ -30,6 +30,7 @@ from clients import selectors, web_safety_plan
 from clients.charts import measure_panels, sparkline
 from clients.models import Client, Consent
 from clients.selectors import assessment_series, client_for_read, client_is_editable, client_outcomes
+from clients.selectors_onboarding import consent_states, portal_access
 from clients.services.care_team import recent_care_team_changes
 from clients.services.measures import instruments_for
 from clients.web_chart_actions import (
@@ -68,6 +69,7 @@ TABS = (
     ("messages", "Messages"),
     ("ai", "AI"),
     ("documents", "Documents"),
+    ("consent", "Consent"),
 )
 # AI adjuncts are the care team's tools: a break-glass reader does not get them.
 CARE_TEAM_TABS = frozenset({"ai"})
@@ -80,7 +82,12 @@ CONSENT_LABELS = {
     Consent.Kind.AI_PROCESSING: "AI processing",
 }
 ITEM9_MISSING = "Item 9 unanswered — ask directly"
-DONE_MESSAGES = {"message": "Message sent.", "ai_refresh": "AI suggestions refreshed."}
+DONE_MESSAGES = {
+    "message": "Message sent.",
+    "ai_refresh": "AI suggestions refreshed.",
+    "consent_record": "Consent recorded.",
+    "consent_revoke": "Consent withdrawn.",
+}
 
 
 # ---------------------------------------------------------------------------
@@ -135,6 +142,7 @@ def _header(client: Client, user) -> dict:
         "recent_break_glass": header.recent_break_glass,
         # Whoever reads the chart sees who changed the care team lately (and so who can read it).
         "recent_care_team_changes": recent_care_team_changes(client),
+        "portal": portal_access(client=client),
     }
 
 
@@ -315,7 +323,12 @@ def _messages(client: Client, user, forms_: dict) -> dict:
     return {"thread": thread, "unread": unread, "message_form": forms_.get("message") or MessageForm(prefix="message")}
 
 
+def _consent(client: Client, user, _forms: dict) -> dict:
+    return {"consent_states": consent_states(client=client)}
+
+
 TAB_BUILDERS = {
+    "consent": _consent,
     "overview": _overview,
     "plan": _plan,
     "safety": web_safety_plan.safety_plan_tab,

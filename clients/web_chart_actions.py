@@ -11,12 +11,13 @@ from __future__ import annotations
 
 from django import forms
 
-from clients.models import Client, Goal
+from clients.models import Client, ConsentKind, Goal
 from clients.selectors import chart_assignment, chart_suggestion
+from clients.services import consents as consent_services
 from clients.services import records
 from insights.ai import services as ai
 from practice.bounds import BoundedFormDateField, BoundedFormDateTimeField
-from practice.errors import Conflict
+from practice.errors import Conflict, Invalid
 from sessions.models import HomeworkTemplate
 from sessions.services import checkins as checkin_services
 from sessions.services import homework as homework_services
@@ -191,7 +192,31 @@ def _mark_read(request, client: Client) -> str:
     return "messages"
 
 
+def _consent_record(request, client: Client) -> str:
+    """The client agreed in session to the text shown on the Consent tab."""
+    kind = request.POST.get("kind", "")
+    if kind not in ConsentKind.values:
+        raise Invalid("Choose a kind of consent.")
+    if request.POST.get("confirmed") != "on":
+        raise Invalid("Tick the box to confirm the client read the text and agreed to it.")
+    text = request.POST.get("text", "")
+    consent_services.consent_record_in_session(
+        client=client, kind=kind, actor=request.user, text_id=int(text) if text.isdigit() else -1
+    )
+    return "consent"
+
+
+def _consent_revoke(request, client: Client) -> str:
+    kind = request.POST.get("kind", "")
+    if kind not in ConsentKind.values:
+        raise Invalid("Choose a kind of consent.")
+    records.consent_revoke(client=client, kind=kind, actor=request.user)
+    return "consent"
+
+
 ACTIONS = {
+    "consent_record": _consent_record,
+    "consent_revoke": _consent_revoke,
     "add_goal": _add_goal,
     "review_plan": _review_plan,
     "assign_homework": _assign,

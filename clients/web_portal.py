@@ -44,6 +44,7 @@ from clients.services.records import (
     has_portal_account,
     portal_invite_accept,
     portal_invite_lookup,
+    portal_invite_mark_opened,
 )
 from insights.charts import line_chart
 from insights.safety import crisis_resources_for
@@ -504,6 +505,8 @@ def portal_accept_invite(request):
     if has_portal_account(client):
         # An invite never replaces a password the client already has.
         return render(request, "portal/accept_invite.html", {"invalid": True, "reason": ACCOUNT_EXISTS}, status=400)
+    if request.method == "GET":
+        portal_invite_mark_opened(invite)
     needs_email = not client.email
     form = AcceptInviteForm(request.POST or None, needs_email=needs_email)
     status = 200
@@ -532,6 +535,14 @@ def portal_accept_invite(request):
             "token": raw_token,
             "first_name": client.preferred_name or client.first_name,
             "practice": client.practice,
+            "portal_text": _portal_consent_text(client),
         },
         status=status,
     )
+
+
+def _portal_consent_text(client: Client):
+    """The practice's current wording of the portal consent the new account agrees to."""
+    from clients.selectors_onboarding import consent_states
+
+    return next(state for state in consent_states(client=client) if state.kind == Consent.Kind.PORTAL)

@@ -44,3 +44,15 @@ urlpatterns += [
     path("manifest.webmanifest", web_portal_plan.web_manifest, name="pwa-manifest"),
     path("sw.js", web_portal_plan.service_worker, name="pwa-service-worker"),
 ]
+
+# Onboarding: add a client, the client's details page, consent texts and the portal's consents.
+from clients import web_consent, web_onboarding  # noqa: E402
+
+urlpatterns += [
+    path("clients/new/", web_onboarding.client_new, name="client-new"),
+    path("clients/<int:pk>/details/", web_onboarding.client_details, name="client-details"),
+    path("consent-texts/", web_consent.consent_texts, name="consent-texts"),
+    path("consent-texts/<str:kind>/", web_consent.consent_text_edit, name="consent-text-edit"),
+    path("portal/consent/", web_consent.portal_consents, name="portal-consents"),
+    path("portal/consent/<str:kind>/", web_consent.portal_consent_sign, name="portal-consent-sign"),
+]

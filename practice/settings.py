@@ -234,8 +234,15 @@ STORAGES = {
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
-vars().update(EMAIL_CONFIG)
+if env.str("EMAIL_URL", default="") or PRODUCTION:
+    EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
+    vars().update(EMAIL_CONFIG)
+else:
+    # The embedded default and `make demo`: every e-mail (portal invitations, reminders, alerts)
+    # is written as a file under data/outbox-mail/, so a newcomer can open it and follow its
+    # link. Tests replace this with the in-memory backend (Django's test set-up does).
+    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    EMAIL_FILE_PATH = str(DATA_DIR / "outbox-mail")
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Alliance <no-reply@alliance.local>")
 # Seconds an SMTP exchange may take: bounds each outbox send well inside its task time limit.
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=20)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
@@ -13,9 +14,15 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from clients.models import Client, Consent, Goal, Objective, PortalInvite
-from clients.notifications import notice_queue, portal_account_ready_notice, sign_in_reminder_notice
+from clients.models import Client, Consent, ConsentText, Goal, Objective, PortalInvite
+from clients.notifications import (
+    notice_queue,
+    portal_account_ready_notice,
+    portal_invite_notice,
+    sign_in_reminder_notice,
+)
 from clients.services.care_team import care_team_change_record, is_sensitive_care_team_change
+from clients.services.consents import consent_text_for_recording
 from practice.audit import AuditAction, audit_record
 from practice.errors import DomainError
 from practice.models import Membership, User
@@ -31,7 +38,9 @@ CLIENT_ADMIN_FIELDS = {
     "phone",
     "address",
     "emergency_contact_name",
+    "emergency_contact_relationship",
     "emergency_contact_phone",
+    "pronouns",
     "status",
     "referred_at",
     "intake_date",
@@ -82,7 +91,14 @@ def client_create(*, actor: User, data: dict) -> Client:
             client_id=client.pk,
             fields=[*data.keys(), "primary_therapist"],
         )
-        Consent.objects.create(client=client, kind=Consent.Kind.TREATMENT, recorded_by=actor)
+        treatment_text = consent_text_for_recording(practice_id=practice_id, kind=Consent.Kind.TREATMENT, actor=actor)
+        Consent.objects.create(
+            client=client,
+            kind=Consent.Kind.TREATMENT,
+            version=f"v{treatment_text.version}",
+            text=treatment_text,
+            recorded_by=actor,
+        )
     return client
 
 
@@ -140,20 +156,52 @@ def client_update(
     return client
 
 
-def consent_grant(*, client: Client, kind: str, actor: User, version: str = "v1") -> Consent:
+def consent_grant(
+    *,
+    client: Client,
+    kind: str,
+    actor: User,
+    version: str | None = None,
+    method: str = Consent.Method.IN_SESSION,
+    signature_name: str = "",
+    text: ConsentText | None = None,
+) -> Consent:
+    """Record consent of `kind`, replacing the one in force. The consent points at the text
+    version it accepts (the practice's current text unless `text` is given); `version` is the
+    label the API has always returned ("v1", "v2": the text's version unless the caller names one).
+    """
     with transaction.atomic():
-        Consent.objects.filter(client=client, kind=kind, revoked_at__isnull=True).update(revoked_at=timezone.now())
-        consent = Consent.objects.create(client=client, kind=kind, version=version, recorded_by=actor)
+        if text is None:
+            text = consent_text_for_recording(practice_id=client.practice_id, kind=kind, actor=actor)
+        now = timezone.now()
+        Consent.objects.filter(client=client, kind=kind, revoked_at__isnull=True).update(
+            revoked_at=now, revoked_by=actor if getattr(actor, "pk", None) else None
+        )
+        consent = Consent.objects.create(
+            client=client,
+            kind=kind,
+            version=version or f"v{text.version}",
+            text=text,
+            method=method,
+            signature_name=signature_name,
+            granted_at=now,
+            recorded_by=actor,
+        )
         audit_record(
-            actor=actor, action=AuditAction.CREATE, target=consent, client_id=client.pk, fields=["kind", "version"]
+            actor=actor,
+            action=AuditAction.CREATE,
+            target=consent,
+            client_id=client.pk,
+            fields=["kind", "version", "method", *(["signature_name"] if signature_name else [])],
         )
     return consent
 
 
 def consent_revoke(*, client: Client, kind: str, actor: User) -> int:
+    """Withdraw the consent of `kind` in force (by the therapist, or the client in the portal)."""
     with transaction.atomic():
         revoked = Consent.objects.filter(client=client, kind=kind, revoked_at__isnull=True).update(
-            revoked_at=timezone.now()
+            revoked_at=timezone.now(), revoked_by=actor if getattr(actor, "pk", None) else None
         )
         audit_record(
             actor=actor,
@@ -179,11 +227,15 @@ def has_portal_account(client: Client) -> bool:
     return user is not None and user.has_usable_password()
 
 
-def portal_invite_create(*, client: Client, actor: User) -> tuple[PortalInvite, str]:
+def portal_invite_create(
+    *, client: Client, actor: User, invite_url: Callable[[str], str] | None = None
+) -> tuple[PortalInvite, str]:
     """Issue a single-use, expiring invite. Earlier unused invites stop working.
 
     Only for a client without a portal account: an invite is a way to choose a password, and a
-    client's password is theirs alone (`portal_access_offer` sends them a reminder instead)."""
+    client's password is theirs alone (`portal_access_offer` sends them a reminder instead).
+    With `invite_url` (raw token -> absolute link) and an e-mail address on the record, the
+    link is e-mailed to the client through the outbox, in the same transaction."""
     if client.is_discharged:
         raise DomainError("A discharged client cannot be invited to the portal.", conflict=True)
     if has_portal_account(client):
@@ -192,10 +244,17 @@ def portal_invite_create(*, client: Client, actor: User) -> tuple[PortalInvite, 
     now = timezone.now()
     with transaction.atomic():
         PortalInvite.objects.filter(client=client, used_at__isnull=True, expires_at__gt=now).update(expires_at=now)
+        email = client.email.strip() if invite_url is not None else ""
         invite = PortalInvite.objects.create(
-            client=client, token_hash=_hash(raw), created_by=actor, expires_at=now + settings.PORTAL_INVITE_TTL
+            client=client,
+            token_hash=_hash(raw),
+            created_by=actor,
+            expires_at=now + settings.PORTAL_INVITE_TTL,
+            sent_to=email,
         )
         audit_record(actor=actor, action=AuditAction.INVITE, target=invite, client_id=client.pk)
+        if email and invite_url is not None:
+            notice_queue(portal_invite_notice(invite=invite, link=invite_url(raw)), target=None)
     return invite, raw
 
 
@@ -208,7 +267,9 @@ class PortalAccessOffer:
     raw_token: str = ""
 
 
-def portal_access_offer(*, client: Client, actor, sign_in_url: str) -> PortalAccessOffer:
+def portal_access_offer(
+    *, client: Client, actor, sign_in_url: str, invite_url: Callable[[str], str] | None = None
+) -> PortalAccessOffer:
     """Invite a client to the portal; a client who already has an account gets a reminder.
 
     The reminder goes by email to the account's own login address (never to an address staff
@@ -216,7 +277,7 @@ def portal_access_offer(*, client: Client, actor, sign_in_url: str) -> PortalAcc
     inviting its owner again. Audited either way.
     """
     if not has_portal_account(client):
-        invite, raw = portal_invite_create(client=client, actor=actor)
+        invite, raw = portal_invite_create(client=client, actor=actor, invite_url=invite_url)
         return PortalAccessOffer(reminder_sent=False, invite=invite, raw_token=raw)
     if client.is_discharged:
         raise DomainError("A discharged client cannot be invited to the portal.", conflict=True)
@@ -227,6 +288,18 @@ def portal_access_offer(*, client: Client, actor, sign_in_url: str) -> PortalAcc
         audit_record(actor=actor, action=AuditAction.SIGN_IN_REMINDER, target=client.user, client_id=client.pk)
         notice_queue(sign_in_reminder_notice(user=client.user, sign_in_url=sign_in_url), target=client.user)
     return PortalAccessOffer(reminder_sent=True)
+
+
+def portal_invite_mark_opened(invite: PortalInvite) -> None:
+    """Stamp the first time an invite link was followed, for the chart's invite state.
+
+    The one write a GET makes here, on purpose: "opened" means the link was followed, which only
+    a GET can tell. It touches the invite's own timestamp once (a conditional UPDATE), nothing
+    clinical and no audit event."""
+    if invite.opened_at is None:
+        now = timezone.now()
+        PortalInvite.objects.filter(pk=invite.pk, opened_at__isnull=True).update(opened_at=now)
+        invite.opened_at = now
 
 
 def portal_invite_lookup(raw: str) -> PortalInvite | None:
@@ -292,7 +365,17 @@ def portal_invite_accept(*, raw_token: str, password: str, email: str | None = N
         invite.used_at = timezone.now()
         invite.save(update_fields=["used_at"])
         if not Consent.objects.filter(client=client, kind=Consent.Kind.PORTAL, revoked_at__isnull=True).exists():
-            Consent.objects.create(client=client, kind=Consent.Kind.PORTAL, recorded_by=user)
+            portal_text = consent_text_for_recording(
+                practice_id=client.practice_id, kind=Consent.Kind.PORTAL, actor=user
+            )
+            Consent.objects.create(
+                client=client,
+                kind=Consent.Kind.PORTAL,
+                version=f"v{portal_text.version}",
+                text=portal_text,
+                method=Consent.Method.INVITE_ACCEPTED,
+                recorded_by=user,
+            )
         audit_record(
             actor=user,
             action=AuditAction.INVITE_ACCEPT,

@@ -16,11 +16,11 @@ from django.utils import timezone
 from clients.models import BreakGlassGrant, Consent, DueQuestionnaire, Goal
 from tests.conftest import PASSWORD, PHI_CANARY, web_as
 from tests.factories import CheckInFactory, HomeworkAssignmentFactory
-from tests.web_authz import CLIENTS, WebRow, only, run_web_row
+from tests.web_authz import CLIENTS, STAFF, THERAPISTS, WebRow, only, run_web_row
 
 CHART_READERS = only(200, "therapist", "supervisor")
 # The chart's tabs (?tab=), as a browser asks for them.
-CHART_TABS = ("overview", "plan", "measures", "engagement", "homework", "messages", "ai", "documents")
+CHART_TABS = ("overview", "plan", "measures", "engagement", "homework", "messages", "ai", "documents", "consent")
 PORTAL = only(200, *CLIENTS)
 
 
@@ -93,6 +93,60 @@ WEB_MATRIX = [
         kwargs=client_pk,
         query="tab=plan",
         data=lambda ctx: {"action": "add_goal", "goal-description": "Sleep seven hours"},
+    ),
+    WebRow(
+        "client-chart",
+        "post",
+        only(302, "therapist", supervisor=403),
+        kwargs=client_pk,
+        query="tab=consent",
+        data=lambda ctx: {"action": "consent_record", "kind": "treatment", "text": "0", "confirmed": "on"},
+    ),
+    # ---- onboarding: add a client (every staff role), the client's details page (who administers it)
+    WebRow("client-new", "get", only(200, *STAFF)),
+    WebRow(
+        "client-new",
+        "post",
+        only(302, *STAFF),
+        data=lambda ctx: {"first_name": "Jamie", "last_name": "Rowe", "date_of_birth": "1990-04-02"},
+    ),
+    WebRow("client-details", "get", only(200, "therapist", "manager", "admin", supervisor=403), kwargs=client_pk),
+    WebRow(
+        "client-details",
+        "post",
+        only(302, "therapist", "manager", "admin", supervisor=403),
+        kwargs=client_pk,
+        data=lambda ctx: {
+            "action": "details",
+            "details-first_name": "Avery",
+            "details-last_name": "Quinn",
+            "details-date_of_birth": "1988-03-04",
+            "details-phone": "555 0100",
+            "details-emergency_contact_name": "Robin Quinn",
+            "details-emergency_contact_phone": "555 0200",
+        },
+    ),
+    # ---- consent texts: therapists and admins (MANAGE_LIBRARY)
+    WebRow("consent-texts", "get", only(200, *THERAPISTS, "admin")),
+    WebRow("consent-text-edit", "get", only(200, *THERAPISTS, "admin"), kwargs=lambda ctx: {"kind": "ai_processing"}),
+    WebRow(
+        "consent-text-edit",
+        "post",
+        only(302, *THERAPISTS, "admin"),
+        kwargs=lambda ctx: {"kind": "ai_processing"},
+        data=lambda ctx: {"title": "Optional AI features", "body": "We may use AI tools to summarise your week."},
+    ),
+    # ---- the portal's consents: each client their own
+    WebRow("portal-consents", "get", PORTAL),
+    WebRow("portal-consents", "post", only(302, *CLIENTS), data=lambda ctx: {"kind": "ai_processing"}),
+    WebRow("portal-consent-sign", "get", PORTAL, kwargs=lambda ctx: {"kind": "ai_processing"}),
+    WebRow(
+        "portal-consent-sign",
+        "post",
+        # The other client's name is not "Avery Quinn": their signature is refused (400).
+        only(302, "client_user", other_client_user=400),
+        kwargs=lambda ctx: {"kind": "ai_processing"},
+        data=lambda ctx: {"signature_name": "avery  quinn", "text": "0"},
     ),
     # ---- break-glass: admins open it, admins and managers review and end it
     WebRow("break-glass-open", "get", only(200, "admin"), kwargs=client_pk),

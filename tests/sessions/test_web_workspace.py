@@ -291,17 +291,19 @@ DASHBOARD_QUERIES = 15
 # ... plus the practice's reminder policy and the clients' cancellation requests (join links).
 SCHEDULE_QUERIES = 14
 # Fixed per tab: the audit events of what the tab shows (each one an insert in a savepoint), the
-# care-team changes of the last 30 days and the next appointment shown in the header.
+# care-team changes of the last 30 days, the latest portal invites and the next appointment
+# shown in the header.
 CHART_QUERIES = {
-    "overview": 31,
-    "plan": 25,
-    "measures": 31,
-    "engagement": 26,  # + the coping toolkit's 30-day count
-    "safety": 21,
-    "toolkit": 33,
-    "homework": 27,
-    "documents": 30,
-    "messages": 24,
+    "overview": 32,
+    "plan": 26,
+    "measures": 32,
+    "engagement": 27,  # + the coping toolkit's 30-day count
+    "safety": 22,
+    "toolkit": 34,
+    "homework": 28,
+    "documents": 31,
+    "messages": 25,
+    "consent": 23,
 }
 
 

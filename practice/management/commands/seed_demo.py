@@ -17,6 +17,7 @@ from django.db import transaction
 from django.test import override_settings
 from django.utils import timezone
 
+from clients.demo import seed_onboarding
 from clients.demo_safety import seed_between_sessions
 from clients.instruments import BUILTIN_INSTRUMENTS
 from clients.models import Assessment, Client, Consent, Goal, Objective
@@ -227,6 +228,7 @@ class Command(BaseCommand):
                 self.seed_client(rng, practice, therapists[index % len(therapists)], templates, index, now)
             seed_between_sessions(practice, rng, now)
             seed_accounts(practice, password=DEMO_PASSWORD, stdout=self.stdout)
+            seed_onboarding(practice, rng, now=now, out=self.stdout)
         self.recompute(practice)
         from sessions.demo_reminders import seed_reminders  # issue 14: reminders and video sessions
 
