@@ -346,7 +346,7 @@ def portal_invite_accept(*, raw_token: str, password: str, email: str | None = N
         invite = PortalInvite.objects.select_for_update().get(pk=invite.pk)
         if invite.used_at is not None:
             raise DomainError("This invite link has already been used.", field="invite_token")
-        client = Client.objects.select_for_update().select_related("user").get(pk=client.pk)
+        client = Client.objects.select_for_update(of=("self",)).select_related("user").get(pk=client.pk)
         if has_portal_account(client):
             raise DomainError(ACCOUNT_EXISTS, field="invite_token")
         if client.user_id:
