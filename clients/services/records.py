@@ -16,6 +16,7 @@ from django.utils import timezone
 from clients.models import Client, Consent, Goal, Objective, PortalInvite
 from clients.notifications import notice_queue, portal_account_ready_notice, sign_in_reminder_notice
 from clients.services.care_team import care_team_change_record, is_sensitive_care_team_change
+from clients.services.protocols import apply_measurement_protocol
 from practice.audit import AuditAction, audit_record
 from practice.errors import DomainError
 from practice.models import Membership, User
@@ -83,6 +84,8 @@ def client_create(*, actor: User, data: dict) -> Client:
             fields=[*data.keys(), "primary_therapist"],
         )
         Consent.objects.create(client=client, kind=Consent.Kind.TREATMENT, recorded_by=actor)
+        # The practice's default measures (issue 16): schedules plus the intake questionnaires.
+        apply_measurement_protocol(client=client, actor=actor)
     return client
 
 
