@@ -115,13 +115,19 @@ def progress_report_content(*, client: Client, actor: User) -> dict[str, Any]:
         "assigned_90d": len(recent),
         "completed_90d": sum(a.status == done for a in recent),
     }
-    attended = Session.objects.filter(client=client, status=Session.Status.ATTENDED).count()
+    attended_starts = list(
+        Session.objects.filter(client=client, status=Session.Status.ATTENDED)
+        .order_by("starts_at")
+        .values_list("starts_at", flat=True)
+    )
+    attended = len(attended_starts)
     return {
         "client_name": client.preferred_name or client.first_name,
         "full_name": client.full_name,
         "since": client.intake_date.isoformat() if client.intake_date else None,
         "generated": timezone.localdate().isoformat(),
         "attended_sessions": attended,
+        "sessions": [when.isoformat() for when in attended_starts],
         "measures": measures,
         "goals": goals,
         "homework": homework,
@@ -131,6 +137,7 @@ def progress_report_content(*, client: Client, actor: User) -> dict[str, Any]:
 def report_charts(content: dict[str, Any], *, friendly: bool, width: int = 560) -> list[dict[str, Any]]:
     """One SVG per measure in a stored snapshot (the same chart code as the chart's tab)."""
     charts = []
+    sessions = [dt.datetime.fromisoformat(when) for when in content.get("sessions") or []]
     for measure in content.get("measures") or []:
         points = [
             MeasurePoint(
@@ -155,6 +162,7 @@ def report_charts(content: dict[str, Any], *, friendly: bool, width: int = 560) 
                     width=width,
                     height=200,
                     band_labels=width >= 480,
+                    sessions=sessions,
                 ),
             }
         )

@@ -133,11 +133,14 @@ def protocol_window_set(*, practice: Practice, actor: User, opens_before_hours: 
     return protocol
 
 
-def apply_measurement_protocol(*, client: Client, actor: User | None, now: dt.datetime | None = None) -> list:
+def apply_measurement_protocol(
+    *, client: Client, actor: User | None, now: dt.datetime | None = None, open_intake: bool = True
+) -> list:
     """Give a client the practice's default measures; open the intake questionnaires now.
 
     Idempotent: a schedule the client already has (an override) is left as it is, and an
-    intake questionnaire is opened only when none is pending for that instrument. Returns the
+    intake questionnaire is opened only when none is pending for that instrument (and only with
+    `open_intake`: a client added with a long history is past intake). Returns the
     schedules created. Call from the client-create service (inside or outside its atomic).
     """
     now = now or timezone.now()
@@ -163,7 +166,7 @@ def apply_measurement_protocol(*, client: Client, actor: User | None, now: dt.da
             pending = DueQuestionnaire.objects.filter(
                 client=client, instrument=rule.instrument, status=DueQuestionnaire.Status.PENDING
             )
-            if rule.at_intake and not pending.exists():
+            if open_intake and rule.at_intake and not pending.exists():
                 DueQuestionnaire.objects.create(
                     client=client,
                     instrument=rule.instrument,

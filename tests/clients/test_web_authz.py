@@ -16,6 +16,7 @@ from django.utils import timezone
 from clients.models import BreakGlassGrant, Consent, DueQuestionnaire, Goal
 from tests.conftest import PASSWORD, PHI_CANARY, web_as
 from tests.factories import CheckInFactory, HomeworkAssignmentFactory
+from tests.clients.web_authz_measures import MEASURE_ROWS
 from tests.web_authz import CLIENTS, WebRow, only, run_web_row
 
 CHART_READERS = only(200, "therapist", "supervisor")
@@ -109,6 +110,8 @@ WEB_MATRIX = [
     ),
     WebRow("break-glass", "get", only(200, "manager", "admin")),
     WebRow("break-glass", "post", only(302, "manager", "admin"), data=lambda ctx: {"grant": open_grant(ctx).pk}),
+    # ---- measures in the browser (issue 16)
+    *MEASURE_ROWS,
 ]
 
 

@@ -17,6 +17,7 @@ from django.db import transaction
 from django.test import override_settings
 from django.utils import timezone
 
+from clients.demo import seed_measures
 from clients.instruments import BUILTIN_INSTRUMENTS
 from clients.models import Assessment, Client, Consent, Goal, Objective
 from clients.scoring import score
@@ -222,6 +223,7 @@ class Command(BaseCommand):
             templates = list(HomeworkTemplate.objects.filter(practice=practice))
             for index in range(clients):
                 self.seed_client(rng, practice, therapists[index % len(therapists)], templates, index, now)
+            seed_measures(practice, rng, now)  # clients/demo.py (issue 16)
         self.recompute(practice)
         self.print_logins()
 
