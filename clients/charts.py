@@ -53,6 +53,21 @@ class ExpectedPoint:
     upper: float
 
 
+# Band names a client reads (the portal): no clinical severity words.
+FRIENDLY_BANDS = {
+    "none": "low",
+    "minimal": "low",
+    "mild": "mild",
+    "moderate": "medium",
+    "moderately_severe": "high",
+    "severe": "very high",
+}
+
+
+def friendly_band(code: str) -> str:
+    return FRIENDLY_BANDS.get(code, "")
+
+
 @dataclass(frozen=True)
 class Band:
     low: int

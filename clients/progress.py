@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from django.db import transaction
 from django.utils import timezone
 
-from clients.charts import Band, MeasurePoint, measure_chart
+from clients.charts import Band, MeasurePoint, friendly_band, measure_chart
 from clients.instrument_validation import total_range
 from clients.models import Client, Goal, ProgressReport
 from clients.selectors import assessment_series
@@ -34,10 +34,10 @@ if TYPE_CHECKING:
 REPORT_MEASURES = ("phq9", "gad7", "pcl5", "wai_sr")
 # Words a client reads (the portal's names); the therapist's copy shows both.
 FRIENDLY = {
-    "phq9": "Mood (PHQ-9)",
-    "gad7": "Worry (GAD-7)",
-    "pcl5": "Stress after a difficult event (PCL-5)",
-    "wai_sr": "How therapy is going (WAI-SR)",
+    "phq9": "Mood questionnaire",
+    "gad7": "Worry questionnaire",
+    "pcl5": "Stress questionnaire",
+    "wai_sr": "How therapy is going",
 }
 HIGHER_IS_BETTER = {"wai_sr"}
 COMMENT_MAX = 4000
@@ -87,7 +87,7 @@ def progress_report_content(*, client: Client, actor: User) -> dict[str, Any]:
                 "change": _change_words(code, first, latest, threshold),
                 "threshold_source": definition.get("reliable_change_source", ""),
                 "y_max": total_range(definition)[1],
-                "bands": [[b["min"], b["max"], b["code"].replace("_", " ")] for b in definition.get("bands") or []],
+                "bands": [[b["min"], b["max"], b["code"]] for b in definition.get("bands") or []],
                 "caseness": definition.get("caseness_threshold"),
             }
         )
@@ -155,9 +155,12 @@ def report_charts(content: dict[str, Any], *, friendly: bool, width: int = 560) 
                 "title": name,
                 "svg": measure_chart(
                     points,
-                    title=f"{name} by date",
+                    title=f"{name}: totals by date",
                     y_max=measure["y_max"],
-                    bands=[Band(low, high, label) for low, high, label in measure["bands"]],
+                    bands=[
+                        Band(low, high, friendly_band(code) if friendly else code.replace("_", " "))
+                        for low, high, code in measure["bands"]
+                    ],
                     caseness=measure["caseness"],
                     width=width,
                     height=200,
@@ -241,7 +244,7 @@ def progress_report_pdf(content: dict[str, Any], comment: str) -> bytes:
                     strokeColor=None,
                 )
             )
-            drawing.add(String(width * 0.83, y_of(low) + 1, label, fontSize=6))
+            drawing.add(String(width * 0.83, y_of(low) + 1, label.replace("_", " "), fontSize=6))
         times = [dt.datetime.fromisoformat(when).timestamp() for when, _ in measure["points"]]
         span = max(times[-1] - times[0], 1.0)
         coords: list[float] = []

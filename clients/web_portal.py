@@ -23,7 +23,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
-from clients.charts import Band, MeasurePoint, measure_chart
+from clients.charts import Band, MeasurePoint, friendly_band, measure_chart
 from clients.forms import (
     AcceptInviteForm,
     ReminderPreferencesForm,
@@ -284,7 +284,7 @@ def _measure_charts(client: Client) -> list[dict]:
             )
             for row in rows
         ]
-        bands = [Band(b["min"], b["max"], b["code"].replace("_", " ")) for b in definition.get("bands") or []]
+        bands = [Band(b["min"], b["max"], friendly_band(b["code"])) for b in definition.get("bands") or []]
         charts.append(
             {
                 "name": name,
