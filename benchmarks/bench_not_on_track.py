@@ -94,7 +94,9 @@ def main() -> int:
     args = parser.parse_args()
     report = evaluate(args.courses)
     for measure, figures in report.items():
-        print(f"{recovery.LABELS[measure]}: {figures['courses_not_improving']} courses ending in no change or deterioration")
+        print(
+            f"{recovery.LABELS[measure]}: {figures['courses_not_improving']} courses ending in no change or deterioration"
+        )
         print(
             f"  flagged: curve {figures['flagged_by_curve']}, phase 1 {figures['flagged_by_phase1']}; "
             f"median first flag at session {figures['median_first_flag_session_curve']} (curve) vs "

@@ -137,8 +137,8 @@ def measure_chart(
     frame = _Frame(width, height, len(points), 0, y_max, RIGHT if band_labels else RIGHT_BARE)
     dated = bool(points) and all(point.when is not None for point in points)
     if dated:
-        moments = [point.when for point in points] + [e.when for e in expected] + list(sessions)
-        frame.set_time_range(min(moments), max(moments))  # type: ignore[type-var]
+        moments = [point.when for point in points if point.when] + [e.when for e in expected] + list(sessions)
+        frame.set_time_range(min(moments), max(moments))
 
     def x_of(index: int) -> float:
         return frame.x_at(points[index].when) if dated else frame.x(index)  # type: ignore[arg-type]
@@ -372,7 +372,7 @@ def _column_labels(rows, points) -> list[str]:
     ]
 
 
-def _expected_points(measure: str, first: int | None, attended_starts, curves: dict | None) -> tuple:
+def _expected_points(measure: str, first: int | None, attended_starts, curves: dict | None) -> list[ExpectedPoint]:
     from clients.recovery import intake_band
 
     if not curves or first is None or measure not in curves:

@@ -24,7 +24,6 @@ DEMO_COMMENT = (
 
 def seed_measures(practice: Practice, rng: random.Random, now: dt.datetime) -> None:
     from clients.progress import progress_report_share
-
     from sessions.models import Session
 
     protocol_for(practice)

@@ -41,7 +41,7 @@ FRIENDLY = {
 }
 HIGHER_IS_BETTER = {"wai_sr"}
 COMMENT_MAX = 4000
-GOAL_WORDS = {
+GOAL_WORDS: dict[str, str] = {
     Goal.Status.ACTIVE: "working on it",
     Goal.Status.MET: "met",
     Goal.Status.PARTIALLY_MET: "partly met",

@@ -37,7 +37,7 @@ from __future__ import annotations
 
 import math
 import random
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
@@ -148,7 +148,7 @@ def _by_band(measure: str, courses: Sequence[Series]) -> dict[str, list[Series]]
     return grouped
 
 
-def fit_curves(courses_by_measure: dict[str, Sequence[Series]], *, source: str = SOURCE_PRACTICE) -> dict:
+def fit_curves(courses_by_measure: Mapping[str, Sequence[Series]], *, source: str = SOURCE_PRACTICE) -> dict:
     """{measure: {band: Curve}} for the bands with at least MIN_COURSES_PER_BAND courses;
     the others come from the synthetic prior (source says which)."""
     prior = synthetic_prior()
@@ -207,11 +207,13 @@ def synthetic_prior() -> dict[str, dict[str, Curve]] | None:
     """Curves fitted on SYNTHETIC_COURSES generated courses per measure (see module docstring)."""
     prior: dict[str, dict[str, Curve]] = {}
     for measure in MEASURES:
-        courses = [course.series for course in synthetic_courses(SYNTHETIC_SEED, SYNTHETIC_COURSES, measure)]
+        courses: list[Series] = [
+            course.series for course in synthetic_courses(SYNTHETIC_SEED, SYNTHETIC_COURSES, measure)
+        ]
         # Courses starting below caseness: "no change" courses shifted down to start between
         # 4 and caseness - 1 (little room to fall, so roughly flat).
         low_rng = random.Random(f"{SYNTHETIC_SEED}-{measure}-low")
-        low = []
+        low: list[Series] = []
         for _ in range(SYNTHETIC_COURSES // 4):
             course = synthetic_course(low_rng, measure, "no_change", low_rng.randint(8, 16))
             shift = course.series[0][1] - low_rng.randint(4, CASENESS[measure] - 1)  # type: ignore[operator]

@@ -14,9 +14,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from clients.models import BreakGlassGrant, Consent, DueQuestionnaire, Goal
+from tests.clients.web_authz_measures import MEASURE_ROWS
 from tests.conftest import PASSWORD, PHI_CANARY, web_as
 from tests.factories import CheckInFactory, HomeworkAssignmentFactory
-from tests.clients.web_authz_measures import MEASURE_ROWS
 from tests.web_authz import CLIENTS, WebRow, only, run_web_row
 
 CHART_READERS = only(200, "therapist", "supervisor")

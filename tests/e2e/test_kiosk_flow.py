@@ -20,7 +20,9 @@ def shot(page, name: str) -> None:
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
 
 
-def test_kiosk_shows_only_the_questionnaire_and_leaves_with_the_password(desktop, live_server, therapist, client_record):
+def test_kiosk_shows_only_the_questionnaire_and_leaves_with_the_password(
+    desktop, live_server, therapist, client_record
+):
     login(desktop, live_server, therapist.email, PASSWORD)
     chart = f"{live_server.url}/clients/{client_record.pk}/?tab=measures"
     desktop.goto(chart)
