@@ -104,3 +104,46 @@ def test_outcomes_api_keeps_its_shape_and_adds_the_expected_band(therapist, clie
     assert "expected at" in body["not_on_track"]["reason"]
     [phq9] = body["expected_recovery"]
     assert phq9["colour"] == "red" and phq9["source"] == "synthetic prior"
+
+
+def test_two_administrations_in_one_session_are_two_points_with_distinct_labels():
+    import datetime as dt
+    from types import SimpleNamespace
+
+    from clients.charts import measure_panels
+    from clients.instruments import BUILTIN_INSTRUMENTS
+
+    session = dt.datetime(2026, 11, 3, 10, 0, tzinfo=dt.UTC)
+    rows = [
+        SimpleNamespace(
+            instrument="phq9", total=total, answers=[1] * 9, result={}, administered_at=when, session_id=None
+        )
+        for total, when in ((14, session + dt.timedelta(minutes=5)), (12, session + dt.timedelta(minutes=55)))
+    ]
+    [panel] = measure_panels(rows, dict(BUILTIN_INSTRUMENTS), [session])
+    assert panel.item_columns == ["S1 · 03 Nov 10:05", "S1 · 03 Nov 10:55"]
+    circles = str(panel.chart).split("<circle")[1:]
+    xs = {part.split('cx="')[1].split('"')[0] for part in circles}
+    assert len(circles) == 2 and len(xs) == 2  # the x axis is time, not the session label
+
+
+def test_jacobson_truax_is_shown_only_with_cited_norms_and_thresholds_cite_their_source():
+    from clients.instruments import BUILTIN_INSTRUMENTS
+
+    for code, points in (("phq9", 6), ("gad7", 4)):
+        definition = BUILTIN_INSTRUMENTS[code]
+        assert definition["reliable_change"] == {"reliable": points}
+        assert "NHS Talking Therapies" in definition["reliable_change_source"]
+        assert definition["norms"] is None  # no cited SD/r: no Jacobson-Truax category
+
+
+@pytest.mark.django_db
+def test_outcomes_carry_no_jacobson_truax_without_cited_norms(therapist, client_record):
+    from clients.models import Assessment
+
+    for total in (20, 8):
+        Assessment.objects.create(
+            client=client_record, instrument="phq9", version="phq9_v1", answers=[1] * 9, result={}, total=total
+        )
+    body = as_user(therapist).get(reverse("api-client-outcomes", kwargs={"pk": client_record.pk})).json()
+    assert body["reliable_change_index"] == {}
