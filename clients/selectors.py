@@ -259,7 +259,7 @@ def session_number_at(attended_starts: list[dt.datetime], when: dt.datetime) -> 
     return bisect.bisect_right(attended_starts, when + SESSION_MATCH_WINDOW)
 
 
-def client_outcomes(*, client: Client, actor: User) -> dict:
+def client_outcomes(*, client: Client, actor: User, with_curves: bool = False) -> dict:
     """Talking Therapies flags, not-on-track, response/remission, reliable change, alliance."""
     rows = list(
         Assessment.objects.filter(client=client, instrument__in=["phq9", "gad7", "wai_sr"])
@@ -292,7 +292,9 @@ def client_outcomes(*, client: Client, actor: User) -> dict:
             )
             reliable_change[code]["norms_source"] = norms.get("source")
     audit_read(actor=actor, client_id=client.pk, target_type="clients.outcomes", fields=["total"])
+    extra = {"curves": curves} if with_curves else {}
     return {
+        **extra,
         "talking_therapies": dict(tt),
         "not_on_track": {"flag": tracking["flag"], "reason": tracking["reason"]},
         "phq9_response_remission": phq9_response_remission(tt["phq9_first"], tt["phq9_last"]),

@@ -103,7 +103,13 @@ def attended_starts(client: Client) -> list[dt.datetime]:
 
 
 def measure_trends(
-    client: Client, actor: User, *, only: tuple[str, ...] = (), compact: bool = False, tracking: tuple = ()
+    client: Client,
+    actor: User,
+    *,
+    only: tuple[str, ...] = (),
+    compact: bool = False,
+    tracking: tuple = (),
+    curves: dict | None = None,
 ):
     """Trend panels per instrument (assessment_series records the read of the answers)."""
     assessments = list(assessment_series(client=client, actor=actor))
@@ -113,7 +119,7 @@ def measure_trends(
         attended_starts(client),
         only=only,
         compact=compact,
-        curves=practice_curves(client.practice_id),
+        curves=curves if curves is not None else practice_curves(client.practice_id),
         tracking=tracking,
     )
 
@@ -168,9 +174,9 @@ def _plan(client: Client, user, forms_: dict) -> dict:
 
 
 def _measures(client: Client, user, forms_: dict) -> dict:
-    outcomes = client_outcomes(client=client, actor=user)
+    outcomes = client_outcomes(client=client, actor=user, with_curves=True)
     tracking = tuple(SimpleNamespace(**row) for row in outcomes["expected_recovery"])
-    panels = measure_trends(client, user, tracking=tracking)
+    panels = measure_trends(client, user, tracking=tracking, curves=outcomes["curves"])
     return {
         "panels": panels,
         "outcomes": outcomes,

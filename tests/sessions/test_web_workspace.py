@@ -292,7 +292,9 @@ SCHEDULE_QUERIES = 12
 CHART_QUERIES = {
     "overview": 30,
     "plan": 24,
-    "measures": 30,
+    # + the practice's expected-recovery curves (their cache stamp and, on a miss, its finished
+    # courses), the client's schedule and due questionnaires, the practice's instruments.
+    "measures": 38,
     "engagement": 24,
     "homework": 26,
     "documents": 29,
