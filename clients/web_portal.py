@@ -267,6 +267,7 @@ def _measure_charts(client: Client) -> list[dict]:
         .only("instrument", "total", "administered_at")
         .order_by("administered_at", "id")
     )
+    attended = list(client.sessions.filter(status="attended").order_by("starts_at").values_list("starts_at", flat=True))
     by_instrument: dict[str, list[Assessment]] = {}
     for assessment in assessments:
         by_instrument.setdefault(assessment.instrument, []).append(assessment)
@@ -285,6 +286,7 @@ def _measure_charts(client: Client) -> list[dict]:
             for row in rows
         ]
         bands = [Band(b["min"], b["max"], friendly_band(b["code"])) for b in definition.get("bands") or []]
+        sessions = [when for when in attended if rows[0].administered_at - dt.timedelta(days=1) <= when]
         charts.append(
             {
                 "name": name,
@@ -296,6 +298,7 @@ def _measure_charts(client: Client) -> list[dict]:
                     width=340,
                     height=190,
                     band_labels=False,
+                    sessions=sessions,
                 ),
                 "rows": list(reversed(rows)),
             }
