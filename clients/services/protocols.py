@@ -77,13 +77,6 @@ def protocol_rules_view(practice: Practice) -> tuple[int, list[ProtocolRule]]:
     return protocol.opens_before_hours, list(protocol.rules.all())
 
 
-def opens_before(practice_id: int) -> dt.timedelta:
-    hours = (
-        MeasurementProtocol.objects.filter(practice_id=practice_id).values_list("opens_before_hours", flat=True).first()
-    )
-    return dt.timedelta(hours=DEFAULT_OPENS_BEFORE_HOURS if hours is None else hours)
-
-
 def _check_rule(practice_id: int, data: dict) -> None:
     if instrument_for(practice_id, data["instrument"]) is None:
         raise DomainError(f"Unknown instrument {data['instrument']!r}.", field="instrument")
