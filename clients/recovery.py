@@ -263,7 +263,7 @@ def track(measure: str, series: Series, curves: dict) -> Tracking:
     change = latest - first
     described = (
         f"{label} {first} -> {latest} at {_session_phrase(k)}; clients starting {band} are expected at "
-        f"{expected:.0f} by now (3 in 4 at or below {upper:.0f}; "
+        f"{expected:.1f} by now (3 in 4 at or below {upper:.1f}; "
         f"{'synthetic prior' if curve.source == SOURCE_PRIOR else f'{curve.n_courses} finished courses'})"
     )
     if change >= RELIABLE[measure]:
