@@ -16,6 +16,8 @@ Checks, all measured in this run:
    and the most history, at both sizes;
 4. risk screener latency (benchmarks/bench_risk_latency.py, no database): median time per
    typical entry and the time for one very long entry, against the budgets stated there.
+Also printed (informational, no database): benchmarks/bench_not_on_track.py, how much earlier
+the expected-recovery curves flag courses that end unchanged or worse, and their false alarms.
 Exits 1 when a check fails.
 """
 
@@ -106,6 +108,9 @@ def main() -> int:
     risk_output = run(["benchmarks/bench_risk_latency.py", "--json"], env)
     print("\n".join(risk_output.strip().splitlines()[:-1]), flush=True)
     risk_checks = bench_risk_latency.checks(json.loads(risk_output.strip().splitlines()[-1]))
+    # Not-on-track: expected-recovery curves against the phase-1 rule (no database either).
+    print("\n== not on track: curves vs phase 1 ==", flush=True)
+    print(run(["benchmarks/bench_not_on_track.py"], env).strip(), flush=True)
 
     ensure_database(args.database_url)
     run(["manage.py", "migrate", "--noinput"], env)

@@ -242,6 +242,10 @@ class MeasureScheduleSerializer(serializers.Serializer):
     every_n_sessions = serializers.IntegerField(min_value=1, max_value=52, default=1)
     expires_after_days = serializers.IntegerField(min_value=1, max_value=30, default=3)
     active = serializers.BooleanField(default=True)
+    min_days_between = serializers.IntegerField(
+        min_value=0, max_value=365, default=0, help_text="At most once in this many days (0 = no limit)"
+    )
+    from_protocol = serializers.BooleanField(read_only=True)
 
 
 class DueQuestionnaireSerializer(serializers.Serializer):

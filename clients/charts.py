@@ -8,6 +8,7 @@ and the numbers are repeated as text (`<desc>`, per-point `<title>`) for screen 
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -29,7 +30,7 @@ RIGHT_BARE = 10
 
 @dataclass(frozen=True)
 class MeasurePoint:
-    """One administration: x label (session number), total (None = not scorable)."""
+    """One administration: label (session), total (None = not scorable), and its date."""
 
     label: str
     total: int | None
@@ -37,6 +38,34 @@ class MeasurePoint:
     # "improved" / "deteriorated" when the change from the first score is reliable.
     change: str | None = None
     change_points: int | None = None
+    # When it was given: the x axis is the date (two administrations in one session are two
+    # points, not one label twice).
+    when: dt.datetime | None = None
+
+
+@dataclass(frozen=True)
+class ExpectedPoint:
+    """The expected-recovery band at one session: the median and 75th percentile totals."""
+
+    when: dt.datetime
+    session: int
+    median: float
+    upper: float
+
+
+# Band names a client reads (the portal): no clinical severity words.
+FRIENDLY_BANDS = {
+    "none": "low",
+    "minimal": "low",
+    "mild": "mild",
+    "moderate": "medium",
+    "moderately_severe": "high",
+    "severe": "very high",
+}
+
+
+def friendly_band(code: str) -> str:
+    return FRIENDLY_BANDS.get(code, "")
 
 
 @dataclass(frozen=True)
@@ -62,6 +91,14 @@ class _Frame:
         slot = self.plot_width / self.count
         return LEFT + slot * index + slot / 2
 
+    def set_time_range(self, first: dt.datetime, last: dt.datetime) -> None:
+        self.t0, self.span = first.timestamp(), max((last - first).total_seconds(), 86400.0)
+
+    def x_at(self, when: dt.datetime) -> float:
+        pad = 8
+        share = (when.timestamp() - self.t0) / self.span
+        return LEFT + pad + (self.plot_width - 2 * pad) * min(max(share, 0.0), 1.0)
+
     def y(self, value: float) -> float:
         value = min(max(value, self.y_min), self.y_max)
         return TOP + self.plot_height * (1 - (value - self.y_min) / (self.y_max - self.y_min))
@@ -86,12 +123,26 @@ def measure_chart(
     width: int = 600,
     height: int = 230,
     band_labels: bool = True,
+    sessions: Sequence[dt.datetime] = (),
+    expected: Sequence[ExpectedPoint] = (),
+    expected_colour: str = "",
 ) -> SafeString:
-    """A measure's totals over sessions, oldest first; a `None` total breaks the line.
+    """A measure's totals by date, oldest first; a `None` total breaks the line.
 
-    Narrow charts pass `band_labels=False`: the bands stay shaded and named in their tooltips.
+    With dates on every point the x axis is time: attended `sessions` are ticks along the
+    bottom (S1, S2, ...), and `expected` draws the expected-recovery band (median to 75th
+    percentile) for the client's intake band, edged in `expected_colour`'s hue. Narrow charts
+    pass `band_labels=False`: the bands stay shaded and named in their tooltips.
     """
     frame = _Frame(width, height, len(points), 0, y_max, RIGHT if band_labels else RIGHT_BARE)
+    dated = bool(points) and all(point.when is not None for point in points)
+    if dated:
+        moments = [point.when for point in points if point.when] + [e.when for e in expected] + list(sessions)
+        frame.set_time_range(min(moments), max(moments))
+
+    def x_of(index: int) -> float:
+        return frame.x_at(points[index].when) if dated else frame.x(index)  # type: ignore[arg-type]
+
     right_edge = width - frame.right
     described = "; ".join(
         f"{p.label} ({p.date_label}): {'not scorable' if p.total is None else p.total}"
@@ -133,22 +184,25 @@ def measure_chart(
             f'<line x1="{LEFT}" x2="{right_edge}" y1="{y:.1f}" y2="{y:.1f}" stroke="{CASENESS}" stroke-dasharray="6 4"/>'
             f'<text x="{LEFT + 4}" y="{y - 4:.1f}" font-size="10" fill="{CASENESS}">caseness {caseness}+</text>'
         )
-    every = max(1, -(-len(points) // 12))  # thin the x labels on long series
-    for index, point in enumerate(points):
-        if index % every == 0:
-            parts.append(
-                f'<text x="{frame.x(index):.1f}" y="{height - BOTTOM + 16}" font-size="10" text-anchor="middle" '
-                f'fill="{TEXT}">{escape(point.label)}</text>'
-            )
-    parts.append(
-        f'<text x="{LEFT + frame.plot_width / 2:.1f}" y="{height - 6}" font-size="10" text-anchor="middle" fill="{TEXT}">Session</text>'
-    )
+    if dated:
+        parts += _time_axis(frame, height, sessions, expected, expected_colour)
+    else:
+        every = max(1, -(-len(points) // 12))  # thin the x labels on long series
+        for index, point in enumerate(points):
+            if index % every == 0:
+                parts.append(
+                    f'<text x="{frame.x(index):.1f}" y="{height - BOTTOM + 16}" font-size="10" text-anchor="middle" '
+                    f'fill="{TEXT}">{escape(point.label)}</text>'
+                )
+        parts.append(
+            f'<text x="{LEFT + frame.plot_width / 2:.1f}" y="{height - 6}" font-size="10" text-anchor="middle" fill="{TEXT}">Session</text>'
+        )
     segments: list[list[str]] = [[]]
     for index, point in enumerate(points):
         if point.total is None:
             segments.append([])
         else:
-            segments[-1].append(f"{frame.x(index):.1f},{frame.y(point.total):.1f}")
+            segments[-1].append(f"{x_of(index):.1f},{frame.y(point.total):.1f}")
     parts += [
         f'<polyline fill="none" stroke="{LINE}" stroke-width="2" points="{" ".join(seg)}"/>'
         for seg in segments
@@ -157,7 +211,7 @@ def measure_chart(
     for index, point in enumerate(points):
         if point.total is None:
             continue
-        x, y = frame.x(index), frame.y(point.total)
+        x, y = x_of(index), frame.y(point.total)
         parts.append(
             f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3.5" fill="{LINE}"><title>{escape(point.label)}, '
             f"{escape(point.date_label)}: {point.total}</title></circle>"
@@ -174,6 +228,53 @@ def measure_chart(
         )
     parts.append("</svg>")
     return mark_safe("".join(parts))  # noqa: S308 - every interpolated label is escaped above
+
+
+EXPECTED_EDGES = {"green": "#1b6b3a", "yellow": "#8a6100", "red": "#a61b1b", "white": "#5b6270"}
+
+
+def _time_axis(
+    frame: _Frame,
+    height: int,
+    sessions: Sequence[dt.datetime],
+    expected: Sequence[ExpectedPoint],
+    expected_colour: str,
+) -> list[str]:
+    """Date labels, session ticks and the expected band for a dated measure chart."""
+    parts: list[str] = []
+    if len(expected) > 1:
+        edge = EXPECTED_EDGES.get(expected_colour, "#5b6270")
+        top = " ".join(f"{frame.x_at(e.when):.1f},{frame.y(e.upper):.1f}" for e in expected)
+        bottom = " ".join(f"{frame.x_at(e.when):.1f},{frame.y(e.median):.1f}" for e in reversed(expected))
+        parts.append(
+            f'<polygon points="{top} {bottom}" fill="{edge}" fill-opacity="0.12" stroke="{edge}" '
+            f'stroke-dasharray="3 3" stroke-width="1"><title>Expected range for this intake band: median to '
+            f"75th percentile of similar courses</title></polygon>"
+        )
+    base = frame.y(frame.y_min)
+    for number, when in enumerate(sessions, start=1):
+        x = frame.x_at(when)
+        parts.append(
+            f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{base:.1f}" y2="{base + 5:.1f}" stroke="{TEXT}" stroke-width="1.5">'
+            f"<title>Session {number}, {when:%d %b %Y}</title></line>"
+        )
+    # Five date labels across the range; never two with the same text.
+    seen: set[str] = set()
+    for step in range(5):
+        moment = dt.datetime.fromtimestamp(frame.t0 + frame.span * step / 4, tz=dt.UTC)
+        text = f"{moment:%d %b}" if frame.span <= 330 * 86400 else f"{moment:%b %Y}"
+        if text in seen:
+            continue
+        seen.add(text)
+        parts.append(
+            f'<text x="{frame.x_at(moment):.1f}" y="{height - BOTTOM + 18}" font-size="10" text-anchor="middle" '
+            f'fill="{TEXT}">{escape(text)}</text>'
+        )
+    parts.append(
+        f'<text x="{LEFT + frame.plot_width / 2:.1f}" y="{height - 6}" font-size="10" text-anchor="middle" '
+        f'fill="{TEXT}">Date (ticks: attended sessions)</text>'
+    )
+    return parts
 
 
 def sparkline(
@@ -221,7 +322,7 @@ def sparkline(
 # ---------------------------------------------------------------------------
 # From stored administrations to chart panels (shared by the chart and the note editor)
 
-ITEM_TABLE_INSTRUMENTS = ("phq9", "gad7")
+ITEM_TABLE_INSTRUMENTS = ("phq9", "gad7", "pcl5")
 ITEM_TABLE_COLUMNS = 8
 
 
@@ -229,7 +330,8 @@ ITEM_TABLE_COLUMNS = 8
 class ItemRow:
     number: int
     text: str
-    cells: list[str]
+    # {"text": "2", "heat": "heat-3"} (heat 0-4 of the item's range); "unanswered" has none.
+    cells: list[dict[str, str]]
 
 
 @dataclass
@@ -245,6 +347,10 @@ class MeasurePanel:
     item_columns: list[str]
     item_rows: list[ItemRow]
     reliable_change: int | None
+    reliable_change_source: str = ""
+    # Expected-recovery colour (white/green/yellow/red) and its words, for PHQ-9 and GAD-7.
+    expected_colour: str = ""
+    expected_reason: str = ""
 
 
 def _words(code: str | None) -> str:
@@ -256,13 +362,46 @@ def _reliable_threshold(definition: dict) -> int | None:
     return thresholds.get("reliable") or thresholds.get("clinically_meaningful")
 
 
+def _column_labels(rows, points) -> list[str]:
+    """Item-table column labels: date and session; the time too when two share a day."""
+    days = [f"{row.administered_at:%d %b %Y}" for row in rows]
+    return [
+        f"{point.label} · {row.administered_at:%d %b}"
+        + (f" {row.administered_at:%H:%M}" if days.count(day) > 1 else "")
+        for row, point, day in zip(rows, points, days, strict=True)
+    ]
+
+
+def _expected_points(measure: str, first: int | None, attended_starts, curves: dict | None) -> list[ExpectedPoint]:
+    from clients.recovery import intake_band
+
+    if not curves or first is None or measure not in curves:
+        return []
+    curve = curves[measure].get(intake_band(measure, first))
+    if curve is None:
+        return []
+    return [
+        ExpectedPoint(when=when, session=number, median=curve.expected(number, 0.5), upper=curve.expected(number, 0.75))
+        for number, when in enumerate(attended_starts, start=1)
+    ]
+
+
 def measure_panels(
-    assessments, definitions: dict[str, dict], attended_starts, *, only: Sequence[str] = (), compact: bool = False
+    assessments,
+    definitions: dict[str, dict],
+    attended_starts,
+    *,
+    only: Sequence[str] = (),
+    compact: bool = False,
+    curves: dict | None = None,
+    tracking: Sequence = (),
 ) -> list[MeasurePanel]:
     """One panel per instrument administered, in a stable order (PHQ-9, GAD-7 first).
 
     `assessments` are Assessment rows oldest first (the caller audits the read);
-    `attended_starts` are the client's attended session starts, for session numbers.
+    `attended_starts` are the client's attended session starts, for session numbers (an
+    administration that completed a session's questionnaire counts toward that session);
+    `curves` (clients.recovery) add the expected-recovery band and `tracking` its colour.
     """
     from clients.instrument_validation import total_range
     from clients.selectors import session_number_at
@@ -284,7 +423,8 @@ def measure_panels(
             if threshold and first is not None and row.total is not None:
                 delta = row.total - first
                 change = "improved" if delta <= -threshold else "deteriorated" if delta >= threshold else None
-            number = session_number_at(attended_starts, row.administered_at)
+            session = getattr(row, "session", None) if getattr(row, "session_id", None) else None
+            number = session_number_at(attended_starts, session.starts_at if session else row.administered_at)
             points.append(
                 MeasurePoint(
                     label=f"S{number}" if number else "Pre",
@@ -292,17 +432,22 @@ def measure_panels(
                     date_label=f"{row.administered_at:%d %b %Y}",
                     change=change,
                     change_points=None if change is None else row.total - first,
+                    when=row.administered_at,
                 )
             )
+        tracked = next((t for t in tracking if t.measure == code and t.colour), None)
         chart = None
         if definition.get("scoring") == "sum" and definition.get("items"):
             bands = [Band(b["min"], b["max"], _words(b["code"])) for b in definition.get("bands") or []]
             chart = measure_chart(
                 points,
-                title=f"{definition.get('name', code)} over sessions",
+                title=f"{definition.get('name', code)} by date",
                 y_max=total_range(definition)[1],
                 bands=bands,
                 caseness=definition.get("caseness_threshold"),
+                sessions=list(attended_starts),
+                expected=_expected_points(code, first, attended_starts, curves),
+                expected_colour=tracked.colour if tracked else "",
                 **compact_options,
             )
         latest = rows[-1]
@@ -316,14 +461,19 @@ def measure_panels(
         columns, item_rows = [], []
         if code in ITEM_TABLE_INSTRUMENTS:
             recent = rows[-ITEM_TABLE_COLUMNS:]
-            columns = [point.label + f" · {point.date_label}" for point in points[-ITEM_TABLE_COLUMNS:]]
+            columns = _column_labels(recent, points[-ITEM_TABLE_COLUMNS:])
             for index, item in enumerate(definition.get("items") or []):
                 cells = []
                 for row in recent:
                     answers = row.answers if isinstance(row.answers, list) else []
                     value = answers[index] if index < len(answers) else None
                     # Unanswered is shown as such, never as 0 (and 0 on item 9 is not "no risk").
-                    cells.append("unanswered" if value is None else str(value))
+                    top = definition.get("max_item_value") or 1
+                    cells.append(
+                        {"text": "unanswered", "heat": ""}
+                        if value is None
+                        else {"text": str(value), "heat": f"heat-{round(4 * value / top)}"}
+                    )
                 item_rows.append(ItemRow(item["number"], item["text"], cells))
         panels.append(
             MeasurePanel(
@@ -337,6 +487,9 @@ def measure_panels(
                 item_columns=columns,
                 item_rows=item_rows,
                 reliable_change=threshold,
+                reliable_change_source=definition.get("reliable_change_source", ""),
+                expected_colour=tracked.colour if tracked else "",
+                expected_reason=tracked.reason if tracked else "",
             )
         )
     return panels

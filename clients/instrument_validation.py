@@ -219,6 +219,9 @@ def _check_thresholds(
         for name, points in reliable_change.items():
             if not _is_int(points) or not 0 < points <= total_high - total_low:
                 errors.append(f"reliable_change {name!r} must be an integer from 1 to {total_high - total_low}.")
+    source = definition.get("reliable_change_source")
+    if source is not None and (not isinstance(source, str) or not source.strip()):
+        errors.append("reliable_change_source must name who published the thresholds.")
     errors += _check_norms(definition.get("norms"))
     return errors
 

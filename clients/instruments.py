@@ -20,6 +20,8 @@ Definition keys:
     safety_item             {"item", "min"}: per-item flag that is never imputed, or None
     flags                   [{"kind", "item", "min", "severity", "reason"}] alert rules
     reliable_change         named change thresholds in total points, e.g. {"reliable": 6}
+    reliable_change_source  who published those thresholds (shown with every reliable-change
+                            marker), or absent
     norms                   Jacobson-Truax norms with their "source", or None
     scoring_function        a registered function name, or None
     difficulty              PHQ-9 item 10 (recorded and validated, never added), or None
@@ -137,7 +139,12 @@ PHQ9 = {
         },
     ],
     "reliable_change": {"reliable": 6},
-    # No norm set we can cite with certainty for Jacobson-Truax; left empty rather than guessed.
+    "reliable_change_source": (
+        "NHS Talking Therapies for anxiety and depression Manual (NHS England): reliable change on "
+        "the PHQ-9 is a change of 6 points or more"
+    ),
+    # Jacobson-Truax needs a cited SD and test-retest r; no such norm set is cited here, so
+    # no Jacobson-Truax category is shown (never invented).
     "norms": None,
     "scoring_function": None,
     "difficulty": {
@@ -182,6 +189,11 @@ GAD7 = {
     "safety_item": None,
     "flags": [],
     "reliable_change": {"reliable": 4},
+    "reliable_change_source": (
+        "NHS Talking Therapies for anxiety and depression Manual (NHS England): reliable change on "
+        "the GAD-7 is a change of 4 points or more"
+    ),
+    # See PHQ-9: no cited Jacobson-Truax norm set, so none is shown.
     "norms": None,
     "scoring_function": None,
     "difficulty": None,

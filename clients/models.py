@@ -285,6 +285,8 @@ class Assessment(models.Model):
     class Source(models.TextChoices):
         THERAPIST = "therapist"
         PORTAL = "portal"
+        # Filled in by the client on the therapist's device, in session (kiosk mode).
+        KIOSK = "kiosk"
 
     client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="assessments")
     instrument = models.CharField(max_length=40)
@@ -314,8 +316,12 @@ class MeasureSchedule(models.Model):
     client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="measure_schedules")
     instrument = models.CharField(max_length=40)
     every_n_sessions = models.PositiveSmallIntegerField(default=1)
+    # At most once in this many days (PCL-5 "monthly" = every session, 28 days apart); 0 = no limit.
+    min_days_between = models.PositiveSmallIntegerField(default=0)
     expires_after_days = models.PositiveSmallIntegerField(default=3)
     active = models.BooleanField(default=True)
+    # Copied from the practice's measurement protocol (False once the care team changes it).
+    from_protocol = models.BooleanField(default=False)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -334,6 +340,9 @@ class DueQuestionnaire(models.Model):
         "clinical_sessions.Session", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
     )
     due_at = models.DateTimeField()
+    # When the client can start it (the protocol's window before the session); null on rows
+    # opened before the window was stored, which fall back to OPENS_BEFORE_SESSION.
+    opens_at = models.DateTimeField(null=True, blank=True)
     expires_at = models.DateTimeField()
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
     assessment = models.ForeignKey(Assessment, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
@@ -342,6 +351,46 @@ class DueQuestionnaire(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["client", "instrument", "session"], name="unique_due_per_session")
         ]
+
+
+class MeasurementProtocol(models.Model):
+    """A practice's default measures (its rules), copied into every new client's schedules."""
+
+    practice = models.OneToOneField(Practice, on_delete=models.CASCADE, related_name="measurement_protocol")
+    opens_before_hours = models.PositiveSmallIntegerField(default=48)
+    updated_at = models.DateTimeField(auto_now=True)
+
+
+class ProtocolRule(models.Model):
+    class Condition(models.TextChoices):
+        ALL = "all", "Every client"
+        TRAUMA = "trauma", "Clients with a trauma concern"
+
+    protocol = models.ForeignKey(MeasurementProtocol, on_delete=models.CASCADE, related_name="rules")
+    instrument = models.CharField(max_length=40)
+    at_intake = models.BooleanField(default=True)
+    every_n_sessions = models.PositiveSmallIntegerField(default=1)
+    min_days_between = models.PositiveSmallIntegerField(default=0)
+    expires_after_days = models.PositiveSmallIntegerField(default=3)
+    condition = models.CharField(max_length=20, choices=Condition.choices, default=Condition.ALL)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [models.UniqueConstraint(fields=["protocol", "instrument"], name="unique_rule_per_instrument")]
+
+
+class ProgressReport(models.Model):
+    """A progress report as it was shared: a frozen snapshot plus the therapist's comment."""
+
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="progress_reports")
+    content = EncryptedJSONField(default=dict)
+    comment = EncryptedTextField(blank=True, default="")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    shared_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
 
 
 class BreakGlassGrantQuerySet(models.QuerySet):

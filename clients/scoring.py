@@ -5,9 +5,10 @@ the raw answers; a client-supplied total is never accepted.
 
 Policies not fixed by the published instruments (pinned by tests/clients/test_scoring.py):
 - Rounding is half up (Decimal ROUND_HALF_UP), never Python's banker's `round`.
-- `total_exact` is the prorated total `raw_sum * n_items / n_answered` rounded half up to two
-  decimals (13.5 stays 13.5, 14.142857... becomes 14.14); `total` is rounded half up from the
-  exact fraction, not from the two-decimal figure. `total_exact` is reported only by
+- `total_exact` is the exact quotient of CLINICAL.md's formula `raw_sum * n_items / n_answered`,
+  kept to 6 decimals (half up) so it is exact for every quotient with a terminating decimal
+  (10 * 9 / 8 = 11.25) and within 5e-7 of a repeating one (10 * 9 / 7 = 12.857143); `total` is
+  rounded half up from the exact fraction, never from the 6-decimal figure. `total_exact` is reported only by
   instruments that allow prorating (PHQ-9, GAD-7 and custom ones with max_missing_to_prorate
   above 0), and is null when the questionnaire is not scorable.
 - PHQ-4, PCL-5 and WAI-SR never prorate: any unanswered item makes the total null and
@@ -36,6 +37,8 @@ AnswerValue = int | None
 ScoringFunction = Callable[[dict[str, Any], list[AnswerValue], dict[str, Any], dict[str, Any]], None]
 
 SEVERITY_RANK = {"concern": 1, "urgent": 2}
+# Decimal places kept in `total_exact` (issue 16: at least 4; the quotient itself, not a display).
+TOTAL_EXACT_PLACES = 6
 
 
 class AnswerValidationError(ValueError):
@@ -210,7 +213,7 @@ def _score_sum(definition: dict[str, Any], values: list[AnswerValue]) -> dict[st
         # Exact fraction first; both roundings start from it, never from each other.
         exact = Decimal(sum(answered) * len(values)) / Decimal(len(answered))
         total = int(round_half_up(exact))
-        total_exact = float(round_half_up(exact, 2))
+        total_exact = float(round_half_up(exact, TOTAL_EXACT_PLACES))
     threshold = definition["caseness_threshold"]
     result: dict[str, Any] = {
         "total": total,

@@ -35,13 +35,14 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from django.db import transaction
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Q
 from django.utils import timezone
 
 from clients.fhir import build_bundle
 from clients.instruments import BUILTIN_INSTRUMENTS
 from clients.models import Assessment, BreakGlassGrant, Client, Consent, DueQuestionnaire, Goal
 from clients.outcomes import alliance_drop, jacobson_truax, not_on_track, phq9_response_remission, talking_therapies
+from clients.recovery import not_on_track_from_curves, practice_curves
 from clients.services.measures import instruments_for
 from clients.services.schedules import OPENS_BEFORE_SESSION
 from insights.models import AiSuggestion, Alert
@@ -242,7 +243,7 @@ def goal_for_write(*, user, goal_id) -> Goal:
 
 def assessment_series(*, client: Client, actor: User, instrument: str | None = None):
     """The client's administrations, oldest first (records a read of the answers)."""
-    queryset = Assessment.objects.filter(client=client).order_by("administered_at", "id")
+    queryset = Assessment.objects.filter(client=client).select_related("session").order_by("administered_at", "id")
     if instrument:
         queryset = queryset.filter(instrument=instrument)
     audit_read(actor=actor, client_id=client.pk, target_type="clients.assessment", fields=["answers", "result"])
@@ -258,21 +259,29 @@ def session_number_at(attended_starts: list[dt.datetime], when: dt.datetime) -> 
     return bisect.bisect_right(attended_starts, when + SESSION_MATCH_WINDOW)
 
 
-def client_outcomes(*, client: Client, actor: User) -> dict:
+def client_outcomes(*, client: Client, actor: User, with_curves: bool = False) -> dict:
     """Talking Therapies flags, not-on-track, response/remission, reliable change, alliance."""
     rows = list(
         Assessment.objects.filter(client=client, instrument__in=["phq9", "gad7", "wai_sr"])
         .order_by("administered_at", "id")
-        .values_list("instrument", "total", "administered_at")
+        .values_list("instrument", "total", "administered_at", "session__starts_at")
     )
     attended = _attended_starts(client)
     series: dict[str, list[tuple[int, int | None]]] = {"phq9": [], "gad7": [], "wai_sr": []}
-    for instrument, total, administered_at in rows:
-        series[instrument].append((session_number_at(attended, administered_at), total))
+    for instrument, total, administered_at, session_starts_at in rows:
+        # A questionnaire filled in before a session counts toward that session.
+        series[instrument].append((session_number_at(attended, session_starts_at or administered_at), total))
     phq9 = [total for _, total in series["phq9"]]
     gad7 = [total for _, total in series["gad7"]]
     tt = talking_therapies(phq9, gad7, len(attended))
-    tracking = not_on_track(series["phq9"], series["gad7"], session_n=client.practice.not_on_track_session)
+    # Phase 2 (clients/recovery.py): the expected-recovery curve for the client's intake band;
+    # the phase-1 rule stays the answer when no curve can be drawn.
+    curves = practice_curves(client.practice_id)
+    by_curve = not_on_track_from_curves(series["phq9"], series["gad7"], curves)
+    if any(t.colour for t in by_curve["tracking"]):
+        tracking = by_curve
+    else:
+        tracking = not_on_track(series["phq9"], series["gad7"], session_n=client.practice.not_on_track_session)
     reliable_change = {}
     for code, scores in (("phq9", phq9), ("gad7", gad7)):
         present = [score for score in scores if score is not None]
@@ -283,13 +292,30 @@ def client_outcomes(*, client: Client, actor: User) -> dict:
             )
             reliable_change[code]["norms_source"] = norms.get("source")
     audit_read(actor=actor, client_id=client.pk, target_type="clients.outcomes", fields=["total"])
+    extra = {"curves": curves} if with_curves else {}
     return {
+        **extra,
         "talking_therapies": dict(tt),
         "not_on_track": {"flag": tracking["flag"], "reason": tracking["reason"]},
         "phq9_response_remission": phq9_response_remission(tt["phq9_first"], tt["phq9_last"]),
         "reliable_change_index": reliable_change,
         "alliance": alliance_drop([total for _, total in series["wai_sr"]]),
         "attended_sessions": len(attended),
+        "expected_recovery": [
+            {
+                "measure": t.measure,
+                "colour": t.colour,
+                "session": t.session,
+                "latest": t.latest,
+                "expected": None if t.expected is None else round(t.expected, 1),
+                "upper": None if t.red_line is None else round(t.red_line, 1),
+                "band": t.band,
+                "source": t.source,
+                "reason": t.reason,
+            }
+            for t in by_curve["tracking"]
+            if t.colour
+        ],
     }
 
 
@@ -326,7 +352,8 @@ def due_questionnaires(*, client: Client, now: dt.datetime | None = None, openin
     now = now or timezone.now()
     due = DueQuestionnaire.objects.filter(client=client, status=DueQuestionnaire.Status.PENDING, expires_at__gt=now)
     if opening_early:
-        due = due.filter(due_at__lte=now + OPENS_BEFORE_SESSION)
+        # Open from `opens_at` (the practice's window); older rows from the default window.
+        due = due.filter(Q(opens_at__lte=now) | Q(opens_at__isnull=True, due_at__lte=now + OPENS_BEFORE_SESSION))
     return due.order_by("due_at", "id")
 
 

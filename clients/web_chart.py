@@ -17,6 +17,7 @@ and the Engagement tab reads `insights.selectors.engagement_view` (one freshness
 from __future__ import annotations
 
 import datetime as dt
+from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
 from django.contrib import messages
@@ -29,6 +30,7 @@ from django.views.decorators.http import require_http_methods
 from clients import selectors, web_safety_plan
 from clients.charts import measure_panels, sparkline
 from clients.models import Client, Consent
+from clients.recovery import practice_curves
 from clients.selectors import assessment_series, client_for_read, client_is_editable, client_outcomes
 from clients.selectors_onboarding import consent_states, portal_access
 from clients.services.care_team import recent_care_team_changes
@@ -43,6 +45,7 @@ from clients.web_chart_actions import (
     PlanReviewForm,
     PsychotherapyNoteForm,
 )
+from clients.web_measures_tab import measures_tab_extras
 from insights.ai import services as ai
 from insights.api_ai import LABELS, suggestion_meta
 from insights.charts import bar_chart
@@ -108,11 +111,25 @@ def attended_starts(client: Client) -> list[dt.datetime]:
     )
 
 
-def measure_trends(client: Client, actor: User, *, only: tuple[str, ...] = (), compact: bool = False):
+def measure_trends(
+    client: Client,
+    actor: User,
+    *,
+    only: tuple[str, ...] = (),
+    compact: bool = False,
+    tracking: tuple = (),
+    curves: dict | None = None,
+):
     """Trend panels per instrument (assessment_series records the read of the answers)."""
     assessments = list(assessment_series(client=client, actor=actor))
     return measure_panels(
-        assessments, instruments_for(client.practice_id), attended_starts(client), only=only, compact=compact
+        assessments,
+        instruments_for(client.practice_id),
+        attended_starts(client),
+        only=only,
+        compact=compact,
+        curves=curves if curves is not None else practice_curves(client.practice_id),
+        tracking=tracking,
     )
 
 
@@ -166,9 +183,16 @@ def _plan(client: Client, user, forms_: dict) -> dict:
     }
 
 
-def _measures(client: Client, user, _forms: dict) -> dict:
-    outcomes = client_outcomes(client=client, actor=user)
-    return {"panels": measure_trends(client, user), "outcomes": outcomes, "tt": outcomes["talking_therapies"]}
+def _measures(client: Client, user, forms_: dict) -> dict:
+    outcomes = client_outcomes(client=client, actor=user, with_curves=True)
+    tracking = tuple(SimpleNamespace(**row) for row in outcomes["expected_recovery"])
+    panels = measure_trends(client, user, tracking=tracking, curves=outcomes["curves"])
+    return {
+        "panels": panels,
+        "outcomes": outcomes,
+        "tt": outcomes["talking_therapies"],
+        **measures_tab_extras(client, user, forms_),
+    }
 
 
 ENGAGEMENT_ROWS = (

@@ -214,9 +214,31 @@ def _consent_revoke(request, client: Client) -> str:
     return "consent"
 
 
+def _schedule(request, client: Client) -> str:
+    """Override one of the client's measures (or add one) from the Measures tab."""
+    from clients.services.schedules import measure_schedule_set
+    from clients.web_measures_tab import NewScheduleForm, ScheduleForm
+
+    new = "schedule_new-instrument" in request.POST
+    form = NewScheduleForm(request.POST, client=client) if new else ScheduleForm(request.POST)
+    if not form.is_valid():
+        raise ActionFailed("measures", {"schedule_new": form} if new else {})
+    measure_schedule_set(client=client, actor=request.user, **form.cleaned_data)
+    return "measures"
+
+
+def _apply_protocol(request, client: Client) -> str:
+    from clients.services.protocols import apply_measurement_protocol
+
+    apply_measurement_protocol(client=client, actor=request.user)
+    return "measures"
+
+
 ACTIONS = {
     "consent_record": _consent_record,
     "consent_revoke": _consent_revoke,
+    "schedule": _schedule,
+    "apply_protocol": _apply_protocol,
     "add_goal": _add_goal,
     "review_plan": _review_plan,
     "assign_homework": _assign,

@@ -23,6 +23,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
+from clients.charts import Band, MeasurePoint, friendly_band, measure_chart
 from clients.forms import (
     AcceptInviteForm,
     ReminderPreferencesForm,
@@ -289,6 +290,7 @@ def _measure_charts(client: Client) -> list[dict]:
         .only("instrument", "total", "administered_at")
         .order_by("administered_at", "id")
     )
+    attended = list(client.sessions.filter(status="attended").order_by("starts_at").values_list("starts_at", flat=True))
     by_instrument: dict[str, list[Assessment]] = {}
     for assessment in assessments:
         by_instrument.setdefault(assessment.instrument, []).append(assessment)
@@ -297,14 +299,30 @@ def _measure_charts(client: Client) -> list[dict]:
         definition = instrument_for(client.practice_id, code) or {}
         name = FRIENDLY_INSTRUMENT_NAMES.get(code) or definition.get("name") or "Questionnaire"
         items = definition.get("items") or []
-        low = len(items) * definition.get("min_item_value", 0) if items else None
-        high = len(items) * definition.get("max_item_value", 0) if items else None
+        high = len(items) * definition.get("max_item_value", 0) if items else max(row.total for row in rows)
         rows = rows[-12:]
-        series = [(_short_date(row.administered_at), row.total) for row in rows]
+        # The therapist's chart code (dated x axis, severity bands), with the client's words.
+        points = [
+            MeasurePoint(
+                label="", total=row.total, date_label=_short_date(row.administered_at), when=row.administered_at
+            )
+            for row in rows
+        ]
+        bands = [Band(b["min"], b["max"], friendly_band(b["code"])) for b in definition.get("bands") or []]
+        sessions = [when for when in attended if rows[0].administered_at - dt.timedelta(days=1) <= when]
         charts.append(
             {
                 "name": name,
-                "svg": line_chart(series, title=f"{name}: your totals", y_min=low, y_max=high, width=340, height=180),
+                "svg": measure_chart(
+                    points,
+                    title=f"{name}: your totals by date",
+                    y_max=high,
+                    bands=bands,
+                    width=340,
+                    height=190,
+                    band_labels=False,
+                    sessions=sessions,
+                ),
                 "rows": list(reversed(rows)),
             }
         )

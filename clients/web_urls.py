@@ -56,3 +56,17 @@ urlpatterns += [
     path("portal/consent/", web_consent.portal_consents, name="portal-consents"),
     path("portal/consent/<str:kind>/", web_consent.portal_consent_sign, name="portal-consent-sign"),
 ]
+
+# Measures in the browser (issue 16): in session, kiosk mode, protocol, progress reports.
+from clients import web_measures  # noqa: E402
+
+urlpatterns += [
+    path("clients/<int:pk>/measures/give/<slug:instrument>/", web_measures.measure_give, name="measure-give"),
+    path("clients/<int:pk>/measures/kiosk/", web_measures.kiosk_start, name="kiosk-start"),
+    path("kiosk/", web_measures.kiosk, name="kiosk"),
+    path("kiosk/exit/", web_measures.kiosk_exit, name="kiosk-exit"),
+    path("measures/protocol/", web_measures.measurement_protocol, name="measurement-protocol"),
+    path("clients/<int:pk>/progress-report/", web_measures.progress_report, name="progress-report"),
+    path("portal/reports/", web_measures.portal_reports, name="portal-reports"),
+    path("portal/reports/<int:report_id>/", web_measures.portal_report, name="portal-report"),
+]

@@ -112,12 +112,19 @@ def assessment_record(
             client_id=client.pk,
             fields=["instrument", "answers", "difficulty"],
         )
-        DueQuestionnaire.objects.filter(
+        completed = DueQuestionnaire.objects.filter(
             client=client,
             instrument=definition["code"],
             status=DueQuestionnaire.Status.PENDING,
             expires_at__gt=administered_at,
-        ).update(status=DueQuestionnaire.Status.COMPLETED, assessment=assessment)
+        )
+        # The administration counts toward the session its questionnaire belongs to (the
+        # earliest one it completes), unless the caller named a session.
+        belongs_to = completed.filter(session__isnull=False).order_by("due_at", "id").first()
+        if session is None and belongs_to is not None:
+            assessment.session_id = belongs_to.session_id
+            assessment.save(update_fields=["session"])
+        completed.update(status=DueQuestionnaire.Status.COMPLETED, assessment=assessment)
         alerts = [
             raise_alert(
                 client=client,

@@ -23,6 +23,7 @@ from clients.notifications import (
 )
 from clients.services.care_team import care_team_change_record, is_sensitive_care_team_change
 from clients.services.consents import consent_text_for_recording
+from clients.services.protocols import apply_measurement_protocol
 from practice.audit import AuditAction, audit_record
 from practice.errors import DomainError
 from practice.models import Membership, User
@@ -99,6 +100,8 @@ def client_create(*, actor: User, data: dict) -> Client:
             text=treatment_text,
             recorded_by=actor,
         )
+        # The practice's default measures (issue 16): schedules plus the intake questionnaires.
+        apply_measurement_protocol(client=client, actor=actor)
     return client
 
 

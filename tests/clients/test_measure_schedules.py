@@ -66,3 +66,10 @@ def test_bad_schedule_is_a_field_error(therapist, client_record):
     assert response.status_code == 400 and "instrument" in response.json()
     response = schedule(therapist, client_record, instrument="phq9", every_n_sessions=0)
     assert response.status_code == 400 and "every_n_sessions" in response.json()
+
+
+def test_the_schedule_api_takes_min_days_between_and_marks_overrides(therapist, client_record):
+    response = schedule(therapist, client_record, instrument="pcl5", every_n_sessions=1, min_days_between=28)
+    assert response.status_code == 201
+    assert (response.json()["min_days_between"], response.json()["from_protocol"]) == (28, False)
+    assert schedule(therapist, client_record, instrument="pcl5", min_days_between=400).status_code == 400

@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from clients.models import BreakGlassGrant, Consent, DueQuestionnaire, Goal
+from tests.clients.web_authz_measures import MEASURE_ROWS
 from tests.conftest import PASSWORD, PHI_CANARY, web_as
 from tests.factories import CheckInFactory, HomeworkAssignmentFactory
 from tests.web_authz import CLIENTS, STAFF, THERAPISTS, WebRow, only, run_web_row
@@ -163,6 +164,8 @@ WEB_MATRIX = [
     ),
     WebRow("break-glass", "get", only(200, "manager", "admin")),
     WebRow("break-glass", "post", only(302, "manager", "admin"), data=lambda ctx: {"grant": open_grant(ctx).pk}),
+    # ---- measures in the browser (issue 16)
+    *MEASURE_ROWS,
 ]
 
 

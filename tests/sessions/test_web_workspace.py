@@ -296,7 +296,9 @@ SCHEDULE_QUERIES = 14
 CHART_QUERIES = {
     "overview": 32,
     "plan": 26,
-    "measures": 32,
+    # + the practice's expected-recovery curves (their cache stamp and, on a miss, its finished
+    # courses), the client's schedule and due questionnaires, the practice's instruments.
+    "measures": 40,
     "engagement": 27,  # + the coping toolkit's 30-day count
     "safety": 22,
     "toolkit": 34,
@@ -607,7 +609,7 @@ def test_risk_flags_stay_until_a_person_resolves_them(therapist, client_record):
     assert "Said they feel trapped" not in browser.get(chart).content.decode()
 
 
-def test_measures_tab_draws_a_banded_chart_with_session_numbers_and_outcomes(therapist, client_record):
+def test_measures_tab_draws_a_banded_chart_by_date_with_session_ticks_and_outcomes(therapist, client_record):
     now = timezone.now()
     for weeks_ago, answers in ((3, [3, 3, 3, 2, 2, 2, 2, 1, 0]), (1, [1, 1, 1, 1, 0, 0, 0, 0, 0])):
         session = SessionFactory(client=client_record, starts_at=now - dt.timedelta(weeks=weeks_ago), status="attended")
@@ -617,10 +619,12 @@ def test_measures_tab_draws_a_banded_chart_with_session_numbers_and_outcomes(the
     response = web_as(therapist).get(f"{reverse('client-chart', args=[client_record.pk])}?tab=measures")
     body = response.content.decode()
     assert body.count('class="chart measure-chart"') == 1
-    assert "moderately severe" in body and "caseness 10+" in body and ">S1<" in body and ">S2<" in body
+    # Issue 16: the x axis is the date; attended sessions are ticks along it.
+    assert "moderately severe" in body and "caseness 10+" in body
+    assert "<title>Session 1, " in body and "<title>Session 2, " in body
     assert "Reliable improvement from the first score (-14)" in body
     assert response.context["outcomes"]["talking_therapies"]["phq9_first"] == 18
-    assert "Item answers" in body
+    assert "Each item over time" in body
 
 
 def test_psychotherapy_notes_are_shown_to_their_author_only(therapist, colleague, client_record):

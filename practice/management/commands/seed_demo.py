@@ -18,6 +18,7 @@ from django.test import override_settings
 from django.utils import timezone
 
 from clients.demo import seed_onboarding
+from clients.demo_measures import seed_measures
 from clients.demo_safety import seed_between_sessions
 from clients.instruments import BUILTIN_INSTRUMENTS
 from clients.models import Assessment, Client, Consent, Goal, Objective
@@ -229,6 +230,7 @@ class Command(BaseCommand):
             seed_between_sessions(practice, rng, now)
             seed_accounts(practice, password=DEMO_PASSWORD, stdout=self.stdout)
             seed_onboarding(practice, rng, now=now, out=self.stdout)
+            seed_measures(practice, rng, now)  # clients/demo_measures.py (issue 16)
         self.recompute(practice)
         from sessions.demo_reminders import seed_reminders  # issue 14: reminders and video sessions
 
