@@ -15,7 +15,5 @@ def workspace_counts(request) -> dict:
         return {}
     from sessions import selectors
 
-    return {
-        "inbox_unread": SimpleLazyObject(lambda: selectors.inbox_unread_count(user=user)),
-        "review_waiting": SimpleLazyObject(lambda: selectors.review_queue_count(user=user)),
-    }
+    # One query, and only if the template shows the counts.
+    return {"nav_counts": SimpleLazyObject(lambda: selectors.navigation_counts(user=user))}

@@ -620,8 +620,37 @@ def inbox_new_message_clients(*, user: User) -> QuerySet[Client]:
 
 
 def inbox_unread_count(*, user: User) -> int:
-    """Unread client messages across the user's caseload (the navigation's count)."""
-    return Message.objects.filter(client__in=_inbox_clients(user), from_client=True, read_at__isnull=True).count()
+    """Unread client messages across the user's caseload."""
+    return _unread_messages(user).count()
+
+
+def _unread_messages(user: User) -> QuerySet[Message]:
+    return Message.objects.filter(client__in=_inbox_clients(user), from_client=True, read_at__isnull=True)
+
+
+def _scalar_count(queryset: QuerySet):
+    """COUNT(*) of `queryset` as a scalar subquery (0 when empty)."""
+    rows = queryset.order_by().annotate(one=Value(1)).values("one").annotate(n=Count("pk")).values("n")
+    return Coalesce(Subquery(rows, output_field=IntegerField()), Value(0))
+
+
+@dataclass(frozen=True)
+class NavigationCounts:
+    inbox_unread: int
+    review_waiting: int
+
+
+def navigation_counts(*, user: User) -> NavigationCounts:
+    """The navigation's counts (unread client messages, notes waiting for the user's review
+    or co-signature) in one query."""
+    membership = user.membership
+    unread, waiting = (
+        Membership.objects.filter(pk=membership.pk)
+        .annotate(unread=_scalar_count(_unread_messages(user)), waiting=_scalar_count(_awaiting_review(membership)))
+        .values_list("unread", "waiting")
+        .get()
+    )
+    return NavigationCounts(inbox_unread=unread, review_waiting=waiting)
 
 
 def inbox_conversation(*, client: Client, actor: User) -> InboxConversation:
@@ -690,17 +719,16 @@ def review_queue(*, user: User, today: dt.date | None = None) -> ReviewQueue:
     return ReviewQueue(in_review=in_review, to_cosign=to_cosign, plans_due=plans_due, returned=returned)
 
 
-def review_queue_count(*, user: User) -> int:
-    """Notes waiting for the user's review or co-signature (the navigation's count)."""
-    membership = user.membership
+def _awaiting_review(membership: Membership) -> QuerySet[ProgressNote]:
     supervised = Client.objects.filter(supervisor=membership).exclude(primary_therapist=membership)
-    return (
-        ProgressNote.objects.filter(client__in=supervised)
-        .filter(
-            Q(status=ProgressNote.Status.IN_REVIEW) | Q(status=ProgressNote.Status.SIGNED, cosigned_at__isnull=True)
-        )
-        .count()
+    return ProgressNote.objects.filter(client__in=supervised).filter(
+        Q(status=ProgressNote.Status.IN_REVIEW) | Q(status=ProgressNote.Status.SIGNED, cosigned_at__isnull=True)
     )
+
+
+def review_queue_count(*, user: User) -> int:
+    """Notes waiting for the user's review or co-signature."""
+    return _awaiting_review(user.membership).count()
 
 
 # ---------------------------------------------------------------------------

@@ -32,6 +32,7 @@ from insights.charts import bar_chart, line_chart
 from insights.models import AiSuggestion, Alert, PracticeAggregate
 from insights.reports import aggregates
 from insights.tasks.reports import refresh_practice_aggregates as refresh_task
+from practice.audit import AuditAction
 from practice.models import AuditEvent
 from tests.conftest import PHI_CANARY, as_user
 from tests.factories import (
@@ -445,6 +446,7 @@ def test_endpoint_suppresses_small_counts_and_rates(frozen, practice, staff, att
     client = _client(practice, staff.tess, intake_date=day(1, 1))
     for index in range(attended):
         _session(client, staff.tess, at(4, 1 + index))
+    aggregates.refresh_practice_aggregates(practice)
     body = get_report(staff.manager).json()
     assert body["attendance"]["sessions_attended"] == ("<5" if attended < 5 else attended)
     rate = body["attendance"]["attendance_rate"]
@@ -562,12 +564,26 @@ def test_refresh_task_covers_one_or_every_practice(frozen, practice, other_pract
 
 
 @pytest.mark.django_db
-def test_first_report_computes_aggregates_once(frozen, practice, staff):
+def test_reading_a_report_never_computes_the_refresh_post_does(
+    frozen, practice, staff, django_capture_on_commit_callbacks
+):
     _session(_client(practice, staff.tess, intake_date=day(1, 1)), staff.tess, at(4, 1))
     assert not PracticeAggregate.objects.exists()
     body = get_report(staff.manager).json()
-    assert body["computed_at"] == NOW.isoformat()
+    assert body["computed_at"] is None and not PracticeAggregate.objects.exists()
+    page = as_web(staff.manager).get(reverse("reports"))
+    assert "Figures have not been computed yet" in page.content.decode()
+    assert not PracticeAggregate.objects.exists()
+    with django_capture_on_commit_callbacks(execute=True):  # the refresh invalidates cached reports
+        response = as_web(staff.manager).post(
+            reverse("reports-refresh"), {"start": "2025-01-01", "end": "2025-06-15"}
+        )
+    assert response.status_code == 302 and "start=2025-01-01" in response["Location"]
     assert PracticeAggregate.objects.filter(practice=practice, therapist=None).count() == 6  # Jan..Jun
+    assert AuditEvent.objects.filter(
+        actor=staff.manager, action=AuditAction.UPDATE, target_type="insights.practiceaggregate"
+    ).exists()
+    assert get_report(staff.manager).json()["computed_at"] == NOW.isoformat()
 
 
 @pytest.mark.django_db
@@ -632,7 +648,8 @@ def test_reports_page_is_for_managers_and_admins_only(frozen, practice, staff, a
         assert page.status_code == 200
     html = page.content.decode()
     assert html.count('<svg class="chart"') >= 6
-    assert "Figures computed at" in html and "15 Jun 2025" in html
+    assert "Figures as of" in html and "15 Jun 2025" in html
+    assert 'data-testid="refresh-figures"' in html
     assert reverse("api-reports-practice-csv") + "?start=2025-03-01&amp;end=2025-05-31" in html
     assert 'data-figure="attendance.sessions_attended">70<' in html
     assert reports.DEFINITIONS["caseload.median_wait_days"] in html
