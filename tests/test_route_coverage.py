@@ -30,7 +30,9 @@ WEB_MATRIX_MODULES = [
     "tests.practice.test_web_authz",
     "tests.clients.test_web_authz",
     "tests.sessions.test_web_authz",
+    "tests.sessions.test_web_authz_workspace",
     "tests.insights.test_web_authz",
+    "tests.insights.test_web_authz_reports",
 ]
 # Routes that are deliberately public: they authenticate the caller themselves.
 PUBLIC_ROUTES = {"api-token", "api-accept-invite"}
