@@ -214,8 +214,8 @@ def note_new(request) -> HttpResponse:
     choice = source.get("format", ProgressNote.Format.DAP)
     error, status = None, 200
     if request.method == "POST":
+        template = _chosen_template(request, choice)  # another practice's: NotFound (404)
         try:
-            template = _chosen_template(request, choice)
             note = note_services.note_create(
                 client=client,
                 actor=request.user,

@@ -575,9 +575,7 @@ def test_reading_a_report_never_computes_the_refresh_post_does(
     assert "Figures have not been computed yet" in page.content.decode()
     assert not PracticeAggregate.objects.exists()
     with django_capture_on_commit_callbacks(execute=True):  # the refresh invalidates cached reports
-        response = as_web(staff.manager).post(
-            reverse("reports-refresh"), {"start": "2025-01-01", "end": "2025-06-15"}
-        )
+        response = as_web(staff.manager).post(reverse("reports-refresh"), {"start": "2025-01-01", "end": "2025-06-15"})
     assert response.status_code == 302 and "start=2025-01-01" in response["Location"]
     assert PracticeAggregate.objects.filter(practice=practice, therapist=None).count() == 6  # Jan..Jun
     assert AuditEvent.objects.filter(
@@ -718,3 +716,51 @@ def test_line_chart_breaks_at_gaps_and_escapes_labels():
 def test_bar_chart_leaves_suppressed_slots_empty():
     svg = bar_chart([("Jan", 6), ("Feb", None)], title="Attended")
     assert svg.count("<rect") == 1 and "Feb: no figure" in svg
+
+
+# --- the chosen range, said plainly; PDF headers that fit ---------------------------------
+
+
+@pytest.mark.django_db
+def test_a_range_that_is_not_whole_months_says_which_months_the_figures_cover(frozen, practice, staff):
+    build_practice(practice, staff)
+    html = as_web(staff.manager).get(reverse("reports"), {"start": "2025-01-01", "end": "2025-05-03"}).content.decode()
+    assert 'data-testid="range-adjusted"' in html
+    assert "You chose 1 Jan 2025 to 3 May 2025" in html
+    assert "whole months 1 Jan 2025 to 31 May 2025" in html
+    assert "start=2025-01-01&amp;end=2025-04-30" in html  # the whole months inside the range
+    whole = as_web(staff.manager).get(reverse("reports"), {"start": "2025-01-01", "end": "2025-04-30"})
+    assert 'data-testid="range-adjusted"' not in whole.content.decode()
+
+
+def test_whole_months_within_a_range():
+    params = reports.ReportParams(start=dt.date(2025, 1, 15), end=dt.date(2025, 3, 3))
+    assert params.widened and params.whole_months_within() == (dt.date(2025, 2, 1), dt.date(2025, 2, 28))
+    assert reports.ReportParams(start=dt.date(2025, 1, 15), end=dt.date(2025, 1, 20)).whole_months_within() is None
+    assert not reports.ReportParams(start=dt.date(2025, 1, 1), end=dt.date(2025, 1, 31)).widened
+
+
+def test_pdf_header_words_fit_their_columns():
+    from reportlab.lib.units import mm
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    from insights.api_reports import CELL_PADDING_PT, CONTENT_WIDTH_MM, HEADER_FONT, header_font_size
+
+    series = [figure.label for figure in reports.FIGURES if figure.chart]
+    widths = [16.0] + [(CONTENT_WIDTH_MM - 16) / len(series)] * len(series)
+    texts = ["Month", *series]
+    size = header_font_size(texts, widths)
+    for text, width in zip(texts, widths, strict=True):
+        for word in text.split():
+            assert stringWidth(word, HEADER_FONT, size) <= width * mm - 2 * CELL_PADDING_PT, (word, size)
+    # A word too long for any size is a failure to notice, not a silent pass.
+    assert header_font_size(["Supercalifragilisticexpialidocious"], [5.0]) == 5
+
+
+@pytest.mark.django_db
+def test_pdf_says_the_dates_chosen_when_they_are_not_whole_months(frozen, practice, staff):
+    build_practice(practice, staff)
+    params = reports.ReportParams(start=dt.date(2025, 1, 1), end=dt.date(2025, 5, 3))
+    report = reports.practice_report(practice=practice, params=params, therapists=reports.practice_therapists(practice))
+    text = pdf_text(render_report_pdf(report, exported_at=NOW, compress=False))
+    assert b"dates chosen: 2025-01-01 to 2025-05-03" in text

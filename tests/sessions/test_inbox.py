@@ -125,7 +125,9 @@ INBOX_QUERIES = 12
 
 
 @pytest.mark.parametrize("count", [1, 10, 100])
-def test_inbox_query_count_is_the_same_at_1_10_and_100_threads(therapist, client_user, count, django_assert_num_queries):
+def test_inbox_query_count_is_the_same_at_1_10_and_100_threads(
+    therapist, client_user, count, django_assert_num_queries
+):
     for index in range(count):
         client = _client(therapist, f"C{index}")
         _message(client, therapist, from_client=False, minutes_ago=index + 1)
