@@ -54,7 +54,7 @@ def test_threads_of_other_therapists_are_not_listed(therapist, colleague, client
 
 
 def test_a_risk_flagged_client_message_is_marked_in_the_thread(therapist, client_record, client_user):
-    message, outcome = message_send(client=client_record, actor=client_user, body="I want to kill myself tonight")
+    message, _outcome = message_send(client=client_record, actor=client_user, body="I want to kill myself tonight")
     assert Alert.objects.filter(source_type="message", source_id=message.pk).exists()
     message_send(client=client_record, actor=client_user, body="Also, can we move Thursday?")
     page = web_as(therapist).get(f"{reverse('inbox')}?client={client_record.pk}")

@@ -187,7 +187,7 @@ QUEUE_QUERIES = 16
 
 @pytest.mark.parametrize("count", [1, 10, 100])
 def test_review_queue_query_count_is_flat(therapist, supervisor, client_record, count, django_assert_num_queries):
-    for index in range(count):
+    for _ in range(count):
         client = ClientFactory(
             primary_therapist=therapist.membership, practice=client_record.practice, supervisor=supervisor.membership
         )
