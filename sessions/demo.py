@@ -82,7 +82,7 @@ def _seed_messages(rng: random.Random, clients: list[Client], therapist: Members
             unread = from_client and step == count - 1 and index % 3 != 2
             Message.objects.create(
                 client=client,
-                sender=client.user if from_client else therapist.user,
+                sender=(client.user if from_client else therapist.user),  # type: ignore[misc]
                 from_client=from_client,
                 body=rng.choice(CLIENT_LINES if from_client else THERAPIST_LINES),
                 created_at=min(at, now - dt.timedelta(minutes=30)),
@@ -92,7 +92,7 @@ def _seed_messages(rng: random.Random, clients: list[Client], therapist: Members
         # One message that risk screening flags (through the service, as a client would send it).
         message_send(
             client=clients[1],
-            actor=clients[1].user,
+            actor=clients[1].user,  # type: ignore[arg-type]
             body="Honestly some nights I feel hopeless and think everyone would be better off without me.",
         )
 
@@ -106,7 +106,7 @@ def _seed_supervision(clients: list[Client], rivera: Membership, chen: Membershi
             ProgressNote.objects.filter(client=client, status=ProgressNote.Status.SIGNED).order_by("-signed_at")
         )
         for note in signed[2:]:
-            note.cosigned_by, note.cosigned_at = chen.user, note.signed_at + dt.timedelta(days=2)
+            note.cosigned_by, note.cosigned_at = chen.user, (note.signed_at or now) + dt.timedelta(days=2)
         ProgressNote.objects.bulk_update(signed[2:], ["cosigned_by", "cosigned_at"])
     for index, client in enumerate(clients[:3]):
         session = (

@@ -660,9 +660,11 @@ def inbox_conversation(*, client: Client, actor: User) -> InboxConversation:
     recent.reverse()
     ids = [message.pk for message in recent]
     flagged = frozenset(
-        Alert.objects.filter(client=client, source_type="message", source_id__in=ids).values_list(
+        source_id
+        for source_id in Alert.objects.filter(client=client, source_type="message", source_id__in=ids).values_list(
             "source_id", flat=True
         )
+        if source_id is not None
     )
     audit_read(actor=actor, client_id=client.pk, target_type=MESSAGE_TARGET, fields=["body"])
     unread = sum(1 for message in recent if message.from_client and message.read_at is None)

@@ -35,6 +35,7 @@ from sessions.web import note_sections, note_title, workspace_page
 
 library_page = capability_required(Capability.MANAGE_LIBRARY)
 EMPTY_ROWS = 3
+NEW_TEMPLATE_ROWS = 5
 
 
 def _rows_from(request) -> list[tuple[str, str]]:
@@ -45,8 +46,10 @@ def _rows_from(request) -> list[tuple[str, str]]:
 
 
 def _form_rows(sections: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The sections as form rows, then empty rows to add more (five for a new template)."""
     rows = [{"heading": item.get("heading", ""), "prompt": item.get("prompt", "")} for item in sections]
-    return rows + [{"heading": "", "prompt": ""}] * max(EMPTY_ROWS, 0)
+    spare = EMPTY_ROWS if rows else NEW_TEMPLATE_ROWS
+    return rows + [{"heading": "", "prompt": ""}] * min(spare, MAX_SECTIONS - len(rows))
 
 
 @library_page
