@@ -203,3 +203,16 @@ def test_review_queue_query_count_is_flat(therapist, supervisor, client_record, 
     queue = response.context["queue"]
     assert len(queue.in_review) == count and len(queue.to_cosign) == count
     assert Client.objects.filter(supervisor=supervisor.membership).count() == count + 1
+
+
+def test_the_api_follows_the_review_rule(therapist, supervisor, client_record, review_on):
+    from tests.conftest import as_user
+
+    note = _draft(client_record, therapist)
+    signed = as_user(therapist).post(reverse("api-note-sign", args=[note.pk]))
+    assert signed.status_code == 409
+    note_services.note_submit_for_review(note=note, actor=therapist)
+    assert as_user(therapist).get(reverse("api-note-detail", args=[note.pk])).json()["status"] == "in_review"
+    cosigned = as_user(supervisor).post(reverse("api-note-cosign", args=[note.pk]))
+    assert cosigned.status_code == 200
+    assert cosigned.json()["status"] == "signed" and cosigned.json()["cosigned_by"]
