@@ -641,16 +641,23 @@ class NavigationCounts:
 
 
 def navigation_counts(*, user: User) -> NavigationCounts:
-    """The navigation's counts (unread client messages, notes waiting for the user's review
-    or co-signature) in one query."""
+    """The navigation's counts in one query: unread client messages, and the supervision items
+    waiting for the user (notes to review or co-sign, and their own notes a supervisor returned)."""
     membership = user.membership
-    unread, waiting = (
+    returned = ProgressNote.objects.filter(
+        author=user, status=ProgressNote.Status.DRAFT, returned_at__isnull=False
+    ).filter(client__in=Client.objects.editable_by(user))
+    unread, waiting, returned_count = (
         Membership.objects.filter(pk=membership.pk)
-        .annotate(unread=_scalar_count(_unread_messages(user)), waiting=_scalar_count(_awaiting_review(membership)))
-        .values_list("unread", "waiting")
+        .annotate(
+            unread=_scalar_count(_unread_messages(user)),
+            waiting=_scalar_count(_awaiting_review(membership)),
+            returned=_scalar_count(returned),
+        )
+        .values_list("unread", "waiting", "returned")
         .get()
     )
-    return NavigationCounts(inbox_unread=unread, review_waiting=waiting)
+    return NavigationCounts(inbox_unread=unread, review_waiting=waiting + returned_count)
 
 
 def inbox_conversation(*, client: Client, actor: User) -> InboxConversation:

@@ -136,6 +136,8 @@ def test_supervision_flow_end_to_end(therapist, supervisor, client_record, revie
 
     mine = trainee.get(reverse("supervision"))
     assert [n.pk for n in mine.context["queue"].returned] == [note.pk]
+    nav = mine.content.decode().split('data-testid="nav-supervision"')[1][:200]
+    assert ">1<" in nav  # the returned note counts in the trainee's menu
     editor = trainee.get(reverse("note-edit", args=[note.pk])).content.decode()
     assert "Add how the exposure went." in editor and 'data-testid="review-comment"' in editor
 
