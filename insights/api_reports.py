@@ -161,10 +161,15 @@ def render_report_pdf(report: Mapping[str, Any], *, exported_at: dt.datetime, co
     from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
     styles = getSampleStyleSheet()
-    small = styles["BodyText"].clone("small", fontSize=8, leading=10)
+    # Cells wrap between words only (splitLongWords=0): a word is never broken mid-way.
+    small = styles["BodyText"].clone("small", fontSize=8, leading=10, splitLongWords=0)
 
     def para(text: Any, style=small) -> Paragraph:
         return Paragraph(xml_escape(str(text)), style)
+
+    def header_row(texts: list[str], widths_mm: list[float]) -> list[Paragraph]:
+        style = header_style(texts, widths_mm)
+        return [para(text, style) for text in texts]
 
     grid = TableStyle(
         [
@@ -172,11 +177,13 @@ def render_report_pdf(report: Mapping[str, Any], *, exported_at: dt.datetime, co
             ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e6e9ef")),
             ("VALIGN", (0, 0), (-1, -1), "TOP"),
             ("FONTSIZE", (0, 0), (-1, -1), 8),
+            ("LEFTPADDING", (0, 0), (-1, -1), CELL_PADDING_PT),
+            ("RIGHTPADDING", (0, 0), (-1, -1), CELL_PADDING_PT),
         ]
     )
     story: list[Any] = [
         para(f"Practice report: {report['practice']['name']}", styles["Title"]),
-        para(f"Period: {report['period']['start']} to {report['period']['end']} (whole months)", styles["BodyText"]),
+        para(_period_line(report), styles["BodyText"]),
         para(f"Therapist: {_therapist_label(report)}", styles["BodyText"]),
         para(
             f"Generated at {exported_at.isoformat(timespec='seconds')}; figures computed at {report['computed_at'] or 'never'}",
@@ -187,28 +194,31 @@ def render_report_pdf(report: Mapping[str, Any], *, exported_at: dt.datetime, co
     ]
     for section in reports.report_sections(report):
         story.append(para(section["title"], styles["Heading2"]))
-        rows = [[para("Figure"), para("Value"), para("Definition")]]
+        widths = [40, 42, 98]
+        rows = [header_row(["Figure", "Value", "Definition"], widths)]
         rows += [[para(f["label"]), para(f["display"]), para(f["help"])] for f in section["figures"]]
-        table = Table(rows, colWidths=[40 * mm, 42 * mm, 98 * mm], repeatRows=1)
+        table = Table(rows, colWidths=[width * mm for width in widths], repeatRows=1)
         table.setStyle(grid)
         story.append(table)
     if report["by_therapist"]:
         story.append(para("By therapist", styles["Heading2"]))
-        rows = [[para("Therapist")] + [para(heading) for _, _, heading in reports.THERAPIST_SUMMARY_COLUMNS]]
+        other = (CONTENT_WIDTH_MM - 40) / len(reports.THERAPIST_SUMMARY_COLUMNS)
+        widths = [40.0] + [other] * len(reports.THERAPIST_SUMMARY_COLUMNS)
+        rows = [header_row(["Therapist"] + [heading for _, _, heading in reports.THERAPIST_SUMMARY_COLUMNS], widths)]
         for summary in reports.therapist_summary(report):
             rows.append([para(summary["therapist"]["name"])] + [para(cell) for cell in summary["cells"]])
-        other = (CONTENT_WIDTH_MM - 40) / len(reports.THERAPIST_SUMMARY_COLUMNS)
-        table = Table(rows, colWidths=[40 * mm] + [other * mm] * len(reports.THERAPIST_SUMMARY_COLUMNS), repeatRows=1)
+        table = Table(rows, colWidths=[width * mm for width in widths], repeatRows=1)
         table.setStyle(grid)
         story.append(table)
     series = reports.trend_series(report)
     if report["trends"]:
         story.append(para("Monthly trends", styles["Heading2"]))
-        rows = [[para("Month")] + [para(s["title"]) for s in series]]
+        other = (CONTENT_WIDTH_MM - 16) / len(series)
+        widths = [16.0] + [other] * len(series)
+        rows = [header_row(["Month"] + [s["title"] for s in series], widths)]
         for entry in report["trends"]:
             rows.append([para(entry["month"])] + [para(_short(entry[s["key"]])) for s in series])
-        other = (CONTENT_WIDTH_MM - 16) / len(series)
-        table = Table(rows, colWidths=[16 * mm] + [other * mm] * len(series), repeatRows=1)
+        table = Table(rows, colWidths=[width * mm for width in widths], repeatRows=1)
         table.setStyle(grid)
         story.append(table)
 
@@ -227,6 +237,44 @@ def render_report_pdf(report: Mapping[str, Any], *, exported_at: dt.datetime, co
     )
     document.build(story)
     return buffer.getvalue()
+
+
+CELL_PADDING_PT = 3
+HEADER_FONT = "Helvetica-Bold"
+HEADER_SIZES = (8, 7.5, 7, 6.5, 6, 5.5, 5)
+
+
+def header_font_size(texts: list[str], widths_mm: list[float]) -> float:
+    """The largest header size at which every word of every header fits its column, so a
+    header wraps between words and never breaks one (the smallest size if none fits)."""
+    from reportlab.lib.units import mm
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    for size in HEADER_SIZES:
+        if all(
+            stringWidth(word, HEADER_FONT, size) <= width * mm - 2 * CELL_PADDING_PT
+            for text, width in zip(texts, widths_mm, strict=True)
+            for word in str(text).split()
+        ):
+            return size
+    return HEADER_SIZES[-1]
+
+
+def header_style(texts: list[str], widths_mm: list[float]):
+    from reportlab.lib.styles import getSampleStyleSheet
+
+    size = header_font_size(texts, widths_mm)
+    return getSampleStyleSheet()["BodyText"].clone(
+        "table-header", fontName=HEADER_FONT, fontSize=size, leading=size + 2, splitLongWords=0
+    )
+
+
+def _period_line(report: Mapping[str, Any]) -> str:
+    period = report["period"]
+    line = f"Period: {period['start']} to {period['end']} (whole months)"
+    if (period.get("requested_start"), period.get("requested_end")) != (period["start"], period["end"]):
+        line += f"; dates chosen: {period['requested_start']} to {period['requested_end']} (figures are monthly)"
+    return line
 
 
 def _short(value: Any) -> str:

@@ -2,16 +2,23 @@
 
 The guard is `practice.web_guards.capability_required(VIEW_REPORTS)`, the capability the
 reports API checks. The therapist's alerts page is insights/web_alerts.py.
+
+The page only reads the stored monthly figures and says when they were computed ("as of");
+"Refresh figures" is a POST (`reports_refresh`) that recomputes them now, audited. Figures
+are monthly: when the dates chosen are not whole months, the page says which months the
+figures cover and offers the whole months inside the range.
 """
 
 from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from django.shortcuts import render
+from django.contrib import messages
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from django.views.decorators.http import require_GET, require_POST
 
 from insights import charts
 from insights import reports as practice_reports
@@ -19,7 +26,32 @@ from practice.roles import Capability
 from practice.web_guards import capability_required
 
 
+def _report_query(params) -> dict[str, str]:
+    query = {"start": params.start.isoformat(), "end": params.end.isoformat()}
+    if params.therapist_id is not None:
+        query["therapist"] = str(params.therapist_id)
+    return query
+
+
 @capability_required(Capability.VIEW_REPORTS)
+@require_POST
+def reports_refresh(request):
+    """Recompute the practice's figures now, then show the report for the same choices."""
+    practice = request.user.membership.practice
+    therapist_ids = [option.id for option in practice_reports.practice_therapists(practice)]
+    try:
+        params = practice_reports.parse_report_params(
+            request.POST, therapist_ids=therapist_ids, today=timezone.localdate()
+        )
+    except practice_reports.ReportParamsError:
+        params = practice_reports.parse_report_params({}, therapist_ids=therapist_ids, today=timezone.localdate())
+    practice_reports.refresh_report_figures(practice=practice, actor=request.user)
+    messages.success(request, "Figures recomputed just now.")
+    return redirect(f"{reverse('reports')}?{urlencode(_report_query(params))}")
+
+
+@capability_required(Capability.VIEW_REPORTS)
+@require_GET
 def reports(request):
     """The practice report for managers and admins (aggregates only); anyone else gets 404."""
     practice = request.user.membership.practice
@@ -50,10 +82,17 @@ def reports(request):
             trend_charts.append(
                 charts.line_chart(series["points"], width=480, height=200, title=series["title"], y_min=0)
             )
-    query = {"start": params.start.isoformat(), "end": params.end.isoformat()}
-    if params.therapist_id is not None:
-        query["therapist"] = str(params.therapist_id)
+    query = _report_query(params)
+    whole = params.whole_months_within() if params.widened else None
+    whole_months_url = None
+    if whole is not None:
+        whole_query = {**query, "start": whole[0].isoformat(), "end": whole[1].isoformat()}
+        whole_months_url = f"{reverse('reports')}?{urlencode(whole_query)}"
     context = {
+        "query": query,
+        "widened": params.widened,
+        "whole_months": whole,
+        "whole_months_url": whole_months_url,
         "report": report,
         "computed_at": parse_datetime(report["computed_at"]) if report["computed_at"] else None,
         "sections": practice_reports.report_sections(report),

@@ -6,3 +6,7 @@ urlpatterns = [
     path("alerts/", web_alerts.alerts, name="alerts"),
     path("reports/", web.reports, name="reports"),
 ]
+
+urlpatterns += [
+    path("reports/refresh/", web.reports_refresh, name="reports-refresh"),
+]

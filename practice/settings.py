@@ -136,6 +136,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "practice.context_processors.alliance",
+                "sessions.context_processors.workspace_counts",
             ],
         },
     }

@@ -60,10 +60,18 @@ class ProgressNote(models.Model):
 
     class Status(models.TextChoices):
         DRAFT = "draft"
+        IN_REVIEW = "in_review", "With the supervisor for review"
         SIGNED = "signed"
 
-    # Signed is terminal: changes after signing are addenda.
-    ALLOWED_TRANSITIONS = {Status.DRAFT: {Status.SIGNED}, Status.SIGNED: set()}
+    # Signed is terminal: changes after signing are addenda. A note whose author must be
+    # reviewed before signing (sessions.models.Supervision) goes draft -> in_review; the
+    # supervisor either returns it (in_review -> draft, with a comment) or co-signs it, which
+    # signs it (in_review -> signed). See sessions/services/notes.py.
+    ALLOWED_TRANSITIONS = {
+        Status.DRAFT: {Status.SIGNED, Status.IN_REVIEW},
+        Status.IN_REVIEW: {Status.DRAFT, Status.SIGNED},
+        Status.SIGNED: set(),
+    }
 
     client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="notes")
     session = models.ForeignKey(Session, null=True, blank=True, on_delete=models.SET_NULL, related_name="notes")
@@ -80,6 +88,19 @@ class ProgressNote(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     goals = models.ManyToManyField(Goal, blank=True, related_name="notes")
+    # A note started from a practice template (NoteTemplate) is stored as format "free" with
+    # the template's sections: `layout` is the template's [{key, heading, prompt}] as it was
+    # when the note was started, so later edits of the template never orphan a note's text.
+    template = models.ForeignKey("NoteTemplate", null=True, blank=True, on_delete=models.SET_NULL, related_name="notes")
+    layout = models.JSONField(default=list, blank=True)
+    # Review before signing (supervision): when the author submitted it, and the supervisor's
+    # last "return for revision" (the comment the author sees until they resubmit).
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    returned_at = models.DateTimeField(null=True, blank=True)
+    returned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    review_comment = EncryptedTextField(blank=True, default="")
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
@@ -87,6 +108,49 @@ class ProgressNote(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["client", "status"])]
+
+
+class NoteTemplate(models.Model):
+    """A practice's own progress-note layout: named sections, each with a heading and a prompt.
+
+    `sections` is [{"key": "presenting", "heading": "Presenting issue", "prompt": "..."}];
+    keys are slugs, unique within the template, and never change once a note uses them.
+    """
+
+    practice = models.ForeignKey(Practice, on_delete=models.CASCADE, related_name="note_templates")
+    name = models.CharField(max_length=120)
+    sections = models.JSONField(default=list)
+    is_active = models.BooleanField(default=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Supervision(models.Model):
+    """A supervisor's setting for one supervisee (a therapist whose clients they supervise).
+
+    With `review_before_signing`, the supervisee's notes for clients this supervisor
+    supervises cannot be signed directly: "Sign" becomes "Submit for review", and the
+    supervisor's co-signature signs the note.
+    """
+
+    supervisor = models.ForeignKey(Membership, on_delete=models.CASCADE, related_name="supervisions_given")
+    supervisee = models.ForeignKey(Membership, on_delete=models.CASCADE, related_name="supervisions_received")
+    review_before_signing = models.BooleanField(default=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["supervisor", "supervisee"], name="supervision_unique_pair"),
+        ]
 
 
 class NoteAddendum(models.Model):

@@ -48,6 +48,7 @@ from sessions.models import (
     HomeworkTemplate,
     Message,
     NoteAddendum,
+    NoteTemplate,
     ProgressNote,
     PsychotherapyNote,
     Session,
@@ -577,4 +578,203 @@ def since_last_session(*, client: Client, actor: User, before: datetime | None =
         risk_reasons=(view.risk.get("reasons") or []) if view else [],
         has_snapshot=view is not None,
         agenda=agenda_since(client=client, user=actor, since=since),
+    )
+
+
+# ---------------------------------------------------------------------------
+# The inbox: every client thread of the caseload (sessions/web_inbox.py)
+
+INBOX_THREAD_LIMIT = 200
+
+
+@dataclass(frozen=True)
+class InboxThread:
+    client: Client
+    last_message_at: datetime | None
+    unread: int
+    flagged: int  # client messages that raised a risk alert
+
+
+@dataclass(frozen=True)
+class InboxConversation:
+    client: Client
+    messages: list[Message]  # oldest first, the latest INBOX_THREAD_LIMIT
+    flagged_ids: frozenset[int]
+    unread: int
+
+
+def _inbox_clients(user: User) -> QuerySet[Client]:
+    # The care team's threads: a read receipt and a reply are theirs (editable_by).
+    return Client.objects.editable_by(user)
+
+
+def inbox_threads(*, user: User) -> list[InboxThread]:
+    """The caseload's threads that have messages, unread first, then by latest message.
+    One query whatever the number of threads; no message text (nothing to audit)."""
+    latest = Message.objects.filter(client=OuterRef("pk")).order_by("-created_at", "-id").values("created_at")[:1]
+    flagged = Alert.objects.filter(source_type="message", client=OuterRef("pk"))
+    clients = (
+        _inbox_clients(user)
+        .annotate(
+            last_message_at=Subquery(latest),
+            unread=_count_per_client(Message.objects.filter(from_client=True, read_at__isnull=True)),
+            flagged=_count_per_client(flagged),
+        )
+        .filter(last_message_at__isnull=False)
+    )
+    rows = [
+        InboxThread(client=c, last_message_at=c.last_message_at, unread=c.unread, flagged=c.flagged) for c in clients
+    ]
+    rows.sort(key=lambda row: (row.unread == 0, -(row.last_message_at.timestamp() if row.last_message_at else 0)))
+    return rows
+
+
+def inbox_new_message_clients(*, user: User) -> QuerySet[Client]:
+    """Caseload clients one may start a thread with (not discharged), by name."""
+    return _inbox_clients(user).exclude(status=Client.Status.DISCHARGED).order_by("last_name", "first_name", "pk")
+
+
+def inbox_unread_count(*, user: User) -> int:
+    """Unread client messages across the user's caseload."""
+    return _unread_messages(user).count()
+
+
+def _unread_messages(user: User) -> QuerySet[Message]:
+    return Message.objects.filter(client__in=_inbox_clients(user), from_client=True, read_at__isnull=True)
+
+
+def _scalar_count(queryset: QuerySet):
+    """COUNT(*) of `queryset` as a scalar subquery (0 when empty)."""
+    rows = queryset.order_by().annotate(one=Value(1)).values("one").annotate(n=Count("pk")).values("n")
+    return Coalesce(Subquery(rows, output_field=IntegerField()), Value(0))
+
+
+@dataclass(frozen=True)
+class NavigationCounts:
+    inbox_unread: int
+    review_waiting: int
+
+
+def navigation_counts(*, user: User) -> NavigationCounts:
+    """The navigation's counts in one query: unread client messages, and the supervision items
+    waiting for the user (notes to review or co-sign, and their own notes a supervisor returned)."""
+    membership = user.membership
+    returned = ProgressNote.objects.filter(
+        author=user, status=ProgressNote.Status.DRAFT, returned_at__isnull=False
+    ).filter(client__in=Client.objects.editable_by(user))
+    unread, waiting, returned_count = (
+        Membership.objects.filter(pk=membership.pk)
+        .annotate(
+            unread=_scalar_count(_unread_messages(user)),
+            waiting=_scalar_count(_awaiting_review(membership)),
+            returned=_scalar_count(returned),
+        )
+        .values_list("unread", "waiting", "returned")
+        .get()
+    )
+    return NavigationCounts(inbox_unread=unread, review_waiting=waiting + returned_count)
+
+
+def inbox_conversation(*, client: Client, actor: User) -> InboxConversation:
+    """One client's thread, oldest first, with the messages risk screening flagged. Call with
+    a client from `client_for_write`. Records the read of the bodies."""
+    recent = list(message_thread(client=client)[:INBOX_THREAD_LIMIT])
+    recent.reverse()
+    ids = [message.pk for message in recent]
+    flagged = frozenset(
+        source_id
+        for source_id in Alert.objects.filter(client=client, source_type="message", source_id__in=ids).values_list(
+            "source_id", flat=True
+        )
+        if source_id is not None
+    )
+    audit_read(actor=actor, client_id=client.pk, target_type=MESSAGE_TARGET, fields=["body"])
+    unread = sum(1 for message in recent if message.from_client and message.read_at is None)
+    return InboxConversation(client=client, messages=recent, flagged_ids=flagged, unread=unread)
+
+
+# ---------------------------------------------------------------------------
+# Supervision: the supervisor's review queue (sessions/web_supervision.py)
+
+PLAN_REVIEW_INTERVAL = timedelta(days=90)
+
+
+@dataclass(frozen=True)
+class ReviewQueue:
+    in_review: list[ProgressNote]  # submitted for review, oldest submission first
+    to_cosign: list[ProgressNote]  # signed, awaiting the co-signature
+    plans_due: list[Client]  # plan never reviewed, or more than 90 days ago
+    returned: list[ProgressNote]  # the user's own notes a supervisor returned to them
+
+
+def _queue_notes() -> QuerySet[ProgressNote]:
+    # Only what the queue shows: no sections (no clinical text, nothing to audit).
+    return ProgressNote.objects.select_related("client", "author", "session").defer("sections", "review_comment")
+
+
+def review_queue(*, user: User, today: dt.date | None = None) -> ReviewQueue:
+    """What waits for the user as a supervisor (and their own returned notes), in a fixed
+    number of queries."""
+    membership = user.membership
+    today = today or timezone.localdate()
+    supervised = Client.objects.filter(supervisor=membership).exclude(primary_therapist=membership)
+    in_review = list(
+        _queue_notes()
+        .filter(client__in=supervised, status=ProgressNote.Status.IN_REVIEW)
+        .order_by("submitted_at", "id")
+    )
+    to_cosign = list(
+        _queue_notes()
+        .filter(client__in=supervised, status=ProgressNote.Status.SIGNED, cosigned_at__isnull=True)
+        .order_by("signed_at", "id")
+    )
+    plans_due = list(
+        supervised.exclude(status=Client.Status.DISCHARGED)
+        .filter(Q(plan_reviewed_on__isnull=True) | Q(plan_reviewed_on__lt=today - PLAN_REVIEW_INTERVAL))
+        .select_related("primary_therapist__user")
+        .order_by("plan_reviewed_on", "last_name", "pk")
+    )
+    returned = list(
+        _queue_notes()
+        .filter(author=user, status=ProgressNote.Status.DRAFT, returned_at__isnull=False)
+        .filter(client__in=Client.objects.editable_by(user))
+        .order_by("-returned_at", "-id")
+    )
+    return ReviewQueue(in_review=in_review, to_cosign=to_cosign, plans_due=plans_due, returned=returned)
+
+
+def _awaiting_review(membership: Membership) -> QuerySet[ProgressNote]:
+    supervised = Client.objects.filter(supervisor=membership).exclude(primary_therapist=membership)
+    return ProgressNote.objects.filter(client__in=supervised).filter(
+        Q(status=ProgressNote.Status.IN_REVIEW) | Q(status=ProgressNote.Status.SIGNED, cosigned_at__isnull=True)
+    )
+
+
+def review_queue_count(*, user: User) -> int:
+    """Notes waiting for the user's review or co-signature."""
+    return _awaiting_review(user.membership).count()
+
+
+# ---------------------------------------------------------------------------
+# Note templates and the note editor's defaults
+
+
+def note_templates(*, user: User, include_inactive: bool = False) -> QuerySet[NoteTemplate]:
+    """The user's practice's note templates, by name (library content: no read recorded)."""
+    practice_id = user.practice_id_or_none
+    queryset = NoteTemplate.objects.filter(practice_id=practice_id) if practice_id else NoteTemplate.objects.none()
+    return queryset if include_inactive else queryset.filter(is_active=True)
+
+
+def note_template(*, user: User, template_id, include_inactive: bool = False) -> NoteTemplate:
+    return _one(note_templates(user=user, include_inactive=include_inactive), template_id)
+
+
+def session_awaiting_note(*, client: Client) -> Session | None:
+    """The client's most recent attended session that has no progress note yet."""
+    return (
+        Session.objects.filter(client=client, status=Session.Status.ATTENDED, starts_at__lte=timezone.now())
+        .filter(~Exists(ProgressNote.objects.filter(session=OuterRef("pk"))))
+        .order_by("-starts_at", "-id")
+        .first()
     )

@@ -195,6 +195,16 @@ def _id_or_none(raw: str | None) -> int | None:
     return int(raw) if raw and raw.isdigit() else None
 
 
+TEMPLATE_CHOICE_PREFIX = "template-"
+
+
+def _chosen_template(request, choice: str):
+    """A practice note template when the format choice names one ("template-<id>"), else None."""
+    if choice.startswith(TEMPLATE_CHOICE_PREFIX):
+        return selectors.note_template(user=request.user, template_id=choice.removeprefix(TEMPLATE_CHOICE_PREFIX))
+    return None
+
+
 @workspace_page
 @require_http_methods(["GET", "POST"])
 def note_new(request) -> HttpResponse:
@@ -204,11 +214,22 @@ def note_new(request) -> HttpResponse:
     )
     session_id = _id_or_none(source.get("session"))
     session = selectors.client_session(client=client, session_id=session_id) if session_id else None
+    session_preselected = False
+    if request.method == "GET" and "session" not in request.GET:
+        # Link the note to the session that is waiting for one, unless the caller chose.
+        session = selectors.session_awaiting_note(client=client)
+        session_preselected = session is not None
+    choice = source.get("format", ProgressNote.Format.DAP)
     error, status = None, 200
     if request.method == "POST":
+        template = _chosen_template(request, choice)  # another practice's: NotFound (404)
         try:
             note = note_services.note_create(
-                client=client, actor=request.user, format=source.get("format", ""), session=session
+                client=client,
+                actor=request.user,
+                format=ProgressNote.Format.FREE if template else choice,
+                session=session,
+                template=template,
             )
         except DomainError as failure:
             error, status = failure.message, 400
@@ -218,8 +239,13 @@ def note_new(request) -> HttpResponse:
         "client": client,
         "session": session,
         "sessions": selectors.sessions_for_client(client=client)[:20],
-        "formats": ProgressNote.Format.choices,
-        "chosen_format": source.get("format", ProgressNote.Format.DAP),
+        "format_choices": [(value, label.upper(), "") for value, label in ProgressNote.Format.choices]
+        + [
+            (f"{TEMPLATE_CHOICE_PREFIX}{template.pk}", template.name, "practice template")
+            for template in selectors.note_templates(user=request.user)
+        ],
+        "session_preselected": session_preselected,
+        "chosen_format": choice,
         "error": error,
         **_side_panel(client, request.user, session),
     }
@@ -227,25 +253,51 @@ def note_new(request) -> HttpResponse:
 
 
 def _submitted_sections(request, note: ProgressNote) -> dict[str, str]:
-    return {name: request.POST[name] for name in note_services.sections_for(note.format) if name in request.POST}
+    return {name: request.POST[name] for name in note_services.note_section_names(note) if name in request.POST}
 
 
 def _version(request) -> int | None:
     return _id_or_none(request.POST.get("version"))
 
 
+def note_sections(note: ProgressNote) -> list[tuple[str, str, str, str]]:
+    """(key, heading, prompt, text) of each section: the template's layout, else the format's."""
+    values = note.sections or {}
+    if note.layout:
+        return [
+            (item["key"], item["heading"], item.get("prompt", ""), values.get(item["key"], "")) for item in note.layout
+        ]
+    return [(name, *SECTION_LABELS[name], values.get(name, "")) for name in note_services.sections_for(note.format)]
+
+
+def note_title(note: ProgressNote) -> str:
+    if note.layout:
+        return note.template.name if note.template_id and note.template else "Progress note"
+    return f"{note.get_format_display().upper()} note"
+
+
 def _editor(request, note: ProgressNote, *, status: int = 200, error: str | None = None) -> HttpResponse:
     """The editor page for a note whose read has been recorded (`note_for_read`, `note_detail`)."""
     client = note.client
-    editable = client_is_editable(user=request.user, client=client)
-    values = note.sections or {}
+    user = request.user
+    editable = client_is_editable(user=user, client=client)
+    can_write = editable and note.author_id == user.pk and note.status == ProgressNote.Status.DRAFT
+    membership = user.membership_or_none
+    supervising = membership is not None and client.supervisor_id == membership.pk and note.author_id != user.pk
+    in_review = note.status == ProgressNote.Status.IN_REVIEW
     context = {
         "note": note,
+        "note_title": note_title(note),
         "client": client,
-        "sections": [
-            (name, *SECTION_LABELS[name], values.get(name, "")) for name in note_services.sections_for(note.format)
-        ],
-        "can_write": editable and note.author_id == request.user.pk and note.status == ProgressNote.Status.DRAFT,
+        "sections": note_sections(note),
+        "can_write": can_write,
+        "must_submit": can_write and note_services.review_required(note),
+        "can_submit_for_review": can_write
+        and client.supervisor_id is not None
+        and client.supervisor_id != getattr(membership, "pk", None),
+        "can_cosign": supervising
+        and (in_review or (note.status == ProgressNote.Status.SIGNED and not note.cosigned_at)),
+        "can_return": supervising and in_review,
         "can_add_addendum": editable and note.status == ProgressNote.Status.SIGNED,
         "addenda": list(note.addenda.all()),
         "error": error,
@@ -257,6 +309,10 @@ def _editor(request, note: ProgressNote, *, status: int = 200, error: str | None
 def _reshown(request, note: ProgressNote, *, status: int, error: str) -> HttpResponse:
     """The editor again after a refused write: it shows the note, so it records the read."""
     return _editor(request, selectors.note_detail(note=note, actor=request.user), status=status, error=error)
+
+
+# The review actions (sessions/web_supervision.py) answer a refusal on the note itself.
+editor_with_error = _reshown
 
 
 @workspace_page

@@ -34,7 +34,9 @@ WEB_MATRIX_MODULES = [
     "tests.clients.test_web_authz_safety_plan",
     "tests.sessions.test_web_authz",
     "tests.sessions.test_web_authz_appointments",
+    "tests.sessions.test_web_authz_workspace",
     "tests.insights.test_web_authz",
+    "tests.insights.test_web_authz_reports",
 ]
 # Routes that are deliberately public: they authenticate the caller themselves.
 PUBLIC_ROUTES = {"api-token", "api-accept-invite"}

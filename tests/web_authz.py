@@ -49,10 +49,7 @@ CLINICAL_READERS = frozenset({"therapist", "supervisor"})
 # tables the GET writes (practice.AuditEvent: audit events other than READ). While they still
 # write the row xfails (everything else in it still checked); once none of its actors writes
 # them, the row fails until its entry is removed. Empty this once the read-layer branches merge.
-GET_WRITES_PENDING_READ_LAYER_FIX: dict[str, frozenset[str]] = {
-    # Opening the practice report computes and stores the period's aggregates when missing.
-    "GET reports": frozenset({"insights.PracticeAggregate"}),
-}
+GET_WRITES_PENDING_READ_LAYER_FIX: dict[str, frozenset[str]] = {}
 
 
 def only(status: int, *actors: str, **overrides: int) -> dict[str, int]:

@@ -354,6 +354,38 @@ class ReportParams:
     def period_end(self) -> dt.date:
         return month_last_day(month_of(self.end))
 
+    @property
+    def widened(self) -> bool:
+        """Whether the figures (whole months) cover more than the dates chosen."""
+        return (self.start, self.end) != (self.period_start, self.period_end)
+
+    def whole_months_within(self) -> tuple[dt.date, dt.date] | None:
+        """The largest run of whole months inside the chosen dates, if there is one."""
+        first = self.period_start if self.start == self.period_start else add_months(self.period_start, 1)
+        last_month = month_of(self.end) if self.end == self.period_end else add_months(month_of(self.end), -1)
+        if last_month < first:
+            return None
+        return first, month_last_day(last_month)
+
+
+def refresh_report_figures(*, practice: Practice, actor) -> aggregates.RefreshResult:
+    """Recompute the practice's monthly figures now (the page's "Refresh figures" POST);
+    audited. The hourly task does the same without an actor."""
+    from django.db import transaction
+
+    from practice.audit import AuditAction, audit_record
+
+    result = aggregates.refresh_practice_aggregates(practice)
+    with transaction.atomic():
+        audit_record(
+            actor=actor,
+            action=AuditAction.UPDATE,
+            target_type=PracticeAggregate._meta.label_lower,
+            practice_id=practice.pk,
+            fields=["metrics", "computed_at"],
+        )
+    return result
+
 
 def _parse_date(raw: str | None, name: str, errors: dict[str, list[str]]) -> dt.date | None:
     if not raw:
@@ -483,17 +515,16 @@ def _load_rows(
     fields = ("therapist_id", "month", "metrics", "computed_at")
     rows = list(queryset.values_list(*fields))
     if not rows:
+        # Reading never computes (GET pages do not write): the hourly task or the page's
+        # "Refresh figures" POST (`refresh_report_figures`) does. Say when figures were last
+        # computed for the practice, if ever.
         latest = (
             PracticeAggregate.objects.filter(practice_id=practice.pk)
             .order_by("-computed_at")
             .values_list("computed_at", flat=True)
             .first()
         )
-        if latest is not None:
-            return [], latest
-        # Nothing computed yet for this practice (new install): compute once, synchronously.
-        aggregates.refresh_practice_aggregates(practice)
-        rows = list(queryset.all().values_list(*fields))
+        return [], latest
     computed_at = max((row[3] for row in rows), default=None)
     return [(therapist_id, month, metrics) for therapist_id, month, metrics, _ in rows], computed_at
 

@@ -17,7 +17,7 @@ from django.utils import timezone
 from clients.models import Client, Goal
 from practice.audit import AuditAction, audit_record
 from practice.errors import DomainError
-from sessions.models import NoteAddendum, ProgressNote, PsychotherapyNote, Session
+from sessions.models import NoteAddendum, NoteTemplate, ProgressNote, PsychotherapyNote, Session, Supervision
 
 if TYPE_CHECKING:
     from practice.models import User
@@ -50,9 +50,17 @@ def sections_for(format: str) -> tuple[str, ...]:
         raise DomainError(f"Format must be one of: {', '.join(FORMAT_SECTIONS)}.", field="format") from None
 
 
-def clean_sections(format: str, sections: Any) -> dict[str, str]:
-    """Validate submitted sections for a format; returns only the submitted keys."""
-    names = sections_for(format)
+def note_section_names(note: ProgressNote) -> tuple[str, ...]:
+    """The note's section keys: its template layout's, else its format's."""
+    if note.layout:
+        return tuple(item["key"] for item in note.layout)
+    return sections_for(note.format)
+
+
+def clean_sections(format: str, sections: Any, names: tuple[str, ...] | None = None) -> dict[str, str]:
+    """Validate submitted sections for a format (or for a template's `names`); returns only
+    the submitted keys."""
+    names = names or sections_for(format)
     if sections is None:
         return {}
     if not isinstance(sections, Mapping):
@@ -112,6 +120,11 @@ def _require_author(note: ProgressNote, actor: User, doing: str) -> None:
 
 
 def _require_draft(note: ProgressNote) -> None:
+    if note.status == ProgressNote.Status.IN_REVIEW:
+        raise DomainError(
+            "This note is with the supervisor for review; it can be edited again if it is returned.",
+            conflict=True,
+        )
     if note.status != ProgressNote.Status.DRAFT:
         raise DomainError(
             "This note is signed and cannot be changed; add an addendum instead.",
@@ -135,12 +148,23 @@ def note_create(
     sections: Mapping[str, str] | None = None,
     session: Session | int | None = None,
     goals: Iterable[Goal | int] = (),
+    template: NoteTemplate | None = None,
 ) -> ProgressNote:
-    """Start a draft note. Call with a client the actor may edit. Missing sections are ""."""
-    submitted = clean_sections(format, sections)
+    """Start a draft note. Call with a client the actor may edit. Missing sections are "".
+
+    With a practice `template` (of the client's practice) the note is format "free" and its
+    sections are the template's (a snapshot in `layout`)."""
+    layout: list[dict[str, str]] = []
+    if template is not None:
+        if template.practice_id != client.practice_id or not template.is_active:
+            raise DomainError("Choose one of your practice's note templates.", field="template")
+        format = ProgressNote.Format.FREE
+        layout = [dict(item) for item in template.sections]
+    names = tuple(item["key"] for item in layout) or None
+    submitted = clean_sections(format, sections, names)
     linked_session = _session_of(client, session)
     goal_ids = _goals_of(client, goals)
-    full = {name: submitted.get(name, "") for name in sections_for(format)}
+    full = {name: submitted.get(name, "") for name in (names or sections_for(format))}
     with transaction.atomic():
         note = ProgressNote.objects.create(
             client=client,
@@ -148,6 +172,8 @@ def note_create(
             format=format,
             sections=full,
             session=linked_session,
+            template=template,
+            layout=layout,
         )
         if goal_ids:
             note.goals.set(goal_ids)
@@ -161,6 +187,7 @@ def note_create(
                 "sections",
                 *(["session"] if linked_session else []),
                 *(["goals"] if goal_ids else []),
+                *(["template"] if template else []),
             ],
         )
     return note
@@ -190,7 +217,7 @@ def note_update(
                 f"This note was saved elsewhere (version {current.version}, you had {version}); reload it and try again.",
                 conflict=True,
             )
-        submitted = clean_sections(current.format, sections)
+        submitted = clean_sections(current.format, sections, note_section_names(current))
         changed: list[str] = []
         new_sections = dict(current.sections or {})
         for key, value in submitted.items():
@@ -237,11 +264,15 @@ def _copy_state(source: ProgressNote, target: ProgressNote) -> None:
         "signed_by_id",
         "cosigned_at",
         "cosigned_by_id",
+        "submitted_at",
+        "returned_at",
+        "returned_by_id",
+        "review_comment",
         "version",
         "updated_at",
     ):
         setattr(target, field, getattr(source, field))
-    for cached in ("session", "signed_by", "cosigned_by"):
+    for cached in ("session", "signed_by", "cosigned_by", "returned_by"):
         target._state.fields_cache.pop(cached, None)
     getattr(target, "_prefetched_objects_cache", {}).clear()
 
@@ -258,6 +289,13 @@ def note_sign(*, note: ProgressNote, actor: User) -> ProgressNote:
         current = ProgressNote.objects.select_for_update().get(pk=note.pk)
         if current.status == ProgressNote.Status.SIGNED:
             raise DomainError("This note is already signed.", conflict=True)
+        if current.status == ProgressNote.Status.IN_REVIEW:
+            raise DomainError("This note is with the supervisor: their co-signature signs it.", conflict=True)
+        if review_required(current):
+            raise DomainError(
+                "Your supervisor reviews your notes before they are signed: submit it for review instead.",
+                conflict=True,
+            )
         _transition(current, ProgressNote.Status.SIGNED)
         if not any((value or "").strip() for value in (current.sections or {}).values()):
             raise DomainError("This note is empty; write it before signing.", field="sections")
@@ -277,14 +315,50 @@ def note_sign(*, note: ProgressNote, actor: User) -> ProgressNote:
     return note
 
 
-def note_cosign(*, note: ProgressNote, actor: User) -> ProgressNote:
-    """The client's supervisor co-signs a signed note (once)."""
-    client = note.client
+def review_required(note: ProgressNote) -> bool:
+    """Whether the note's author must submit it to the client's supervisor instead of signing:
+    the client has a supervisor who asked to review this author's notes (Supervision)."""
+    supervisor_id = note.client.supervisor_id
+    author_membership = getattr(note.author, "membership_or_none", None)
+    if supervisor_id is None or author_membership is None or supervisor_id == author_membership.pk:
+        return False
+    return Supervision.objects.filter(
+        supervisor_id=supervisor_id, supervisee=author_membership, review_before_signing=True
+    ).exists()
+
+
+def _require_supervisor(note: ProgressNote, actor: User, doing: str) -> None:
     membership = actor.membership_or_none
-    if membership is None or client.supervisor_id != membership.pk:
-        raise PermissionDenied("Only the client's supervisor can co-sign this note.")
+    if membership is None or note.client.supervisor_id != membership.pk:
+        raise PermissionDenied(f"Only the client's supervisor can {doing} this note.")
+
+
+def note_cosign(*, note: ProgressNote, actor: User) -> ProgressNote:
+    """The client's supervisor co-signs a signed note (once), or a note submitted for review:
+    that co-signature signs it (signed by its author at their submission's attestation,
+    co-signed by the supervisor, both now)."""
+    _require_supervisor(note, actor, "co-sign")
     with transaction.atomic():
         current = ProgressNote.objects.select_for_update().get(pk=note.pk)
+        if current.status == ProgressNote.Status.IN_REVIEW:
+            _transition(current, ProgressNote.Status.SIGNED)
+            now = timezone.now()
+            current.status = ProgressNote.Status.SIGNED
+            current.signed_at = now
+            current.signed_by_id = current.author_id
+            current.cosigned_at = now
+            current.cosigned_by = actor
+            current.version += 1
+            current.save()
+            audit_record(
+                actor=actor,
+                action=AuditAction.COSIGN,
+                target=current,
+                client_id=current.client_id,
+                fields=["status", "signed_at", "signed_by", "cosigned_at", "cosigned_by"],
+            )
+            _copy_state(current, note)
+            return note
         if current.status != ProgressNote.Status.SIGNED:
             raise DomainError(
                 "Only a signed note can be co-signed; the author signs first.",
@@ -302,6 +376,60 @@ def note_cosign(*, note: ProgressNote, actor: User) -> ProgressNote:
             target=current,
             client_id=current.client_id,
             fields=["cosigned_at", "cosigned_by"],
+        )
+    _copy_state(current, note)
+    return note
+
+
+def note_submit_for_review(*, note: ProgressNote, actor: User) -> ProgressNote:
+    """The author hands a draft to the client's supervisor (draft -> in_review). Submitting is
+    the author's attestation; the supervisor's co-signature then signs the note."""
+    _require_author(note, actor, "submit it for review")
+    if note.client.supervisor_id is None:
+        raise DomainError("This client has no supervisor to review the note.", conflict=True)
+    with transaction.atomic():
+        current = ProgressNote.objects.select_for_update().get(pk=note.pk)
+        _require_draft(current)
+        _transition(current, ProgressNote.Status.IN_REVIEW)
+        if not any((value or "").strip() for value in (current.sections or {}).values()):
+            raise DomainError("This note is empty; write it before submitting it.", field="sections")
+        current.status = ProgressNote.Status.IN_REVIEW
+        current.submitted_at = timezone.now()
+        current.version += 1
+        current.save()
+        audit_record(
+            actor=actor,
+            action=AuditAction.UPDATE,
+            target=current,
+            client_id=current.client_id,
+            fields=["status", "submitted_at"],
+        )
+    _copy_state(current, note)
+    return note
+
+
+def note_return(*, note: ProgressNote, actor: User, comment: Any) -> ProgressNote:
+    """The supervisor returns a note in review to its author with a comment (in_review ->
+    draft): the author sees the comment, edits and resubmits."""
+    _require_supervisor(note, actor, "return")
+    comment = _check_text(comment, field="comment")
+    with transaction.atomic():
+        current = ProgressNote.objects.select_for_update().get(pk=note.pk)
+        if current.status != ProgressNote.Status.IN_REVIEW:
+            raise DomainError("Only a note submitted for review can be returned.", conflict=True)
+        _transition(current, ProgressNote.Status.DRAFT)
+        current.status = ProgressNote.Status.DRAFT
+        current.returned_at = timezone.now()
+        current.returned_by = actor
+        current.review_comment = comment.strip()
+        current.version += 1
+        current.save()
+        audit_record(
+            actor=actor,
+            action=AuditAction.UPDATE,
+            target=current,
+            client_id=current.client_id,
+            fields=["status", "returned_at", "returned_by", "review_comment"],
         )
     _copy_state(current, note)
     return note

@@ -32,6 +32,7 @@ from insights.charts import bar_chart, line_chart
 from insights.models import AiSuggestion, Alert, PracticeAggregate
 from insights.reports import aggregates
 from insights.tasks.reports import refresh_practice_aggregates as refresh_task
+from practice.audit import AuditAction
 from practice.models import AuditEvent
 from tests.conftest import PHI_CANARY, as_user
 from tests.factories import (
@@ -445,6 +446,7 @@ def test_endpoint_suppresses_small_counts_and_rates(frozen, practice, staff, att
     client = _client(practice, staff.tess, intake_date=day(1, 1))
     for index in range(attended):
         _session(client, staff.tess, at(4, 1 + index))
+    aggregates.refresh_practice_aggregates(practice)
     body = get_report(staff.manager).json()
     assert body["attendance"]["sessions_attended"] == ("<5" if attended < 5 else attended)
     rate = body["attendance"]["attendance_rate"]
@@ -562,12 +564,24 @@ def test_refresh_task_covers_one_or_every_practice(frozen, practice, other_pract
 
 
 @pytest.mark.django_db
-def test_first_report_computes_aggregates_once(frozen, practice, staff):
+def test_reading_a_report_never_computes_the_refresh_post_does(
+    frozen, practice, staff, django_capture_on_commit_callbacks
+):
     _session(_client(practice, staff.tess, intake_date=day(1, 1)), staff.tess, at(4, 1))
     assert not PracticeAggregate.objects.exists()
     body = get_report(staff.manager).json()
-    assert body["computed_at"] == NOW.isoformat()
+    assert body["computed_at"] is None and not PracticeAggregate.objects.exists()
+    page = as_web(staff.manager).get(reverse("reports"))
+    assert "Figures have not been computed yet" in page.content.decode()
+    assert not PracticeAggregate.objects.exists()
+    with django_capture_on_commit_callbacks(execute=True):  # the refresh invalidates cached reports
+        response = as_web(staff.manager).post(reverse("reports-refresh"), {"start": "2025-01-01", "end": "2025-06-15"})
+    assert response.status_code == 302 and "start=2025-01-01" in response["Location"]
     assert PracticeAggregate.objects.filter(practice=practice, therapist=None).count() == 6  # Jan..Jun
+    assert AuditEvent.objects.filter(
+        actor=staff.manager, action=AuditAction.UPDATE, target_type="insights.practiceaggregate"
+    ).exists()
+    assert get_report(staff.manager).json()["computed_at"] == NOW.isoformat()
 
 
 @pytest.mark.django_db
@@ -632,7 +646,8 @@ def test_reports_page_is_for_managers_and_admins_only(frozen, practice, staff, a
         assert page.status_code == 200
     html = page.content.decode()
     assert html.count('<svg class="chart"') >= 6
-    assert "Figures computed at" in html and "15 Jun 2025" in html
+    assert "Figures as of" in html and "15 Jun 2025" in html
+    assert 'data-testid="refresh-figures"' in html
     assert reverse("api-reports-practice-csv") + "?start=2025-03-01&amp;end=2025-05-31" in html
     assert 'data-figure="attendance.sessions_attended">70<' in html
     assert reports.DEFINITIONS["caseload.median_wait_days"] in html
@@ -701,3 +716,51 @@ def test_line_chart_breaks_at_gaps_and_escapes_labels():
 def test_bar_chart_leaves_suppressed_slots_empty():
     svg = bar_chart([("Jan", 6), ("Feb", None)], title="Attended")
     assert svg.count("<rect") == 1 and "Feb: no figure" in svg
+
+
+# --- the chosen range, said plainly; PDF headers that fit ---------------------------------
+
+
+@pytest.mark.django_db
+def test_a_range_that_is_not_whole_months_says_which_months_the_figures_cover(frozen, practice, staff):
+    build_practice(practice, staff)
+    html = as_web(staff.manager).get(reverse("reports"), {"start": "2025-01-01", "end": "2025-05-03"}).content.decode()
+    assert 'data-testid="range-adjusted"' in html
+    assert "You chose 1 Jan 2025 to 3 May 2025" in html
+    assert "whole months 1 Jan 2025 to 31 May 2025" in html
+    assert "start=2025-01-01&amp;end=2025-04-30" in html  # the whole months inside the range
+    whole = as_web(staff.manager).get(reverse("reports"), {"start": "2025-01-01", "end": "2025-04-30"})
+    assert 'data-testid="range-adjusted"' not in whole.content.decode()
+
+
+def test_whole_months_within_a_range():
+    params = reports.ReportParams(start=dt.date(2025, 1, 15), end=dt.date(2025, 3, 3))
+    assert params.widened and params.whole_months_within() == (dt.date(2025, 2, 1), dt.date(2025, 2, 28))
+    assert reports.ReportParams(start=dt.date(2025, 1, 15), end=dt.date(2025, 1, 20)).whole_months_within() is None
+    assert not reports.ReportParams(start=dt.date(2025, 1, 1), end=dt.date(2025, 1, 31)).widened
+
+
+def test_pdf_header_words_fit_their_columns():
+    from reportlab.lib.units import mm
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    from insights.api_reports import CELL_PADDING_PT, CONTENT_WIDTH_MM, HEADER_FONT, header_font_size
+
+    series = [figure.label for figure in reports.FIGURES if figure.chart]
+    widths = [16.0] + [(CONTENT_WIDTH_MM - 16) / len(series)] * len(series)
+    texts = ["Month", *series]
+    size = header_font_size(texts, widths)
+    for text, width in zip(texts, widths, strict=True):
+        for word in text.split():
+            assert stringWidth(word, HEADER_FONT, size) <= width * mm - 2 * CELL_PADDING_PT, (word, size)
+    # A word too long for any size is a failure to notice, not a silent pass.
+    assert header_font_size(["Supercalifragilisticexpialidocious"], [5.0]) == 5
+
+
+@pytest.mark.django_db
+def test_pdf_says_the_dates_chosen_when_they_are_not_whole_months(frozen, practice, staff):
+    build_practice(practice, staff)
+    params = reports.ReportParams(start=dt.date(2025, 1, 1), end=dt.date(2025, 5, 3))
+    report = reports.practice_report(practice=practice, params=params, therapists=reports.practice_therapists(practice))
+    text = pdf_text(render_report_pdf(report, exported_at=NOW, compress=False))
+    assert b"dates chosen: 2025-01-01 to 2025-05-03" in text

@@ -284,28 +284,29 @@ def count_queries(browser, url) -> int:
 
 
 # Every page: session, user, membership, practice, and the two MFA device checks of the one
-# session rule (practice.authentication.session_state: TOTP and recovery codes).
+# session rule (practice.authentication.session_state: TOTP and recovery codes), and for a
+# therapist the navigation's counts (sessions.selectors.navigation_counts: one query).
 # The above, clients, overdue, attended, scores, session save x3, and the safety loop (the
 # follow-up tasks and the urgent-alert-without-a-plan flag, one query each).
-DASHBOARD_QUERIES = 15
+DASHBOARD_QUERIES = 16
 # ... plus the practice's reminder policy and the clients' cancellation requests (join links).
-SCHEDULE_QUERIES = 14
+SCHEDULE_QUERIES = 15
 # Fixed per tab: the audit events of what the tab shows (each one an insert in a savepoint), the
 # care-team changes of the last 30 days, the latest portal invites and the next appointment
 # shown in the header.
 CHART_QUERIES = {
-    "overview": 32,
-    "plan": 26,
+    "overview": 33,
+    "plan": 27,
     # + the practice's expected-recovery curves (their cache stamp and, on a miss, its finished
     # courses), the client's schedule and due questionnaires, the practice's instruments.
-    "measures": 40,
-    "engagement": 27,  # + the coping toolkit's 30-day count
-    "safety": 22,
-    "toolkit": 34,
-    "homework": 28,
-    "documents": 31,
-    "messages": 25,
-    "consent": 23,
+    "measures": 41,
+    "engagement": 28,  # + the coping toolkit's 30-day count
+    "safety": 23,
+    "toolkit": 35,
+    "homework": 29,
+    "documents": 32,
+    "messages": 26,
+    "consent": 24,
 }
 
 

@@ -29,6 +29,7 @@ from practice.demo_accounts import seed_accounts
 from practice.models import Membership, Practice
 from practice.roles import Role
 from practice.services import member_add, practice_create
+from sessions.demo import seed_workspace
 from sessions.models import (
     CheckIn,
     HomeworkAssignment,
@@ -231,6 +232,7 @@ class Command(BaseCommand):
             seed_accounts(practice, password=DEMO_PASSWORD, stdout=self.stdout)
             seed_onboarding(practice, rng, now=now, out=self.stdout)
             seed_measures(practice, rng, now)  # clients/demo_measures.py (issue 16)
+            seed_workspace(practice, rng, therapists, now)  # inbox, supervision, note templates
         self.recompute(practice)
         from sessions.demo_reminders import seed_reminders  # issue 14: reminders and video sessions
 
