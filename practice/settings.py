@@ -386,6 +386,7 @@ CELERY_BEAT_SCHEDULE = {
     "refresh-practice-aggregates": {"task": "insights.refresh_practice_aggregates", "schedule": 3600.0},
     "mark-missed-homework": {"task": "sessions.mark_missed_homework", "schedule": 900.0},
     "send-reminders": {"task": "sessions.send_reminders", "schedule": 900.0},
+    "extend-session-series": {"task": "sessions.extend_series", "schedule": 6 * 3600.0},
     "expire-due-questionnaires": {"task": "clients.expire_due_questionnaires", "schedule": 3600.0},
     "create-due-questionnaires": {"task": "clients.create_due_questionnaires", "schedule": 1800.0},
     "nightly-ai-refresh": {"task": "insights.ai_refresh_consenting", "schedule": 24 * 3600.0},

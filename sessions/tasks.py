@@ -34,3 +34,15 @@ def send_reminders() -> int:
     sent = reminders_send(timezone.now())
     logger.info("sent %s homework reminders", sent)
     return sent
+
+
+@shared_task(name="sessions.extend_series", acks_late=True, **time_limits())
+def extend_series() -> int:
+    """Beat: create recurring sessions up to the horizon (idempotent: the series row is locked
+    and remembers how far it is materialised)."""
+    from sessions.recurrence import HORIZON_WEEKS, series_extend
+    from sessions.selectors import series_to_extend
+
+    created = sum(series_extend(series_id=series_id) for series_id in series_to_extend(weeks=HORIZON_WEEKS))
+    logger.info("created %s recurring sessions", created)
+    return created
