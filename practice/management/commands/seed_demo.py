@@ -24,6 +24,7 @@ from insights.models import Alert
 from practice.models import Membership, Practice
 from practice.roles import Role
 from practice.services import member_add, practice_create
+from sessions.demo_schedule import seed_schedule
 from sessions.models import (
     CheckIn,
     HomeworkAssignment,
@@ -222,6 +223,7 @@ class Command(BaseCommand):
             templates = list(HomeworkTemplate.objects.filter(practice=practice))
             for index in range(clients):
                 self.seed_client(rng, practice, therapists[index % len(therapists)], templates, index, now)
+            seed_schedule(practice, rng, timezone.now())
         self.recompute(practice)
         self.print_logins()
 
