@@ -73,9 +73,9 @@ def _validate(values: dict[str, Any]) -> None:
 def clash_message(other: Session, client: Client, zone) -> str:
     local = other.starts_at.astimezone(zone)
     end = other.ends_at.astimezone(zone)
-    whose = "this client" if other.client_id == client.pk else "you"
+    whose = "this client already has" if other.client_id == client.pk else "you already have"
     return (
-        f"This overlaps a session {whose} already have{'s' if whose == 'this client' else ''} on "
+        f"This overlaps a session {whose} on "
         f"{local:%a %-d %b %Y}, {local:%H:%M}–{end:%H:%M} ({zone.key}). Choose another time, or book anyway "
         "with a reason for the overlap."
     )

@@ -96,7 +96,7 @@ def series_create(
             created_by=actor,
         )
         series.save()
-        horizon = horizon_date()
+        horizon = horizon_date(max(timezone.localdate(), local.date()))
         starts = occurrence_starts(series, after=None, through=horizon)
         spans = [Span(start, duration_minutes) for start in starts]
         clashes = scheduling._check_clashes(therapist=therapist, client=client, spans=spans, override_reason=override)
@@ -131,6 +131,8 @@ def _following(session: Session) -> list[Session]:
 
 
 def _require_series(session: Session) -> SessionSeries:
+    """Call inside atomic. Reads the session's current state (the caller's copy may be stale)."""
+    session.refresh_from_db(fields=["status", "series", "series_detached", "starts_at"])
     if session.series_id is None:
         raise Invalid("This session is not part of a series.", field="scope")
     if session.status != Session.Status.SCHEDULED:
