@@ -152,7 +152,7 @@ def _quietly(service, **kwargs) -> None:
 
 def _give_past_cancellations_reasons(practice, rng, now) -> None:
     past = Session.objects.filter(
-        therapist__practice=practice, status__in=Session.FREE_STATUSES, starts_at__lt=now, cancellation_reason=""
+        therapist__practice=practice, status__in=Session.FREE_STATUSES, starts_at__lt=now, cancelled_by=""
     )
     changes = []
     for session in past:
