@@ -475,3 +475,31 @@ def test_practice_view_shows_initials_never_names_or_kinds(manager, therapist, c
     content = web_as(manager).get(reverse("practice-schedule")).content.decode()
     assert "AQ" in content
     assert "Quinn" not in content and "Avery" not in content and "Couple" not in content
+
+
+# ---------------------------------------------------------------------------
+# The series API
+
+
+@pytest.mark.django_db
+def test_api_books_a_series_and_refuses_an_overlapping_one(therapist, client_record, second_client):
+    api = as_user(therapist)
+    url = reverse("api-client-series", args=[client_record.pk])
+    booked = api.post(url, {"starts_at": "2030-03-05T10:00:00Z", "frequency": "weekly", "count": 3}, format="json")
+    assert booked.status_code == 201, booked.content
+    body = booked.json()
+    assert [o["starts_at"][:10] for o in body["occurrences"]] == ["2030-03-05", "2030-03-12", "2030-03-19"]
+    clash = api.post(
+        reverse("api-client-series", args=[second_client.pk]),
+        {"starts_at": "2030-03-12T10:30:00Z", "frequency": "fortnightly", "count": 2},
+        format="json",
+    )
+    assert clash.status_code == 400 and "starts_at" in clash.json()
+    no_end = api.post(url, {"starts_at": "2030-06-05T10:00:00Z", "frequency": "weekly"}, format="json")
+    assert no_end.status_code == 400 and "until" in no_end.json()
+    cancelled = api.post(
+        reverse("api-session-cancel-following", args=[body["occurrences"][1]["id"]]),
+        {"cancellation_reason": "Ending therapy", "cancelled_by": "client"},
+        format="json",
+    )
+    assert cancelled.status_code == 200 and len(cancelled.json()) == 2
