@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import math
 import random
 
 from django.utils import timezone
@@ -63,6 +64,8 @@ def seed_schedule(practice: Practice, rng: random.Random, now: dt.datetime | Non
         slots = _slots(weekdays, start, end, today)
         # Spread the clients over the week (one slot each), today's slots first.
         step = max(1, len(slots) // max(1, len(clients)))
+        while math.gcd(step, len(slots)) != 1:  # coprime: every client a different hour and day
+            step += 1
         for number, client in enumerate(clients[: len(slots)]):
             weekday, hour = slots[(number * step) % len(slots)]
             _seed_series(rng, client, therapist, zone, today, weekday, hour, number, now)
