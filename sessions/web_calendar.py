@@ -70,6 +70,16 @@ class Block:
     starts: dt.datetime
     ends: dt.datetime
     label: str = ""
+    lane: int = 0
+    lanes: int = 1
+
+    @property
+    def left(self) -> float:
+        return self.lane / self.lanes * 100
+
+    @property
+    def width(self) -> float:
+        return 100 / self.lanes
 
 
 @dataclass
@@ -144,6 +154,7 @@ def _column(day, *, zone, first_hour, last_hour, sessions, availability, today, 
                 ends=session.ends_at.astimezone(zone),
             )
         )
+    _assign_lanes(column.blocks)
     if with_slots:
         for minute in range(0, total, SLOT_MINUTES):
             starts = origin + dt.timedelta(minutes=minute)
@@ -154,6 +165,27 @@ def _column(day, *, zone, first_hour, last_hour, sessions, availability, today, 
         if 0 <= minute <= total:
             column.now_top = minute / total * 100
     return column
+
+
+def _assign_lanes(blocks: list[Block]) -> None:
+    """Side by side where blocks overlap (an override, or a cancelled session under a new one)."""
+    group: list[Block] = []
+    group_end = None
+    for block in sorted(blocks, key=lambda b: (b.starts, b.ends)):
+        if group and block.starts >= group_end:
+            _close_group(group)
+            group = []
+        lanes_in_use = {b.lane for b in group if b.ends > block.starts}
+        block.lane = next(lane for lane in range(len(group) + 1) if lane not in lanes_in_use)
+        group.append(block)
+        group_end = max(group_end, block.ends) if group_end and len(group) > 1 else block.ends
+    _close_group(group)
+
+
+def _close_group(group: list[Block]) -> None:
+    lanes = max((b.lane for b in group), default=0) + 1
+    for block in group:
+        block.lanes = lanes
 
 
 def _by_local_day(sessions: list[Session], zone: ZoneInfo) -> dict[dt.date, list[Session]]:
@@ -405,6 +437,7 @@ def book(request) -> HttpResponse:
         problem = Availability.of(request.user.membership).problem(start, 50, zone)
         context["availability_problem"] = problem
         context["show_confirm"] = bool(problem)
+        context["slot_label"] = f"{start.astimezone(zone):%A %-d %B, %H:%M}"
     return render(request, "therapist/book.html", context)
 
 

@@ -503,3 +503,14 @@ def test_api_books_a_series_and_refuses_an_overlapping_one(therapist, client_rec
         format="json",
     )
     assert cancelled.status_code == 200 and len(cancelled.json()) == 2
+
+
+@pytest.mark.django_db
+def test_overlapping_sessions_sit_side_by_side_on_the_grid(therapist, client_record, second_client):
+    start = timezone.now().replace(hour=10, minute=0, second=0, microsecond=0)
+    SessionFactory(client=client_record, starts_at=start, status="scheduled")
+    SessionFactory(client=second_client, starts_at=start + dt.timedelta(minutes=20), status="scheduled")
+    SessionFactory(client=second_client, starts_at=start + dt.timedelta(hours=3), status="scheduled")
+    page = web_as(therapist).get(f"{reverse('schedule')}?view=day&date={start.date().isoformat()}")
+    blocks = sorted(page.context["columns"][0].blocks, key=lambda block: block.starts)
+    assert [(block.lane, block.lanes) for block in blocks] == [(0, 2), (1, 2), (0, 1)]
