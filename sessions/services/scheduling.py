@@ -81,7 +81,7 @@ def clash_message(other: Session, client: Client, zone) -> str:
     )
 
 
-def _check_clashes(
+def check_clashes(
     *, therapist, client, spans: list[Span], override_reason: str, exclude_ids: Iterable[int] = ()
 ) -> list[tuple[Span, Session]]:
     clashes = find_clashes(therapist=therapist, client=client, spans=spans, exclude_ids=exclude_ids)
@@ -93,13 +93,13 @@ def _check_clashes(
     return clashes
 
 
-def _check_outcome_time(status: str, starts_at: datetime) -> None:
+def check_outcome_time(status: str, starts_at: datetime) -> None:
     if status in Session.OUTCOMES_AFTER_START and starts_at > timezone.now():
         label = Session.Status(status).label.lower()
         raise Invalid(f"This session has not started yet: it can be marked {label} once it has begun.", field="status")
 
 
-def _check_cancellation(status: str, options: dict[str, Any]) -> tuple[str, str]:
+def check_cancellation(status: str, options: dict[str, Any]) -> tuple[str, str]:
     if status not in Session.FREE_STATUSES:
         return "", ""
     reason = str(options.get("cancellation_reason") or "").strip()
@@ -116,7 +116,7 @@ def _check_cancellation(status: str, options: dict[str, Any]) -> tuple[str, str]
     return reason, cancelled_by
 
 
-def _check_availability(*, therapist, spans: list[Span], confirmed: bool) -> list[str]:
+def check_availability(*, therapist, spans: list[Span], confirmed: bool) -> list[str]:
     if therapist is None or not spans:
         return []
     zone = therapist_zone(therapist)
@@ -132,7 +132,7 @@ def _check_availability(*, therapist, spans: list[Span], confirmed: bool) -> lis
     return problems
 
 
-def _override_reason(options: dict[str, Any]) -> str:
+def clean_override_reason(options: dict[str, Any]) -> str:
     reason = str(options.get("override_reason") or "").strip()
     if len(reason) > MAX_REASON_CHARS:
         raise Invalid(f"Keep the reason under {MAX_REASON_CHARS} characters.", field="override_reason")
@@ -172,10 +172,10 @@ def session_create(
         "status": status,
     }
     _validate(values)
-    _check_outcome_time(status, starts_at)
+    check_outcome_time(status, starts_at)
     options = {"cancellation_reason": cancellation_reason, "cancelled_by": cancelled_by}
-    reason, who = _check_cancellation(status, options)
-    override = _override_reason({"override_reason": override_reason})
+    reason, who = check_cancellation(status, options)
+    override = clean_override_reason({"override_reason": override_reason})
     therapist = actor.membership
     now = timezone.now()
     with transaction.atomic():
@@ -184,8 +184,8 @@ def session_create(
         span = Span(starts_at, duration_minutes)
         clashes = []
         if status not in Session.FREE_STATUSES:
-            clashes = _check_clashes(therapist=therapist, client=client, spans=[span], override_reason=override)
-            _check_availability(therapist=therapist, spans=[span], confirmed=confirm_outside_hours)
+            clashes = check_clashes(therapist=therapist, client=client, spans=[span], override_reason=override)
+            check_availability(therapist=therapist, spans=[span], confirmed=confirm_outside_hours)
         session = Session.objects.create(
             client=client,
             therapist=therapist,
@@ -242,9 +242,9 @@ def session_update(*, session: Session, actor, data: dict[str, Any]) -> Session:
     new_start = data.get("starts_at", session.starts_at)
     new_duration = data.get("duration_minutes", session.duration_minutes)
     if "status" in changed or "starts_at" in changed:
-        _check_outcome_time(new_status, new_start)
-    reason, who = _check_cancellation(new_status, options) if "status" in changed else ("", "")
-    override = _override_reason(options)
+        check_outcome_time(new_status, new_start)
+    reason, who = check_cancellation(new_status, options) if "status" in changed else ("", "")
+    override = clean_override_reason(options)
     with transaction.atomic():
         session = Session.objects.select_for_update().select_related("client").get(pk=session.pk)
         if session.therapist_id:
@@ -254,7 +254,7 @@ def session_update(*, session: Session, actor, data: dict[str, Any]) -> Session:
         clashes = []
         if new_status not in Session.FREE_STATUSES and (moved or occupies_again):
             span = Span(new_start, new_duration)
-            clashes = _check_clashes(
+            clashes = check_clashes(
                 therapist=session.therapist,
                 client=client,
                 spans=[span],
@@ -262,7 +262,7 @@ def session_update(*, session: Session, actor, data: dict[str, Any]) -> Session:
                 exclude_ids=[session.pk],
             )
             if "starts_at" in changed or "duration_minutes" in changed:
-                _check_availability(
+                check_availability(
                     therapist=session.therapist, spans=[span], confirmed=bool(options.get("confirm_outside_hours"))
                 )
         previous = {"starts_at": session.starts_at, "duration": session.duration_minutes, "status": session.status}

@@ -77,7 +77,7 @@ def series_create(
     _validate_rule(frequency=frequency, weekdays=weekdays, until=until, count=count, start=local.date())
     if local.astimezone(dt.UTC) < timezone.now():
         raise Invalid("A series starts in the future; record past sessions one by one.", field="starts_at")
-    override = scheduling._override_reason({"override_reason": override_reason})
+    override = scheduling.clean_override_reason({"override_reason": override_reason})
     therapist = actor.membership
     with transaction.atomic():
         Membership.objects.select_for_update().filter(pk=therapist.pk).first()
@@ -99,8 +99,8 @@ def series_create(
         horizon = horizon_date(max(timezone.localdate(), local.date()))
         starts = occurrence_starts(series, after=None, through=horizon)
         spans = [Span(start, duration_minutes) for start in starts]
-        clashes = scheduling._check_clashes(therapist=therapist, client=client, spans=spans, override_reason=override)
-        scheduling._check_availability(therapist=therapist, spans=spans, confirmed=confirm_outside_hours)
+        clashes = scheduling.check_clashes(therapist=therapist, client=client, spans=spans, override_reason=override)
+        scheduling.check_availability(therapist=therapist, spans=spans, confirmed=confirm_outside_hours)
         clashing = {span.starts_at for span, _ in clashes}
         materialise(series, starts, actor=actor, override=override, clashing=clashing)
         series.materialised_until = horizon
@@ -145,7 +145,7 @@ def series_cancel_following(*, session: Session, actor, reason: str, cancelled_b
 
     Occurrences changed on their own (detached) are kept: the caller is told about them.
     """
-    reason, cancelled_by = scheduling._check_cancellation(
+    reason, cancelled_by = scheduling.check_cancellation(
         Session.Status.CANCELLED, {"cancellation_reason": reason, "cancelled_by": cancelled_by}
     )
     with transaction.atomic():
@@ -209,7 +209,7 @@ def series_change_following(
     scheduling._validate(
         {"starts_at": starts_at, **({"duration_minutes": duration_minutes} if duration_minutes else {})}
     )
-    override = scheduling._override_reason({"override_reason": override_reason})
+    override = scheduling.clean_override_reason({"override_reason": override_reason})
     with transaction.atomic():
         series = _require_series(session)
         Membership.objects.select_for_update().filter(pk=series.therapist_id).first()
@@ -227,10 +227,10 @@ def series_change_following(
         if spans and spans[0].starts_at < timezone.now():
             raise Invalid("Move the series to a time in the future.", field="starts_at")
         ids = [occurrence.pk for occurrence in following]
-        clashes = scheduling._check_clashes(
+        clashes = scheduling.check_clashes(
             therapist=series.therapist, client=series.client, spans=spans, override_reason=override, exclude_ids=ids
         )
-        scheduling._check_availability(therapist=series.therapist, spans=spans, confirmed=confirm_outside_hours)
+        scheduling.check_availability(therapist=series.therapist, spans=spans, confirmed=confirm_outside_hours)
         clashing = {span.starts_at for span, _ in clashes}
         before = Session.objects.filter(series=series, starts_at__lt=session.starts_at).count()
         new_series = SessionSeries.objects.create(
