@@ -147,7 +147,8 @@ def note_new(request) -> HttpResponse:
     context = {
         "client": client,
         "session": session,
-        "sessions": selectors.sessions_for_client(client=client)[:20],
+        # Notes document sessions that happened (issue 14): only attended ones are offered.
+        "sessions": selectors.sessions_for_client(client=client, status=Session.Status.ATTENDED)[:20],
         "formats": ProgressNote.Format.choices,
         "chosen_format": source.get("format", ProgressNote.Format.DAP),
         "error": error,
