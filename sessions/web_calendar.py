@@ -821,10 +821,16 @@ def practice_schedule(request) -> HttpResponse:
             for therapist in therapists
         ]
         step = dt.timedelta(days=days)
+        # The phone layout: day by day, each therapist's blocks.
+        by_day = [
+            {"date": day, "therapists": [(row["therapist"], row["days"][index]["blocks"]) for row in rows]}
+            for index, day in enumerate(dates)
+        ]
         context = {
             "view": view,
             "dates": dates,
             "rows": rows,
+            "by_day": by_day,
             "today": timezone.localdate(),
             "anchor": anchor,
             "previous": first_day - step,

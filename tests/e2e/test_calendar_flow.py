@@ -111,3 +111,25 @@ def test_calendar_pages_on_a_phone(phone, live_server, therapist, client_record)
         assert width <= phone.viewport_size["width"] + 1, f"{path} scrolls sideways ({width}px)"
     phone.goto(f"{live_server.url}/schedule/?view=day")
     assert client_record.full_name in phone.inner_text(".cal-list")
+
+
+def test_manager_sees_the_practice_schedule_without_clinical_content(
+    browser, live_server, manager, therapist, client_record
+):
+    from sessions.services.scheduling import session_create
+
+    session_create(client=client_record, actor=therapist, starts_at=timezone.now() + dt.timedelta(hours=2))
+    for viewport, name in (
+        ({"width": 1440, "height": 900}, "practice-desktop"),
+        ({"width": 390, "height": 844}, "practice-phone"),
+    ):
+        context = browser.new_context(viewport=viewport)
+        page = context.new_page()
+        login(page, live_server, manager.email, PASSWORD)
+        page.wait_for_load_state()
+        page.goto(f"{live_server.url}/schedule/practice/")
+        accessible(page)
+        shot(page, name)
+        text = page.inner_text("main")
+        assert "AQ" in text and client_record.last_name not in text
+        context.close()
