@@ -514,3 +514,13 @@ def test_overlapping_sessions_sit_side_by_side_on_the_grid(therapist, client_rec
     page = web_as(therapist).get(f"{reverse('schedule')}?view=day&date={start.date().isoformat()}")
     blocks = sorted(page.context["columns"][0].blocks, key=lambda block: block.starts)
     assert [(block.lane, block.lanes) for block in blocks] == [(0, 2), (1, 2), (0, 1)]
+
+
+@pytest.mark.django_db
+def test_working_hours_follow_the_london_clock_change(working_hours, therapist, client_record):
+    """London moves to BST on Sunday 31 Mar 2030: 08:30 UTC is 08:30 (before 09:00, outside)
+    the Monday before and 09:30 (inside) the Monday after."""
+    with pytest.raises(Invalid):
+        book(client_record, therapist, at(2030, 3, 25, 8, 30))
+    book(client_record, therapist, at(2030, 4, 1, 8, 30))
+    assert Session.objects.count() == 1
