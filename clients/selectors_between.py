@@ -27,7 +27,6 @@ from clients.models import (
     ToolkitUse,
 )
 from insights.models import Alert
-from insights.safety import crisis_resources_for
 from practice.audit import audit_read
 from practice.errors import NotFound
 from sessions.models import CheckIn
@@ -84,7 +83,9 @@ def plan_view(version: SafetyPlanVersion | None, client: Client, *, for_client: 
                 entries=entries,
             )
         )
-    return PlanView(version=version, sections=sections, practice_resources=safe_resources(crisis_resources_for(client)))
+    return PlanView(
+        version=version, sections=sections, practice_resources=safe_resources(list(client.practice.crisis_resources))
+    )
 
 
 @dataclass(frozen=True)

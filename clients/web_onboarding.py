@@ -24,6 +24,7 @@ from clients.models import Client
 from clients.selectors import client_for_admin, therapists_for_assignment
 from clients.selectors_onboarding import portal_access, possible_duplicates
 from clients.services import records
+from practice.bounds import BoundedFormDateField
 from practice.errors import DomainError, Forbidden, NotFound
 from practice.roles import Capability
 from practice.web_guards import capability_required, user_can
@@ -43,7 +44,7 @@ class ContactForm(forms.Form):
         required=False,
         widget=forms.TextInput(attrs={"placeholder": "e.g. she/her, they/them"}),
     )
-    date_of_birth = forms.DateField(label="Date of birth", widget=DATE_INPUT)
+    date_of_birth = BoundedFormDateField(label="Date of birth", widget=DATE_INPUT)
     email = forms.EmailField(
         label="E-mail (optional)",
         required=False,

@@ -252,14 +252,11 @@ EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=20)
 # Text messages (appointment reminders): a dotted path to a backend in sessions/sms.py.
 # Console by default; sessions.sms.FileBackend writes to ALLIANCE_SMS_FILE_PATH (the demo's
 # SMS outbox); sessions.sms.TwilioBackend sends through a Twilio-compatible REST gateway.
-# The demo (ALLIANCE_DEMO=1) keeps its texts and e-mails in data/outbox-sms and data/outbox-email.
+# The demo (ALLIANCE_DEMO=1) keeps its texts in data/outbox-sms (its e-mails in data/outbox-mail).
 _demo_outboxes = env.bool("ALLIANCE_DEMO", default=False) and "pytest" not in sys.modules
 ALLIANCE_SMS_BACKEND = env.str(
     "ALLIANCE_SMS_BACKEND", default="sessions.sms.FileBackend" if _demo_outboxes else "sessions.sms.ConsoleBackend"
 )
-if _demo_outboxes and not env.str("EMAIL_URL", default=""):
-    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
-    EMAIL_FILE_PATH = str(DATA_DIR / "outbox-email")
 ALLIANCE_SMS_FILE_PATH = env.str("ALLIANCE_SMS_FILE_PATH", default=str(DATA_DIR / "outbox-sms"))
 ALLIANCE_SMS_ACCOUNT_SID = env.str("ALLIANCE_SMS_ACCOUNT_SID", default="")
 ALLIANCE_SMS_AUTH_TOKEN = env.str("ALLIANCE_SMS_AUTH_TOKEN", default="")
@@ -478,6 +475,7 @@ CELERY_BEAT_SCHEDULE = {
     "mark-missed-homework": {"task": "sessions.mark_missed_homework", "schedule": 900.0},
     "send-reminders": {"task": "sessions.send_reminders", "schedule": 900.0},
     "send-due-client-reminders": {"task": "sessions.send_due_client_reminders", "schedule": 300.0},
+    "extend-session-series": {"task": "sessions.extend_series", "schedule": 6 * 3600.0},
     "expire-due-questionnaires": {"task": "clients.expire_due_questionnaires", "schedule": 3600.0},
     "create-due-questionnaires": {"task": "clients.create_due_questionnaires", "schedule": 1800.0},
     "nightly-ai-refresh": {"task": "insights.ai_refresh_consenting", "schedule": 24 * 3600.0},

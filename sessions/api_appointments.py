@@ -23,8 +23,8 @@ from sessions.services.appointments import REASON_MAX_LENGTH, appointment_cancel
 
 class AppointmentSerializer(serializers.Serializer):
     id = serializers.IntegerField(source="session.pk")
-    starts_at = serializers.DateTimeField()
-    ends_at = serializers.DateTimeField()
+    starts_at = serializers.DateTimeField(read_only=True)
+    ends_at = serializers.DateTimeField(read_only=True)
     status = serializers.CharField()
     modality = serializers.CharField()
     with_name = serializers.CharField()
@@ -32,8 +32,8 @@ class AppointmentSerializer(serializers.Serializer):
     join_url = serializers.CharField(
         help_text="Only while the room is open to the client (15 minutes before to the end)."
     )
-    join_opens_at = serializers.DateTimeField(allow_null=True)
-    cancel_requested_at = serializers.DateTimeField(allow_null=True)
+    join_opens_at = serializers.DateTimeField(allow_null=True, read_only=True)
+    cancel_requested_at = serializers.DateTimeField(allow_null=True, read_only=True)
     can_request_cancel = serializers.BooleanField()
     inside_late_window = serializers.BooleanField()
 

@@ -70,6 +70,9 @@ class SessionSerializer(serializers.ModelSerializer):
             "kind",
             "status",
             "status_changed_at",
+            "series",
+            "cancelled_by",
+            "cancellation_reason",
             "created_at",
             "updated_at",
             "modality",
@@ -231,6 +234,12 @@ class SessionInputSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=Session.Kind.choices, default=Session.Kind.INDIVIDUAL)
     status = serializers.ChoiceField(choices=Session.Status.choices, default=Session.Status.SCHEDULED)
     modality = serializers.ChoiceField(choices=Session.Modality.choices, default=Session.Modality.IN_PERSON)
+    # Issue 14: a cancellation's reason and who cancelled; an intended overlap's reason; the
+    # confirmation of a time outside working hours. Optional; refusals are 400 field errors.
+    cancellation_reason = serializers.CharField(required=False, allow_blank=True, max_length=500)
+    cancelled_by = serializers.ChoiceField(choices=Session.CancelledBy.choices, required=False)
+    override_reason = serializers.CharField(required=False, allow_blank=True, max_length=500, write_only=True)
+    confirm_outside_hours = serializers.BooleanField(required=False, default=False, write_only=True)
 
 
 def sections_field() -> serializers.DictField:

@@ -8,7 +8,7 @@ practice/management/commands/seed_demo.py, after the practice and its history ex
   client with a portal login (client01 when active) has one starting in a few minutes, so
   the Join button shows right after `make demo`;
 - reminders already sent: planned as if booked a week ago, and the due ones delivered now
-  (into data/outbox-email and data/outbox-sms when run with ALLIANCE_DEMO=1).
+  (into data/outbox-mail and data/outbox-sms when run with ALLIANCE_DEMO=1).
 """
 
 from __future__ import annotations

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -30,6 +32,10 @@ class Session(models.Model):
         VIDEO = "video", "Video"
         PHONE = "phone", "Phone"
 
+    class CancelledBy(models.TextChoices):
+        CLIENT = "client", "The client"
+        PRACTICE = "practice", "The practice"
+
     client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="sessions")
     therapist = models.ForeignKey(Membership, null=True, on_delete=models.PROTECT, related_name="sessions")
     starts_at = models.DateTimeField()
@@ -42,6 +48,21 @@ class Session(models.Model):
     # Telehealth (issue 14): how the session happens; a video session gets an unguessable room.
     modality = models.CharField(max_length=10, choices=Modality.choices, default=Modality.IN_PERSON)
     video_room = models.CharField(max_length=64, blank=True, default="")
+    # Scheduling (issue 14). A series occurrence edited on its own is "detached": later edits
+    # of the series (this-and-following) leave it as it is.
+    series = models.ForeignKey(
+        "SessionSeries", null=True, blank=True, on_delete=models.SET_NULL, related_name="occurrences"
+    )
+    series_detached = models.BooleanField(default=False)
+    cancelled_by = models.CharField(max_length=10, choices=CancelledBy.choices, blank=True)
+    # Encrypted: a reason given by a client may say why ("in hospital").
+    cancellation_reason = EncryptedTextField(blank=True, default="")
+    overlap_override_reason = EncryptedTextField(blank=True, default="")
+
+    # Statuses that free the slot: a cancelled session never clashes with a booking.
+    FREE_STATUSES = frozenset({Status.CANCELLED, Status.LATE_CANCELLED})
+    # Outcomes that can only be recorded once the session has started.
+    OUTCOMES_AFTER_START = frozenset({Status.ATTENDED, Status.NO_SHOW, Status.LATE_CANCELLED})
 
     class Meta:
         ordering = ["starts_at", "id"]
@@ -49,6 +70,122 @@ class Session(models.Model):
             models.Index(fields=["client", "starts_at"]),
             models.Index(fields=["therapist", "starts_at"]),
         ]
+
+    @property
+    def ends_at(self):
+        return self.starts_at + timedelta(minutes=self.duration_minutes)
+
+    @property
+    def has_started(self) -> bool:
+        return self.starts_at <= timezone.now()
+
+
+class SessionSeries(models.Model):
+    """A recurring appointment: the rule, in the therapist's local time, and its horizon.
+
+    Occurrences are Session rows created up to `materialised_until` (see
+    `sessions.services.series`); the rule is kept so the horizon can be extended later.
+    """
+
+    class Frequency(models.TextChoices):
+        WEEKLY = "weekly", "Every week"
+        FORTNIGHTLY = "fortnightly", "Every two weeks"
+        WEEKDAYS = "weekdays", "On chosen weekdays"
+
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="session_series")
+    therapist = models.ForeignKey(Membership, on_delete=models.PROTECT, related_name="session_series")
+    frequency = models.CharField(max_length=12, choices=Frequency.choices, default=Frequency.WEEKLY)
+    weekdays = models.JSONField(default=list, blank=True, help_text="0 = Monday; for 'weekdays'")
+    start_date = models.DateField()
+    local_time = models.TimeField()
+    time_zone = models.CharField(max_length=64)
+    duration_minutes = models.PositiveSmallIntegerField(default=50)
+    kind = models.CharField(max_length=20, choices=Session.Kind.choices, default=Session.Kind.INDIVIDUAL)
+    until = models.DateField(null=True, blank=True)
+    count = models.PositiveSmallIntegerField(null=True, blank=True)
+    materialised_until = models.DateField(null=True, blank=True)
+    ended_on = models.DateField(null=True, blank=True, help_text="Cancelled from this date on")
+    split_from = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["start_date", "id"]
+        indexes = [models.Index(fields=["ended_on", "materialised_until"])]
+
+
+class SessionChange(models.Model):
+    """One change in a session's life: booked, moved, status changed. Never edited."""
+
+    class Kind(models.TextChoices):
+        BOOKED = "booked"
+        RESCHEDULED = "rescheduled"
+        STATUS = "status"
+
+    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="changes")
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    previous_starts_at = models.DateTimeField(null=True, blank=True)
+    starts_at = models.DateTimeField(null=True, blank=True)
+    previous_duration_minutes = models.PositiveSmallIntegerField(null=True, blank=True)
+    duration_minutes = models.PositiveSmallIntegerField(null=True, blank=True)
+    previous_status = models.CharField(max_length=20, blank=True)
+    status = models.CharField(max_length=20, blank=True)
+    reason = EncryptedTextField(blank=True, default="")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    @staticmethod
+    def _label(status: str) -> str:
+        return Session.Status(status).label if status in Session.Status.values else status
+
+    @property
+    def previous_status_label(self) -> str:
+        return self._label(self.previous_status)
+
+    @property
+    def status_label(self) -> str:
+        return self._label(self.status)
+
+
+class TherapistCalendar(models.Model):
+    """A therapist's calendar settings: time zone and the private ICS feed token (hashed)."""
+
+    membership = models.OneToOneField(Membership, on_delete=models.CASCADE, related_name="calendar")
+    time_zone = models.CharField(max_length=64, blank=True, help_text="Empty: the practice's (TIME_ZONE)")
+    feed_token_hash = models.CharField(max_length=64, blank=True, db_index=True)
+    feed_token_created_at = models.DateTimeField(null=True, blank=True)
+    feed_shows_initials = models.BooleanField(default=False)
+
+
+class WorkingHours(models.Model):
+    """One weekday's working hours, in the therapist's time zone (one range a day)."""
+
+    membership = models.ForeignKey(Membership, on_delete=models.CASCADE, related_name="working_hours")
+    weekday = models.PositiveSmallIntegerField(help_text="0 = Monday")
+    starts_at = models.TimeField()
+    ends_at = models.TimeField()
+
+    class Meta:
+        ordering = ["weekday"]
+        constraints = [models.UniqueConstraint(fields=["membership", "weekday"], name="one_working_range_a_day")]
+
+
+class TimeOff(models.Model):
+    """Days away (inclusive), in the therapist's time zone."""
+
+    membership = models.ForeignKey(Membership, on_delete=models.CASCADE, related_name="time_off")
+    first_day = models.DateField()
+    last_day = models.DateField()
+    label = models.CharField(max_length=100, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["first_day", "id"]
 
 
 class ProgressNote(models.Model):

@@ -778,3 +778,107 @@ def session_awaiting_note(*, client: Client) -> Session | None:
         .order_by("-starts_at", "-id")
         .first()
     )
+
+
+# ---------------------------------------------------------------------------
+# Calendar (issue 14): the therapist's own calendar, the practice's busy blocks
+
+
+def own_calendar_sessions(*, user: User, start: datetime, end: datetime) -> list[Session]:
+    """The user's sessions starting in [start, end), with clients and note ids (two queries).
+
+    Sessions recorded without a therapist count for the client's primary therapist. No
+    clinical text is read (client names, kinds, statuses and note status only).
+    """
+    membership = user.membership
+    notes = ProgressNote.objects.only("id", "status", "session_id").order_by("-created_at")
+    return list(
+        sessions_in_scope(user)
+        .filter(Q(therapist=membership) | Q(therapist__isnull=True, client__primary_therapist=membership))
+        .filter(starts_at__gte=start, starts_at__lt=end)
+        .select_related("client", "series")
+        .prefetch_related(Prefetch("notes", queryset=notes, to_attr="note_list"))
+        .order_by("starts_at", "id")
+    )
+
+
+def practice_calendar_sessions(*, user: User, start: datetime, end: datetime) -> list[Session]:
+    """Every session of the user's practice in [start, end) for the practice view (one query).
+
+    Administrative fields only (`only`): time, duration, status, therapist and the client's
+    name for initials; never kinds, notes or anything clinical.
+    """
+    practice_id = user.membership.practice_id
+    return list(
+        Session.objects.filter(therapist__practice_id=practice_id, starts_at__gte=start, starts_at__lt=end)
+        .only(
+            "id",
+            "starts_at",
+            "duration_minutes",
+            "status",
+            "therapist_id",
+            "client__first_name",
+            "client__last_name",
+        )
+        .select_related("client")
+        .order_by("starts_at", "id")
+    )
+
+
+def practice_therapists(*, user: User) -> list[Membership]:
+    """The active therapists of the user's practice, by name."""
+    return list(
+        Membership.objects.filter(practice_id=user.membership.practice_id, role="therapist", is_active=True)
+        .select_related("user")
+        .order_by("user__last_name", "user__first_name", "id")
+    )
+
+
+def session_with_history(*, user: User, session_id) -> Session:
+    """One session (scoped like `session_for_read`) with its change history and series."""
+    from sessions.models import SessionChange
+
+    changes = SessionChange.objects.select_related("actor").order_by("created_at", "id")
+    return _one(
+        sessions_in_scope(user)
+        .select_related("client", "series")
+        .prefetch_related(
+            Prefetch("changes", queryset=changes, to_attr="history"),
+            Prefetch("notes", queryset=ProgressNote.objects.only("id", "status", "session_id"), to_attr="note_list"),
+        ),
+        session_id,
+    )
+
+
+def own_time_off(*, user: User, time_off_id):
+    """One of the user's own time-off blocks, else NotFound."""
+    from sessions.models import TimeOff
+
+    return _one(TimeOff.objects.filter(membership=user.membership), time_off_id)
+
+
+def own_calendar_settings(*, user: User):
+    """The user's calendar settings row, or None before they saved any."""
+    from sessions.models import TherapistCalendar
+
+    return TherapistCalendar.objects.filter(membership=user.membership).first()
+
+
+def feed_sessions(*, membership: Membership, start: datetime, end: datetime) -> list[Session]:
+    """A therapist's live sessions for their private ICS feed (one query, names for initials)."""
+    return list(
+        Session.objects.filter(therapist=membership, starts_at__gte=start, starts_at__lt=end)
+        .exclude(status__in=Session.FREE_STATUSES)
+        .only(
+            "id",
+            "starts_at",
+            "duration_minutes",
+            "kind",
+            "status",
+            "updated_at",
+            "client__first_name",
+            "client__last_name",
+        )
+        .select_related("client")
+        .order_by("starts_at", "id")
+    )

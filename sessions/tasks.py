@@ -53,3 +53,14 @@ def send_client_reminder(reminder_id: int) -> bool:
     from sessions.reminders import reminder_deliver
 
     return reminder_deliver(reminder_id)
+
+
+@shared_task(name="sessions.extend_series", acks_late=True, **time_limits())
+def extend_series() -> int:
+    """Beat: create recurring sessions up to the horizon (idempotent: the series row is locked
+    and remembers how far it is materialised)."""
+    from sessions.recurrence import HORIZON_WEEKS, series_extend, series_to_extend
+
+    created = sum(series_extend(series_id=series_id) for series_id in series_to_extend(weeks=HORIZON_WEEKS))
+    logger.info("created %s recurring sessions", created)
+    return created

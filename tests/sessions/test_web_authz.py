@@ -14,9 +14,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from sessions.models import ProgressNote, Session
+from sessions.services import availability
 from tests.conftest import PHI_CANARY, web_as
 from tests.factories import ProgressNoteFactory, SessionFactory
-from tests.web_authz import THERAPISTS, WebRow, only, run_web_row
+from tests.web_authz import NOBODY, THERAPISTS, WebRow, only, run_web_row
 
 CARE_TEAM_READ = only(200, "therapist", "supervisor")
 # A POST-only route asked with GET: the role check comes first, then the method.
@@ -51,6 +52,69 @@ WEB_MATRIX = [
         data=lambda ctx: {"status": "no_show"},
     ),
     WebRow("session-status", "get", GET_ON_POST_ONLY, kwargs=pk_of("session")),
+    # ---- the calendar (issue 14)
+    WebRow("schedule", "get", only(200, *THERAPISTS), query="view=day&date=2030-03-04"),
+    WebRow("schedule", "get", only(200, *THERAPISTS), query="view=month&date=2030-03-04"),
+    WebRow("schedule-book", "get", only(200, *THERAPISTS), query="start=2030-03-04T10:00"),
+    WebRow(
+        "schedule-book",
+        "post",
+        only(400, *THERAPISTS, therapist=302),
+        data=lambda ctx: {
+            "new-client": ctx["client"].pk,
+            "new-starts_at": "2030-03-05T10:00",
+            "new-duration_minutes": "50",
+            "new-kind": "individual",
+            "new-repeat": "weekly",
+            "new-ends": "count",
+            "new-count": "4",
+        },
+    ),
+    WebRow("session-detail", "get", CARE_TEAM_READ, kwargs=pk_of("upcoming")),
+    WebRow(
+        "session-reschedule",
+        "post",
+        only(302, "therapist", supervisor=403),
+        kwargs=pk_of("upcoming"),
+        data=lambda ctx: {"move-starts_at": "2030-03-06T11:00", "move-duration_minutes": "50"},
+    ),
+    WebRow("session-reschedule", "get", GET_ON_POST_ONLY, kwargs=pk_of("upcoming")),
+    WebRow(
+        "session-cancel",
+        "post",
+        only(302, "therapist", supervisor=403),
+        kwargs=pk_of("upcoming"),
+        data=lambda ctx: {"cancel-cancelled_by": "client", "cancel-cancellation_reason": "Travelling"},
+    ),
+    WebRow("session-cancel", "get", GET_ON_POST_ONLY, kwargs=pk_of("upcoming")),
+    # Every therapist has their own hours, time off and feed: each edits only their own.
+    WebRow("availability", "get", only(200, *THERAPISTS)),
+    WebRow(
+        "availability",
+        "post",
+        only(302, *THERAPISTS),
+        data=lambda ctx: {"time_zone": "Europe/London", "works0": "on", "start0": "09:00", "end0": "17:00"},
+    ),
+    WebRow(
+        "time-off-add",
+        "post",
+        only(302, *THERAPISTS),
+        data=lambda ctx: {"first_day": "2030-08-01", "last_day": "2030-08-14", "label": "Summer"},
+    ),
+    WebRow("time-off-add", "get", GET_ON_POST_ONLY),
+    # Someone else's time off is not found, whoever asks.
+    WebRow("time-off-delete", "post", only(302, "therapist"), kwargs=pk_of("time_off")),
+    WebRow("time-off-delete", "get", GET_ON_POST_ONLY, kwargs=pk_of("time_off")),
+    WebRow("calendar-feed-token", "post", only(302, *THERAPISTS), data=lambda ctx: {"action": "revoke"}),
+    WebRow("calendar-feed-token", "post", only(200, *THERAPISTS), data=lambda ctx: {"action": "regenerate"}),
+    WebRow("calendar-feed-token", "get", GET_ON_POST_ONLY),
+    # The feed authenticates by its token alone (a calendar app has no session): the token opens
+    # it for anyone holding it, a wrong token for no one.
+    WebRow("calendar-feed", "get", {**dict.fromkeys(NOBODY, 200)}, kwargs=lambda ctx: {"token": ctx["feed_token"]}),
+    WebRow("calendar-feed", "get", {**dict.fromkeys(NOBODY, 404)}, kwargs=lambda ctx: {"token": "not-a-token"}),
+    # ---- the practice view: managers and admins, busy blocks without clinical content
+    WebRow("practice-schedule", "get", only(200, "manager", "admin")),
+    WebRow("practice-schedule", "get", only(200, "manager", "admin"), query="view=day&date=2030-03-04"),
     # ---- notes
     WebRow("note-new", "get", only(200, "therapist", supervisor=403), query="client={client.pk}"),
     WebRow(
@@ -110,7 +174,23 @@ def ctx(actors, client_record, therapist):
         signed_at=timezone.now(),
         signed_by=therapist,
     )
-    return {"actors": actors, "client": client_record, "session": session, "draft": draft, "signed": signed}
+    upcoming = SessionFactory(
+        client=client_record, starts_at=timezone.now() + dt.timedelta(days=2), status=Session.Status.SCHEDULED
+    )
+    time_off = availability.time_off_add(
+        membership=therapist.membership, actor=therapist, first_day=dt.date(2030, 1, 1), last_day=dt.date(2030, 1, 2)
+    )
+    feed_token = availability.feed_token_regenerate(membership=therapist.membership, actor=therapist)
+    return {
+        "actors": actors,
+        "client": client_record,
+        "session": session,
+        "draft": draft,
+        "signed": signed,
+        "upcoming": upcoming,
+        "time_off": time_off,
+        "feed_token": feed_token,
+    }
 
 
 @pytest.mark.django_db

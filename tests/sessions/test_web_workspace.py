@@ -289,7 +289,7 @@ def count_queries(browser, url) -> int:
 # The above, clients, overdue, attended, scores, session save x3, and the safety loop (the
 # follow-up tasks and the urgent-alert-without-a-plan flag, one query each).
 DASHBOARD_QUERIES = 16
-# ... plus the practice's reminder policy and the clients' cancellation requests (join links).
+# The calendar: the above, the time zone, sessions with clients, their notes, working hours, time off.
 SCHEDULE_QUERIES = 15
 # Fixed per tab: the audit events of what the tab shows (each one an insert in a savepoint), the
 # care-team changes of the last 30 days, the latest portal invites and the next appointment
@@ -346,7 +346,7 @@ def test_schedule_query_count_is_the_same_at_1_10_and_100_sessions(
     browser = web_as(therapist)
     with django_assert_num_queries(SCHEDULE_QUERIES):
         response = browser.get(f"{reverse('schedule')}?week={monday.isoformat()}")
-    assert sum(len(day["sessions"]) for day in response.context["days"]) == count
+    assert sum(len(column.blocks) for column in response.context["columns"]) == count
 
 
 # ---------------------------------------------------------------------------
@@ -745,14 +745,21 @@ def test_schedule_books_a_session_and_records_what_happened(therapist, client_re
     assert session.therapist == therapist.membership and session.status == Session.Status.SCHEDULED
     week = reverse("schedule") + f"?week={timezone.localdate(session.starts_at).isoformat()}"
     page = browser.get(week)
-    assert session in page.context["days"][timezone.localdate(session.starts_at).weekday()]["sessions"]
-    assert f"session={session.pk}" in page.content.decode()  # the "write note" link
-    assert (
-        browser.post(reverse("session-status", args=[session.pk]), {"status": "attended", "next": week}).status_code
-        == 302
-    )
+    column = page.context["columns"][timezone.localdate(session.starts_at).weekday()]
+    assert session in [block.session for block in column.blocks]
+    detail = browser.get(reverse("session-detail", args=[session.pk])).content.decode()
+    assert f"session={session.pk}" not in detail  # no "write note" before it was attended
+    # Tomorrow's session cannot be recorded as attended (issue 14); once it has started it can.
+    refused = browser.post(reverse("session-status", args=[session.pk]), {"status": "attended", "next": week})
+    assert refused.status_code == 400
+    # (Moved into the past rather than travelling: travel would also expire the sign-in.)
+    Session.objects.filter(pk=session.pk).update(starts_at=timezone.now() - dt.timedelta(minutes=5))
+    attended = browser.post(reverse("session-status", args=[session.pk]), {"status": "attended", "next": week})
+    assert attended.status_code == 302 and attended["Location"] == week
     session.refresh_from_db()
     assert session.status == Session.Status.ATTENDED
+    detail = browser.get(reverse("session-detail", args=[session.pk])).content.decode()
+    assert f"session={session.pk}" in detail  # the "write note" link
 
 
 def test_schedule_rejects_a_session_for_someone_elses_client(therapist, outsider):
