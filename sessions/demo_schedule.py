@@ -44,7 +44,9 @@ def _slots(weekdays: range, start: dt.time, end: dt.time, today: dt.date) -> lis
 def seed_schedule(practice: Practice, rng: random.Random, now: dt.datetime | None = None) -> None:
     now = now or timezone.now()
     therapists = list(
-        Membership.objects.filter(practice=practice, role=Role.THERAPIST).select_related("user").order_by("id")
+        Membership.objects.filter(practice=practice, role=Role.THERAPIST, is_active=True)
+        .select_related("user")
+        .order_by("id")
     )
     for index, therapist in enumerate(therapists):
         weekdays, start, end = HOURS[index % len(HOURS)]

@@ -218,7 +218,9 @@ def _calendar_context(request, view: str, anchor: dt.date, zone: ZoneInfo) -> di
         title = f"{month_start:%B %Y}"
     start = _local_midnight(first_day, zone)
     end = _local_midnight(first_day + dt.timedelta(days=days), zone)
-    sessions = selectors.own_calendar_sessions(user=request.user, start=start, end=end)
+    sessions = list(selectors.own_calendar_sessions(user=request.user, start=start, end=end))
+    # Video links and the clients' "I can't make it" requests, in two queries for the range.
+    annotate_for_staff(sessions, practice_id=request.user.membership.practice_id)
     availability = Availability.of(request.user.membership, first_day=first_day)
     by_day = _by_local_day(sessions, zone)
     now = timezone.now()

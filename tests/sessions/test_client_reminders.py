@@ -118,7 +118,11 @@ def test_sent_once_at_the_right_time(texting_client, therapist, sms_outbox):
 def test_cancelled_session_sends_nothing(texting_client, therapist, sms_outbox):
     session = book(texting_client, therapist)
     with time_machine.travel(BOOKED + dt.timedelta(hours=1), tick=False):
-        scheduling.session_update(session=session, actor=therapist, data={"status": "cancelled"})
+        scheduling.session_update(
+            session=session,
+            actor=therapist,
+            data={"status": "cancelled", "cancellation_reason": "Client is travelling", "cancelled_by": "client"},
+        )
     for hours in (48, 2):
         sweep_at(STARTS - dt.timedelta(hours=hours) + dt.timedelta(minutes=1))
     assert reminder_mail() == [] and sms_outbox == []

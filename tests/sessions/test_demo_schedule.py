@@ -10,6 +10,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from clients.models import Client
+from practice.models import Membership
 from sessions.models import Session, SessionSeries, TimeOff, WorkingHours
 from sessions.tasks import extend_series
 
@@ -18,11 +19,14 @@ pytestmark = pytest.mark.django_db
 
 def test_demo_gives_every_active_client_a_series_and_a_real_week():
     call_command("seed_demo", clients=9, seed=5, stdout=io.StringIO())
-    active = Client.objects.filter(status=Client.Status.ACTIVE)
+    active = Client.objects.filter(status=Client.Status.ACTIVE, practice__slug="northside")
     assert active.exists()
     assert set(active.values_list("pk", flat=True)) <= set(SessionSeries.objects.values_list("client_id", flat=True))
-    assert WorkingHours.objects.values("membership").distinct().count() == 3
-    assert TimeOff.objects.count() == 3
+    # Every active demo therapist (the seed's three plus practice/demo_accounts.py's) has hours
+    # and one block of time off.
+    therapists = Membership.objects.filter(practice__slug="northside", role="therapist", is_active=True).count()
+    assert WorkingHours.objects.values("membership").distinct().count() == therapists
+    assert TimeOff.objects.count() == therapists
     now = timezone.now()
     week = Session.objects.filter(starts_at__gte=now, starts_at__lt=now + dt.timedelta(days=7), status="scheduled")
     assert week.count() >= active.count() - 1

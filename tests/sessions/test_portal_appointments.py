@@ -94,8 +94,11 @@ def test_therapist_sees_the_join_link_on_the_schedule_and_chart(therapist, clien
     with time_machine.travel(NOW, tick=False):
         browser = web_as(therapist)
         schedule = browser.get(reverse("schedule") + f"?week={week}").content.decode()
+        session_page = browser.get(reverse("session-detail", args=[video_soon.pk])).content.decode()
         chart = browser.get(reverse("client-chart", args=[client_record.pk])).content.decode()
-    assert "Zx9-room" in schedule and 'data-testid="staff-join-video"' in schedule
+    # The calendar marks the video session; its page (one click away) and the chart carry the link.
+    assert f'data-session="{video_soon.pk}"' in schedule and "· Video" in schedule
+    assert "Zx9-room" in session_page and 'data-testid="staff-join-video"' in session_page
     assert "Zx9-room" in chart
 
 
