@@ -5,7 +5,7 @@ inbox_threads`, one query); `?client=<id>` opens one thread beside the list (`in
 records the read of the bodies; client messages that raised a risk alert are marked). Replies
 go through the one message service (`sessions.services.checkins.message_send`: audited, the
 client sees it in their portal as from the chart). Marking read is an explicit POST: opening
-a thread never writes. The caseload here is the care team's (`Client.objects.editable_by`): a
+a thread never writes. The caseload here is the care team's (the clients the therapist may edit, through sessions.selectors): a
 supervisor reads a client's messages on the chart, not in an inbox.
 """
 

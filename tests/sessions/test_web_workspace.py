@@ -289,8 +289,9 @@ def count_queries(browser, url) -> int:
 # The above, clients, overdue, attended, scores, session save x3, and the safety loop (the
 # follow-up tasks and the urgent-alert-without-a-plan flag, one query each).
 DASHBOARD_QUERIES = 16
-# The calendar: the above, the time zone, sessions with clients, their notes, working hours, time off.
-SCHEDULE_QUERIES = 15
+# The calendar: the above, the time zone, sessions with clients, their notes, working hours, time off,
+# and the video links and cancellation requests of the sessions shown (two queries).
+SCHEDULE_QUERIES = 17
 # Fixed per tab: the audit events of what the tab shows (each one an insert in a savepoint), the
 # care-team changes of the last 30 days, the latest portal invites and the next appointment
 # shown in the header.
