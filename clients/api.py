@@ -53,13 +53,6 @@ def is_clinician(user) -> bool:
     return has_capability(user.role, Capability.VIEW_CLINICAL)
 
 
-def clinical_client_or_404(user, client_id, *, write: bool = False) -> Client:
-    """Kept for insights/api_*.py until they call the accessors: NotFound, then Forbidden."""
-    if write:
-        return client_for_write(user=user, client_id=client_id)
-    return client_for_read(user=user, client_id=client_id)
-
-
 def _client_for_role(component_name: str, clinical_serializer, *, many: bool = False) -> PolymorphicProxySerializer:
     """The schema of a client as a role sees it: the clinical shape for a clinician (or an admin
     under break-glass), the roster shape (no clinical fields) for a manager or admin."""
