@@ -56,6 +56,9 @@ class SessionSerializer(serializers.ModelSerializer):
     therapist_name = serializers.SerializerMethodField()
     ends_at = serializers.SerializerMethodField()
     video_url = serializers.SerializerMethodField(help_text="The join link of a video session, else empty.")
+    # Declared so the schema admits the "" of a session nobody cancelled (read-only fields of a
+    # ModelSerializer lose the model field's blank=True).
+    cancelled_by = serializers.ChoiceField(choices=Session.CancelledBy.choices, allow_blank=True, read_only=True)
 
     class Meta:
         model = Session

@@ -16,7 +16,7 @@ from django.core.cache import cache
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from tests.conftest import PASSWORD, Snapshot, as_user, web_as
-from tests.data_sets import ROLES, build_practice_data, kind_for_kwarg
+from tests.data_sets import CONSTANT_KINDS, ROLES, build_practice_data, kind_for_kwarg
 
 MISSING_ID = 2_000_000_000
 API_METHODS = ("get", "post", "put", "patch", "delete")
@@ -112,9 +112,15 @@ def test_practice_a_cannot_reach_practice_b_records_through_any_id_route(practic
     requests = 0
     statuses: Counter[int] = Counter()
     leaks: list[str] = []
+    constant_only: list[IdRoute] = []
     for route in id_routes():
-        target = {kwarg: theirs.ids[kind_for_kwarg(route.route, kwarg)] for kwarg in route.kwargs}
-        missing = dict.fromkeys(route.kwargs, MISSING_ID)
+        kinds = {kwarg: kind_for_kwarg(route.route, kwarg) for kwarg in route.kwargs}
+        if all(kind in CONSTANT_KINDS for kind in kinds.values()):
+            constant_only.append(route)  # names no practice's record: checked below
+            continue
+        target = {kwarg: theirs.ids[kind] for kwarg, kind in kinds.items()}
+        # A constant (a consent kind, an instrument code) stays as it is; the ids go missing.
+        missing = {kwarg: target[kwarg] if kind in CONSTANT_KINDS else MISSING_ID for kwarg, kind in kinds.items()}
         for role, caller in (api_clients if route.api else browsers).items():
             for method in route.methods:
                 data = None if method in ("get", "delete") else WRITE_BODY
@@ -134,6 +140,25 @@ def test_practice_a_cannot_reach_practice_b_records_through_any_id_route(practic
                     leaks.append(f"{label}: unexpected {replayed.status_code}")
                 if changed:
                     leaks.append(f"{label}: changed {changed}")
+    # A route taking only constants (e.g. consent-texts/<kind>/) answers for the caller's own
+    # practice: reading it as every role of A shows nothing of B's and changes nothing.
+    for route in constant_only:
+        kwargs = {kwarg: mine.ids[kind_for_kwarg(route.route, kwarg)] for kwarg in route.kwargs}
+        for role, caller in (api_clients if route.api else browsers).items():
+            before = Snapshot.take()
+            replayed = send(route, caller, "get", kwargs, None)
+            changed = Snapshot.take().changed_since(before)
+            requests += 1
+            statuses[replayed.status_code] += 1
+            label = f"GET {route.route} as {role}"
+            if b"south" in replayed.content.lower():
+                leaks.append(f"{label}: {replayed.status_code} shows practice B's {replayed.content[:160]!r}")
+            if changed:
+                leaks.append(f"{label}: changed {changed}")
+    assert constant_only, "the consent-kind routes take no practice's id and are read here"
+    # Control: the marker is there when B's own staff read the same page.
+    own_text = web_as(theirs.users["therapist"]).get(reverse("consent-text-edit", kwargs={"kind": "portal"}))
+    assert b"south" in own_text.content.lower()
     print(f"cross-practice replay: {requests} requests, {len(leaks)} leaks, answers {dict(sorted(statuses.items()))}")
     assert requests > 500
     assert not leaks, "\n".join(leaks)
