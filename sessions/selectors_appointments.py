@@ -173,3 +173,21 @@ def next_session_for_staff(*, client: Client, now: dt.datetime | None = None) ->
         return None
     annotate_for_staff([session], practice_id=client.practice_id)
     return session
+
+
+def video_session_for(*, user, room: str) -> Session:
+    """The video session whose room this is, if the user takes part in it: the client's own
+    session, or one of a client whose record the user may read. NotFound otherwise, so a room
+    name of another practice (or a guessed one) opens nothing."""
+    from sessions.selectors import sessions_in_scope
+
+    own = Session.objects.filter(client__user=user)
+    session = (
+        (own | sessions_in_scope(user))
+        .filter(modality=Session.Modality.VIDEO, video_room=room)
+        .exclude(video_room="")
+        .first()
+    )
+    if session is None:
+        raise NotFound()
+    return session

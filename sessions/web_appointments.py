@@ -26,7 +26,7 @@ from practice.roles import Capability
 from practice.web_guards import capability_required
 from sessions.models import Reminder, ReminderPreference
 from sessions.reminders import human_when, policy_for, preference_for
-from sessions.selectors_appointments import client_appointments, portal_appointment, portal_session
+from sessions.selectors_appointments import client_appointments, portal_appointment, portal_session, video_session_for
 from sessions.services.appointments import (
     REASON_MAX_LENGTH,
     appointment_cancel_request,
@@ -271,4 +271,5 @@ def reminder_settings(request):
 
 @login_required
 def video_room(request, room: str):
-    return render(request, "video_room.html", {"room": room})
+    session = video_session_for(user=request.user, room=room)
+    return render(request, "video_room.html", {"room": session.video_room})

@@ -96,6 +96,25 @@ def test_every_id_route_has_a_known_record_kind():
     assert not unknown, f"routes whose id the replay cannot fill (add them to tests/data_sets.py): {unknown}"
 
 
+# Routes whose path segment is itself the credential: a calendar app subscribes with the private
+# feed URL its owner copied (stored hashed, revocable, shown once). Holding practice B's token is
+# being B's subscriber, so the replay cannot apply; what must hold instead is that no other
+# token, a revoked one included, opens anything.
+BEARER_TOKEN_ROUTES = {"calendar-feed"}
+
+
+@pytest.mark.django_db
+def test_a_bearer_token_route_opens_nothing_else(practice, other_practice):
+    theirs = build_practice_data(other_practice, label="south")
+    token = theirs.ids.get("feed_token")
+    assert token, "the data set gives each practice a calendar feed token"
+    browser = web_as(None)
+    assert browser.get(reverse("calendar-feed", kwargs={"token": token})).status_code == 200
+    for wrong in (token[:-1] + ("A" if token[-1] != "A" else "B"), "x" * len(token), ""):
+        if wrong:
+            assert browser.get(reverse("calendar-feed", kwargs={"token": wrong})).status_code == 404
+
+
 def test_route_walk_finds_api_and_web_id_routes():
     names = {route.name for route in id_routes()}
     assert {"api-client-detail", "api-note-sign", "api-me-homework-submissions", "client-chart"} <= names
@@ -114,6 +133,8 @@ def test_practice_a_cannot_reach_practice_b_records_through_any_id_route(practic
     leaks: list[str] = []
     constant_only: list[IdRoute] = []
     for route in id_routes():
+        if route.name in BEARER_TOKEN_ROUTES:
+            continue  # the path is the credential: checked by test_a_bearer_token_route_opens_nothing_else
         kinds = {kwarg: kind_for_kwarg(route.route, kwarg) for kwarg in route.kwargs}
         if all(kind in CONSTANT_KINDS for kind in kinds.values()):
             constant_only.append(route)  # names no practice's record: checked below

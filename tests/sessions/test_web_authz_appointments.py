@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from sessions.models import Session
 from tests.factories import SessionFactory
-from tests.web_authz import ANY_MEMBER, CLIENTS, WebRow, only, run_web_row
+from tests.web_authz import CLIENTS, WebRow, only, run_web_row
 
 
 def session_of(ctx):
@@ -54,7 +54,13 @@ WEB_MATRIX = [
             "video_base_url": "",
         },
     ),
-    WebRow("video-room", "get", ANY_MEMBER, kwargs=lambda ctx: {"room": ctx["session"].video_room}),
+    # The client's own session, or one of a client the caller may read: anyone else, 404.
+    WebRow(
+        "video-room",
+        "get",
+        only(200, "therapist", "supervisor", "client_user"),
+        kwargs=lambda ctx: {"room": ctx["session"].video_room},
+    ),
 ]
 
 
