@@ -105,7 +105,7 @@ def seed_onboarding(practice, rng, *, now: dt.datetime, out=None) -> None:
     # Two new clients of the first therapist, not yet in the portal.
     newcomers = []
     for first, last, email, dob in [
-        ("Noor", "Haddad", "noor.haddad@example.org", dt.date(1994, 5, 17)),
+        ("Noor", "Farah", "noor.farah@example.org", dt.date(1994, 5, 17)),
         ("Tomás", "Reyes", "tomas.reyes@example.org", dt.date(1987, 11, 2)),
     ]:
         client = Client.objects.create(
@@ -116,7 +116,7 @@ def seed_onboarding(practice, rng, *, now: dt.datetime, out=None) -> None:
             date_of_birth=dob,
             email=email,
             phone="555-0190" if first == "Noor" else "555-0191",
-            emergency_contact_name="Karim Haddad" if first == "Noor" else "Lucía Reyes",
+            emergency_contact_name="Karim Farah" if first == "Noor" else "Lucía Reyes",
             emergency_contact_relationship="brother" if first == "Noor" else "wife",
             emergency_contact_phone="555-0290" if first == "Noor" else "555-0291",
             status=Client.Status.ACTIVE,
@@ -139,6 +139,6 @@ def seed_onboarding(practice, rng, *, now: dt.datetime, out=None) -> None:
     _invite(newcomers[1], editor, sent=now - dt.timedelta(days=10), opened=True)
     if out is not None:
         out.write(
-            "  pending portal invitation (Noor Haddad, a client of Elena Rivera): "
+            "  pending portal invitation (Noor Farah, a client of Elena Rivera): "
             f"http://127.0.0.1:8000/portal/accept-invite/?token={pending}"
         )
