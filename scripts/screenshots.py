@@ -33,8 +33,7 @@ SHOTS = [
     ("dashboard", THERAPIST, "/caseload/", DESKTOP, False),
     ("chart", THERAPIST, "/clients/{client}/", DESKTOP, False),
     ("chart-measures", THERAPIST, "/clients/{client}/?tab=measures", DESKTOP, False),
-    ("chart-messages", THERAPIST, "/clients/{client}/?tab=messages", DESKTOP, False),
-    ("chart-safety-plan", THERAPIST, "/clients/{client}/?tab=safety-plan", DESKTOP, False),
+    ("chart-safety-plan", THERAPIST, "/clients/{client}/?tab=safety", DESKTOP, False),
     ("schedule", THERAPIST, "/schedule/", DESKTOP, False),
     ("inbox", THERAPIST, "/inbox/", DESKTOP, False),
     ("alerts", THERAPIST, "/alerts/", DESKTOP, False),
@@ -47,7 +46,6 @@ SHOTS = [
     ("portal-crisis", CLIENT, "/portal/crisis/", PHONE, False),
     ("portal-checkin", CLIENT, "/portal/check-in/", PHONE, False),
     ("portal-appointments", CLIENT, "/portal/appointments/", PHONE, False),
-    ("portal-history", CLIENT, "/portal/history/", PHONE, False),
 ]
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 
@@ -72,16 +70,16 @@ def main() -> int:
         python = sys.executable
         run([python, "manage.py", "migrate", "--noinput"], env)
         run([python, "manage.py", "seed_demo", "--seed", "7"], env)
-        client_id = run(
-            [
-                python,
-                "manage.py",
-                "shell",
-                "-c",
-                f"from clients.models import Client; print(Client.objects.filter(user__email='{CLIENT}').values_list('pk', flat=True).first())",
-            ],
-            env,
-        ).strip()
+        # The chart shown is that of a client of the therapist's with a safety plan; the portal
+        # pictures are taken as the same client.
+        query = (
+            "from clients.models import Client; "
+            f"c = Client.objects.filter(primary_therapist__user__email='{THERAPIST}', user__isnull=False, "
+            "status='active', safety_plan_versions__isnull=False).order_by('id').first(); "
+            "print('CLIENT', c.pk, c.user.email)"
+        )
+        output = run([python, "manage.py", "shell", "-c", query], env)
+        client_id, client_login = output.split("CLIENT ")[-1].split()[:2]
         port = free_port()
         server = subprocess.Popen(
             [python, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
@@ -103,6 +101,7 @@ def main() -> int:
                 browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
                 contexts: dict[tuple[str, int], object] = {}
                 for name, login, path, viewport, full_page in SHOTS:
+                    login = client_login if login == CLIENT else login
                     key = (login, viewport["width"])
                     if key not in contexts:
                         context = browser.new_context(viewport=viewport, is_mobile=viewport is PHONE)
