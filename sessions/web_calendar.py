@@ -612,10 +612,14 @@ def session_cancel(request, pk: int) -> HttpResponse:
                 reason=data["cancellation_reason"],
                 cancelled_by=data["cancelled_by"],
             )
-            kept = Session.objects.filter(
-                series_id=session.series_id, series_detached=True, starts_at__gt=session.starts_at
-            ).exclude(status__in=Session.FREE_STATUSES)
-            note = f" {kept.count()} individually moved session(s) were kept." if kept.exists() else ""
+            kept = (
+                Session.objects.filter(
+                    series_id=session.series_id, series_detached=True, starts_at__gt=session.starts_at
+                )
+                .exclude(status__in=Session.FREE_STATUSES)
+                .count()
+            )
+            note = f" {kept} individually moved session(s) were kept." if kept else ""
             messages.success(request, f"{len(cancelled)} session{'s' if len(cancelled) != 1 else ''} cancelled.{note}")
         else:
             status = Session.Status.LATE_CANCELLED if data.get("late") else Session.Status.CANCELLED
