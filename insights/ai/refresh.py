@@ -44,7 +44,7 @@ Decision = AiSuggestion.Decision
 TASK = "task"
 REQUEST = "request"
 # Which registered feature (insights/ai/policy.py) produces each kind of stored suggestion.
-FEATURE_OF_KIND = {
+FEATURE_OF_KIND: dict[str, str] = {
     Kind.SESSION_BRIEF: policy.SESSION_BRIEF.key,
     Kind.HOMEWORK_RECOMMENDATION: policy.HOMEWORK_RECOMMENDATIONS.key,
     Kind.NUDGE_TIMING: policy.NUDGE_TIMING.key,
