@@ -115,9 +115,9 @@ def default_crisis_resources() -> list[dict]:
 class AiPolicyProfile(models.TextChoices):
     """Which AI rules a practice follows (insights/ai/policy.py applies them)."""
 
-    NONE = "none", "No jurisdiction rules: every AI feature runs with the client's AI consent"
-    ILLINOIS = "illinois", "Illinois (Public Act 104-0054): no AI that detects emotions or mental states"
-    CUSTOM = "custom", "Custom: the practice chooses each feature"
+    NONE = "none", "No jurisdiction rules"
+    ILLINOIS = "illinois", "Illinois (Public Act 104-0054)"
+    CUSTOM = "custom", "Custom"
 
 
 class Practice(models.Model):
@@ -411,7 +411,7 @@ class AiPolicyRun(models.Model):
         SAFETY = "safety", "Ran (safety, always on)"
         OFF_BY_POLICY = "off_by_policy", "Blocked: off under the AI policy"
         NO_CONSENT = "no_consent", "Blocked: no AI consent"
-        NOTICE_NOT_ACCEPTED = "notice_not_accepted", "Blocked: consent predates the AI notice"
+        NOTICE_NOT_ACCEPTED = "notice_not_accepted", "Blocked: notice not signed"
 
     class Trigger(models.TextChoices):
         REQUEST = "request", "A person opened or refreshed it"

@@ -30,7 +30,8 @@ RUN_PAGE_SIZE = 50
 PROFILE_HELP = {
     AiPolicyProfile.NONE: "Every AI feature runs for clients who gave AI consent.",
     AiPolicyProfile.ILLINOIS: (
-        "Illinois Public Act 104-0054 (2025): AI that detects emotions or mental states is off; supplementary "
+        "The Wellness and Oversight for Psychological Resources Act (2025): AI that detects emotions or mental "
+        "states is off; supplementary "
         "support runs only for clients who signed the AI consent text carrying this practice's written notice; "
         "administrative support is allowed."
     ),
@@ -66,21 +67,22 @@ def _feature_rows(practice, form: AiPolicyForm) -> list[dict]:
     for key, feature in policy.FEATURES.items():
         on = policy.switched_on(profile, toggles, key)
         if feature.safety:
-            state, tone = "Always on (safety)", "ok"
+            state, tone, detail = "Always on", "ok", "safety, not treatment"
         elif not on:
-            state, tone = "Off", ""
+            state, tone, detail = "Off", "", ""
         elif policy.needs_notice(profile, key):
-            state, tone = "On, with written notice and consent", "ai"
+            state, tone, detail = "On", "ai", "with written notice and consent"
         elif feature.needs_client_consent:
-            state, tone = "On, with AI consent", "ai"
+            state, tone, detail = "On", "ai", "with AI consent"
         else:
-            state, tone = "On", "ai"
+            state, tone, detail = "On", "ai", ""
         rows.append(
             {
                 "feature": feature,
                 "class_label": policy.FeatureClass(feature.feature_class).label,
                 "state": state,
                 "tone": tone,
+                "detail": detail,
                 "field": None if feature.safety else form[f"feature_{key}"],
             }
         )
