@@ -85,11 +85,20 @@ class AiFeature:
 FEATURES: dict[str, AiFeature] = {}
 
 
+def _rules(feature: AiFeature) -> tuple:
+    return (feature.feature_class, feature.needs_client_consent, feature.detects_mental_state, feature.safety)
+
+
 def register(feature: AiFeature) -> AiFeature:
-    """Add a feature to the registry (one line in the feature's own module). Idempotent."""
+    """Add a feature to the registry (one line in the feature's own module).
+
+    Registering a key again may change its label and description, never what the policy acts
+    on (class, consent, mental-state detection, safety): a module that declares itself less
+    strictly than the registry says fails at import instead of weakening the rules.
+    """
     existing = FEATURES.get(feature.key)
-    if existing is not None and existing != feature:
-        raise ValueError(f"AI feature {feature.key!r} is already registered differently")
+    if existing is not None and _rules(existing) != _rules(feature):
+        raise ValueError(f"AI feature {feature.key!r} is already registered with other rules: {existing}")
     FEATURES[feature.key] = feature
     return feature
 

@@ -38,6 +38,18 @@ TOGGLE_SETS = [{}, dict.fromkeys(FEATURES, False), dict.fromkeys(FEATURES, True)
 # The registry and the rule (pure)
 
 
+def test_the_drafting_assistant_registering_itself_in_one_line_keeps_its_rules():
+    line = policy.AiFeature("note_drafting", "Draft a progress note", FeatureClass.SUPPLEMENTARY)
+    before = FEATURES["note_drafting"]
+    try:
+        policy.register(line)
+        assert FEATURES["note_drafting"].feature_class == FeatureClass.SUPPLEMENTARY
+        with pytest.raises(ValueError):
+            policy.register(policy.AiFeature("note_drafting", "Draft", FeatureClass.ADMINISTRATIVE))
+    finally:
+        FEATURES["note_drafting"] = before
+
+
 def test_every_existing_ai_feature_and_the_drafting_assistant_declare_a_class():
     expected = {"session_brief", "homework_recommendations", "nudge_timing", "affect", "risk_screening"}
     assert expected | {"note_drafting"} <= set(FEATURES)
@@ -54,6 +66,8 @@ def test_a_new_feature_registers_in_one_line_and_cannot_be_redeclared_differentl
     declared = policy.register(policy.AiFeature("test_feature", "Test", FeatureClass.ADMINISTRATIVE))
     try:
         assert policy.register(declared) is declared  # the same declaration again: fine
+        relabelled = policy.AiFeature("test_feature", "Renamed", FeatureClass.ADMINISTRATIVE, description="New")
+        assert policy.register(relabelled).label == "Renamed"  # wording may change, the rules may not
         with pytest.raises(ValueError):
             policy.register(policy.AiFeature("test_feature", "Test", FeatureClass.CLINICAL_INFERENCE))
         assert decide(
