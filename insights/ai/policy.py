@@ -253,11 +253,23 @@ def ai_consent_given(client: Client) -> bool:
 
 
 def notice_accepted(practice: Practice, client: Client) -> bool:
-    """The client's AI consent in force is to the version carrying the practice's notice, or later."""
+    """The client's AI consent in force is to a text carrying the practice's current notice: the
+    version the policy published (or a later one), or an earlier version with the same notice
+    (a practice that switched away and back does not make everyone sign the same words again)."""
+    from django.db.models import Q
+
+    from insights.ai.policy_notice import notice_text
+
     version = practice.ai_policy_notice_version
     if version is None:
         return False  # no notice published: nothing written the client could have agreed to
-    return _consents(client).filter(text__practice_id=practice.pk, text__version__gte=version).exists()
+    notice = notice_text(practice.ai_policy_profile, practice.ai_policy_features or {})
+    return (
+        _consents(client)
+        .filter(text__practice_id=practice.pk)
+        .filter(Q(text__version__gte=version) | Q(text__body__contains=notice))
+        .exists()
+    )
 
 
 def feature_decision(practice: Practice, key: str, *, client: Client | None = None) -> PolicyDecision:

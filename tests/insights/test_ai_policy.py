@@ -256,6 +256,32 @@ def test_under_illinois_the_brief_needs_consent_to_the_notice_version(
     ]
 
 
+def sign_ai_consent(client, client_user, text):
+    Consent.objects.filter(client=client, revoked_at__isnull=True).update(revoked_at="2026-01-01T00:00:00Z")
+    consent_sign(
+        client=client,
+        kind="ai_processing",
+        actor=client_user,
+        signature_name=f"{client.first_name} {client.last_name}",
+        text_id=text.pk,
+    )
+
+
+def test_switching_away_and_back_keeps_signed_illinois_notices_valid_but_not_other_texts(
+    practice, admin, client_record, client_user, other_client_record, other_client_user
+):
+    ai_policy_set(practice=practice, actor=admin, profile=Profile.ILLINOIS)
+    sign_ai_consent(client_record, client_user, ai_text(practice))  # signs the Illinois notice
+    ai_policy_set(practice=practice, actor=admin, profile=Profile.NONE)
+    sign_ai_consent(other_client_record, other_client_user, ai_text(practice))  # a text without it
+    ai_policy_set(practice=practice, actor=admin, profile=Profile.ILLINOIS)
+    practice.refresh_from_db()
+    assert practice.ai_policy_notice_version == ai_text(practice).version == 4
+    assert policy.feature_allowed(practice, "session_brief", client=client_record)
+    decision = policy.feature_decision(practice, "session_brief", client=other_client_record)
+    assert decision.reason == Reason.NOTICE_NOT_ACCEPTED
+
+
 def test_nightly_refresh_skips_what_the_policy_switches_off(practice, admin, ai_client):
     ai_policy_set(
         practice=practice,
