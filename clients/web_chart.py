@@ -46,6 +46,7 @@ from clients.web_chart_actions import (
     PsychotherapyNoteForm,
 )
 from clients.web_measures_tab import measures_tab_extras
+from insights.ai import policy as ai_policy
 from insights.ai import services as ai
 from insights.api_ai import LABELS, suggestion_meta
 from insights.charts import bar_chart
@@ -281,6 +282,17 @@ def _ai(client: Client, user, _forms: dict) -> dict:
     """Stored suggestions only: the nightly task computes them, and "Refresh" POSTs ai_refresh."""
     if not ai.ai_consent_given(client):
         return {"ai_enabled": False}
+    # What the practice's AI policy lets run for this client (insights/ai/policy.py); an output
+    # of a feature that is off is not shown, even when one was stored before the switch.
+    decisions = {
+        key: ai_policy.feature_decision(client.practice, key, client=client)
+        for key in (
+            ai_policy.HOMEWORK_RECOMMENDATIONS.key,
+            ai_policy.SESSION_BRIEF.key,
+            ai_policy.AFFECT.key,
+        )
+    }
+    off = {key: decision.message for key, decision in decisions.items() if not decision.allowed}
     stored = selectors.stored_ai_outputs(client=client, user=user)
     brief = stored.brief
     affect = stored.affect
@@ -316,9 +328,15 @@ def _ai(client: Client, user, _forms: dict) -> dict:
         }
     return {
         "ai_enabled": True,
-        "recommendations": [{**suggestion_meta(row), "payload": row.payload} for row in stored.recommendations],
-        "brief": brief_context,
-        "affect": affect_context,
+        "ai_off": off,
+        "ai_notice_missing": any(
+            decision.reason == ai_policy.Reason.NOTICE_NOT_ACCEPTED for decision in decisions.values()
+        ),
+        "recommendations": [{**suggestion_meta(row), "payload": row.payload} for row in stored.recommendations]
+        if ai_policy.HOMEWORK_RECOMMENDATIONS.key not in off
+        else [],
+        "brief": brief_context if ai_policy.SESSION_BRIEF.key not in off else None,
+        "affect": affect_context if ai_policy.AFFECT.key not in off else None,
         "labels": LABELS,
     }
 

@@ -160,9 +160,16 @@ def _ai_refresh(request, client: Client) -> str:
     """Recompute the AI outputs now (the nightly task does it otherwise). Computing the brief
     and the affect for a person records the read of their sources (insights.ai.services)."""
     ai.require_ai_consent(client)  # AiConsentMissing: a 409 on the tab
-    ai.recommendations_refresh(client=client)
-    ai.brief_refresh(client=client, actor=request.user)
-    ai.affect_refresh(client=client, actor=request.user)
+    refreshes = (
+        lambda: ai.recommendations_refresh(client=client, actor=request.user),
+        lambda: ai.brief_refresh(client=client, actor=request.user),
+        lambda: ai.affect_refresh(client=client, actor=request.user),
+    )
+    for refresh in refreshes:
+        try:
+            refresh()
+        except ai.AiPolicyBlocked:
+            continue  # the practice's AI policy has it off: the tab says so, the others still run
     return "ai"
 
 

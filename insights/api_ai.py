@@ -4,7 +4,9 @@ Care-team therapists only (everyone else 404). Every output is labelled as an AI
 suggestion and carries its reasons, inputs (source ids), method and version: the chart's
 "why am I seeing this". For a client without AI consent the GETs answer 200 with
 ``"consent": false`` and no output (nothing is computed or stored) and the decision POST
-answers 409.
+answers 409. A feature the practice's AI policy switches off (insights/ai/policy.py) answers
+200 with ``"policy": {"allowed": false, "feature", "profile", "reason"}``, a ``detail`` and
+no output; accepting its suggestion answers 409.
 
 The client comes from `clients.selectors.client_for_read`, a suggestion from
 `insights.selectors.suggestion_for_write` (404 out of scope, 403 for a supervisor).
@@ -107,6 +109,24 @@ def no_consent(client: Client, **empty) -> Response:
     )
 
 
+def policy_off(client: Client, blocked: services.AiPolicyBlocked, **empty) -> Response:
+    decision = blocked.decision
+    return Response(
+        {
+            "client": client.pk,
+            "consent": True,
+            "policy": {
+                "allowed": False,
+                "feature": decision.feature,
+                "profile": decision.profile,
+                "reason": str(decision.reason),
+            },
+            "detail": decision.message,
+            **empty,
+        }
+    )
+
+
 class ClientBriefView(APIView):
     permission_classes = (ClinicalOnly,)
 
@@ -122,7 +142,10 @@ class ClientBriefView(APIView):
                 sections=None,
                 quotes=[],
             )
-        suggestion, brief = services.brief_refresh(client=client, actor=request.user)
+        try:
+            suggestion, brief = services.brief_refresh(client=client, actor=request.user)
+        except services.AiPolicyBlocked as blocked:
+            return policy_off(client, blocked, kind=AI_OUTPUT, label=BRIEF_LABEL, period=None, sections=None, quotes=[])
         return Response(
             {
                 **suggestion_meta(suggestion),
@@ -144,7 +167,10 @@ class ClientAffectView(APIView):
         label = LABELS[AiSuggestion.Kind.AFFECT]
         if not services.ai_consent_given(client):
             return no_consent(client, kind=AI_OUTPUT, label=label, series=[], disagreements=0)
-        suggestion, affect = services.affect_refresh(client=client, actor=request.user)
+        try:
+            suggestion, affect = services.affect_refresh(client=client, actor=request.user)
+        except services.AiPolicyBlocked as blocked:
+            return policy_off(client, blocked, kind=AI_OUTPUT, label=label, series=[], disagreements=0)
         return Response(
             {
                 **suggestion_meta(suggestion),
@@ -164,8 +190,14 @@ class ClientRecommendationsView(APIView):
         label = LABELS[AiSuggestion.Kind.HOMEWORK_RECOMMENDATION]
         if not services.ai_consent_given(client):
             return no_consent(client, kind=AI_OUTPUT, label=label, results=[], reminder_timing=None)
-        recommendations = services.recommendations_refresh(client=client)
-        nudge = services.nudge_timing_refresh(client=client)
+        try:
+            recommendations = services.recommendations_refresh(client=client, actor=request.user)
+        except services.AiPolicyBlocked as blocked:
+            return policy_off(client, blocked, kind=AI_OUTPUT, label=label, results=[], reminder_timing=None)
+        try:
+            nudge = services.nudge_timing_refresh(client=client, actor=request.user)
+        except services.AiPolicyBlocked:
+            nudge = None  # reminder timing is its own feature: off alone, the recommendations still show
         return Response(
             {
                 "client": client.pk,

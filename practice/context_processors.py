@@ -16,4 +16,5 @@ def alliance(request) -> dict:
         "crisis_resources": practice.crisis_resources if practice is not None else [],
         "can_configure_practice": has_capability(role, Capability.CONFIGURE_PRACTICE),
         "can_view_audit": has_capability(role, Capability.VIEW_AUDIT),
+        "can_configure_ai_policy": has_capability(role, Capability.CONFIGURE_AI_POLICY),
     }

@@ -112,6 +112,14 @@ def default_crisis_resources() -> list[dict]:
     ]
 
 
+class AiPolicyProfile(models.TextChoices):
+    """Which AI rules a practice follows (insights/ai/policy.py applies them)."""
+
+    NONE = "none", "No jurisdiction rules"
+    ILLINOIS = "illinois", "Illinois (Public Act 104-0054)"
+    CUSTOM = "custom", "Custom"
+
+
 class Practice(models.Model):
     name = models.CharField(max_length=200)
     slug = models.SlugField(unique=True)
@@ -136,6 +144,12 @@ class Practice(models.Model):
     )
     not_on_track_session = models.PositiveIntegerField(default=6)
     pcl5_cutoff = models.PositiveIntegerField(default=33)
+    # The AI rules (insights/ai/policy.py): a profile, the per-feature switches of the custom
+    # profile ({feature key: bool}), and the version of the practice's AI consent text that
+    # carries the notice of this policy (clients.ConsentText, kind ai_processing).
+    ai_policy_profile = models.CharField(max_length=20, choices=AiPolicyProfile.choices, default=AiPolicyProfile.NONE)
+    ai_policy_features = models.JSONField(default=dict, blank=True)
+    ai_policy_notice_version = models.PositiveIntegerField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     def __str__(self) -> str:
@@ -386,3 +400,39 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} #{self.pk}"
+
+
+class AiPolicyRun(models.Model):
+    """One attempt to run an AI feature: which feature, under which policy profile, allowed or
+    blocked and why. Ids only, never the output (that is the `insights.AiSuggestion`)."""
+
+    class Outcome(models.TextChoices):
+        ALLOWED = "allowed", "Ran"
+        SAFETY = "safety", "Ran (safety, always on)"
+        OFF_BY_POLICY = "off_by_policy", "Blocked: off under the AI policy"
+        NO_CONSENT = "no_consent", "Blocked: no AI consent"
+        NOTICE_NOT_ACCEPTED = "notice_not_accepted", "Blocked: notice not signed"
+
+    class Trigger(models.TextChoices):
+        REQUEST = "request", "A person opened or refreshed it"
+        TASK = "task", "Background task"
+
+    practice = models.ForeignKey(Practice, on_delete=models.CASCADE, related_name="+")
+    feature = models.CharField(max_length=40)
+    profile = models.CharField(max_length=20, choices=AiPolicyProfile.choices)
+    outcome = models.CharField(max_length=30, choices=Outcome.choices)
+    trigger = models.CharField(max_length=10, choices=Trigger.choices, default=Trigger.REQUEST)
+    # An id, not a foreign key: practice is below clients in the app graph.
+    client_id = models.BigIntegerField(null=True, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["practice", "-created_at", "-id"], name="aipolicyrun_practice_recent")]
+
+    @property
+    def allowed(self) -> bool:
+        return self.outcome in (self.Outcome.ALLOWED, self.Outcome.SAFETY)

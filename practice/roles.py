@@ -32,6 +32,7 @@ class Capability(StrEnum):
     BREAK_GLASS = "break_glass"  # open emergency read-only access to one client's clinical record
     REVIEW_BREAK_GLASS = "review_break_glass"  # list and revoke the practice's emergency grants
     CONFIGURE_SCHEDULING = "configure_scheduling"  # reminder times, late-cancel window, video service
+    CONFIGURE_AI_POLICY = "configure_ai_policy"  # the practice's AI rules (profile, features) and their run log
 
 
 ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
@@ -55,6 +56,7 @@ ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
             Capability.VIEW_API_DOCS,
             Capability.REVIEW_BREAK_GLASS,
             Capability.CONFIGURE_SCHEDULING,
+            Capability.CONFIGURE_AI_POLICY,
         }
     ),
     Role.ADMIN: frozenset(
@@ -71,6 +73,7 @@ ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
             Capability.BREAK_GLASS,
             Capability.REVIEW_BREAK_GLASS,
             Capability.CONFIGURE_SCHEDULING,
+            Capability.CONFIGURE_AI_POLICY,
         }
     ),
     Role.CLIENT: frozenset({Capability.USE_PORTAL}),

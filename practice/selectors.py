@@ -13,7 +13,7 @@ from django.db.models.functions import Concat
 
 from practice.audit import AuditAction
 from practice.errors import Invalid
-from practice.models import AuditEvent, Practice
+from practice.models import AiPolicyRun, AuditEvent, Practice
 
 AUDIT_FILTERS = ("client", "actor", "action", "since", "until")
 
@@ -166,3 +166,15 @@ def audit_log_for_export(*, actor, practice: Practice, filters: AuditFilters) ->
             fields=[f"filter:{name}" for name in filters.applied],
         )
     return with_client_names(audit_events(practice=practice, filters=filters))
+
+
+AI_RUN_FIELDS = ("feature", "profile", "outcome", "trigger", "client_id", "actor")
+
+
+def ai_policy_runs_for_viewer(*, actor, practice: Practice) -> QuerySet[AiPolicyRun]:
+    """The practice's AI run log (what ran under which policy), newest first. Records the read:
+    the rows name clients by id, so looking at them is audited like any other log view."""
+    from practice.audit import audit_read
+
+    audit_read(actor=actor, client_id=None, target_type="practice.aipolicyrun", fields=AI_RUN_FIELDS)
+    return AiPolicyRun.objects.filter(practice=practice).select_related("actor").order_by("-created_at", "-id")

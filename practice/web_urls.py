@@ -37,11 +37,12 @@ urlpatterns = [
     path("staff/<int:pk>/reactivate/", web_staff.staff_member_reactivate, name="staff-member-reactivate"),
 ]
 
-from practice import web_settings  # noqa: E402
+from practice import web_ai_policy, web_settings  # noqa: E402
 
 urlpatterns += [
     path("settings/", web_settings.practice_settings, name="practice-settings"),
     path("settings/crisis-lines/", web_settings.practice_crisis_lines, name="practice-crisis-lines"),
+    path("settings/ai-policy/", web_ai_policy.ai_policy_page, name="ai-policy"),
     path("audit/", web_settings.audit_log, name="audit-log"),
     path("audit/export/", web_settings.audit_log_export, name="audit-log-export"),
 ]

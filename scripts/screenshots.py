@@ -42,6 +42,8 @@ SHOTS = [
     ("staff", ADMIN, "/staff/", DESKTOP, False),
     ("settings", ADMIN, "/settings/", DESKTOP, False),
     ("audit", ADMIN, "/audit/", DESKTOP, False),
+    ("ai-policy", ADMIN, "/settings/ai-policy/", DESKTOP, False),
+    ("ai-policy-phone", ADMIN, "/settings/ai-policy/", PHONE, False),
     ("portal-home", CLIENT, "/portal/", PHONE, False),
     ("portal-crisis", CLIENT, "/portal/crisis/", PHONE, False),
     ("portal-checkin", CLIENT, "/portal/check-in/", PHONE, False),

@@ -30,6 +30,7 @@ MATRIX_MODULES = [
 WEB_MATRIX_MODULES = [
     "tests.practice.test_web_authz",
     "tests.practice.test_web_authz_accounts",
+    "tests.practice.test_web_authz_ai_policy",
     "tests.clients.test_web_authz",
     "tests.clients.test_web_authz_safety_plan",
     "tests.sessions.test_web_authz",

@@ -4,6 +4,9 @@ task (``insights.tasks.ai``) and the services (``insights.ai.services``).
 Rules every function here keeps (the module docstring of ``insights.ai.services`` has the rest):
 - AI processing needs the client's ``ai_processing`` consent. Without it nothing is computed
   or stored (``AiConsentMissing``, a 409).
+- Each feature runs only when the practice's AI policy allows it (``insights.ai.policy``):
+  ``require_feature`` logs the run (feature, profile, allowed or blocked) and raises
+  ``AiPolicyBlocked`` (a 409 the pages show as "Off under this practice's AI policy").
 - Every output is an ``AiSuggestion`` row with payload, reasons, inputs (source ids), method
   and version; an unchanged recomputation reuses the stored row, so a task delivered twice
   leaves the same rows as once.
@@ -20,29 +23,35 @@ from typing import TYPE_CHECKING, Any
 from django.db import transaction
 from django.utils import timezone
 
-from clients.models import Client, Consent
-from insights.ai import nudges
+from clients.models import Client
+from insights.ai import nudges, policy
 from insights.ai.affect import Affect, compute_affect
+from insights.ai.policy import (  # AI_CONSENT_MESSAGE and AiConsentMissing: re-exported for the services
+    AI_CONSENT_MESSAGE,  # noqa: F401
+    AiConsentMissing,
+    AiPolicyBlocked,
+    require_feature,
+)
 from insights.ai.recommend import AUTO, DISMISS_COOLDOWN_DAYS, EncoderArg, compute_recommendations
 from insights.models import AiSuggestion
 from practice.audit import AuditAction, audit_record
-from practice.errors import DomainError
 
 if TYPE_CHECKING:
     from practice.models import User
 
-AI_CONSENT_MESSAGE = "The client has not consented to AI processing."
 Kind = AiSuggestion.Kind
 Decision = AiSuggestion.Decision
+TASK = "task"
+REQUEST = "request"
+# Which registered feature (insights/ai/policy.py) produces each kind of stored suggestion.
+FEATURE_OF_KIND: dict[str, str] = {
+    Kind.SESSION_BRIEF: policy.SESSION_BRIEF.key,
+    Kind.HOMEWORK_RECOMMENDATION: policy.HOMEWORK_RECOMMENDATIONS.key,
+    Kind.NUDGE_TIMING: policy.NUDGE_TIMING.key,
+    Kind.AFFECT: policy.AFFECT.key,
+}
 
-
-class AiConsentMissing(DomainError):
-    def __init__(self) -> None:
-        super().__init__(AI_CONSENT_MESSAGE, conflict=True)
-
-
-def ai_consent_given(client: Client) -> bool:
-    return Consent.objects.active().filter(client=client, kind=Consent.Kind.AI_PROCESSING).exists()
+ai_consent_given = policy.ai_consent_given
 
 
 def require_ai_consent(client: Client) -> None:
@@ -122,9 +131,9 @@ def store_output(
 
 
 def affect_refresh(
-    *, client: Client, actor: User | None = None, now: dt.datetime | None = None
+    *, client: Client, actor: User | None = None, now: dt.datetime | None = None, trigger: str = REQUEST
 ) -> tuple[AiSuggestion, Affect]:
-    require_ai_consent(client)
+    require_feature(client=client, key=policy.AFFECT.key, actor=actor, trigger=trigger)
     affect = compute_affect(client, now=now)
     fields = ["checkin.mood", "affect"]
     return store_output(
@@ -133,14 +142,19 @@ def affect_refresh(
 
 
 def recommendations_refresh(
-    *, client: Client, encoder: EncoderArg = AUTO, now: dt.datetime | None = None
+    *,
+    client: Client,
+    encoder: EncoderArg = AUTO,
+    now: dt.datetime | None = None,
+    actor: User | None = None,
+    trigger: str = REQUEST,
 ) -> list[AiSuggestion]:
     """The current top recommendations, one pending row per template (reused while it stays).
 
     A pending row whose template drops out of the top is marked ``superseded_at`` in its
     payload rather than deleted: it was an output, and may already have been seen.
     """
-    require_ai_consent(client)
+    require_feature(client=client, key=policy.HOMEWORK_RECOMMENDATIONS.key, actor=actor, trigger=trigger)
     now = now or timezone.now()
     result = compute_recommendations(client, encoder=encoder, now=now)
     current = []
@@ -199,9 +213,11 @@ def recommendations_refresh(
     return current
 
 
-def nudge_timing_refresh(*, client: Client, now: dt.datetime | None = None) -> AiSuggestion | None:
+def nudge_timing_refresh(
+    *, client: Client, now: dt.datetime | None = None, actor: User | None = None, trigger: str = REQUEST
+) -> AiSuggestion | None:
     """Suggest a reminder hour learned from completion times, when it differs from today's."""
-    require_ai_consent(client)
+    require_feature(client=client, key=policy.NUDGE_TIMING.key, actor=actor, trigger=trigger)
     now = now or timezone.now()
     timing = nudges.learn_for_client(client, now=now)
     if timing.hour is None or timing.hour == client.reminder_hour:
@@ -239,11 +255,19 @@ def nudge_timing_refresh(*, client: Client, now: dt.datetime | None = None) -> A
 def ai_refresh_client(*, client: Client, now: dt.datetime | None = None) -> bool:
     """Recompute the stored AI outputs of one client; False (nothing done) without consent.
 
-    The brief is computed when a therapist opens it, since it covers "until now".
+    Each feature the practice's AI policy blocks is skipped (and logged as blocked); the others
+    still run. The brief is computed when a therapist opens it, since it covers "until now".
     """
     if not ai_consent_given(client):
         return False
-    recommendations_refresh(client=client, now=now)
-    affect_refresh(client=client, now=now)
-    nudge_timing_refresh(client=client, now=now)
+    refreshes = (
+        lambda: recommendations_refresh(client=client, now=now, trigger=TASK),
+        lambda: affect_refresh(client=client, now=now, trigger=TASK),
+        lambda: nudge_timing_refresh(client=client, now=now, trigger=TASK),
+    )
+    for refresh in refreshes:
+        try:
+            refresh()
+        except AiPolicyBlocked:
+            continue  # logged by require_feature; the chart shows the feature as off
     return True

@@ -27,11 +27,14 @@ from django.utils import timezone
 
 from clients.models import Client
 from clients.services.records import client_update
+from insights.ai import policy
 from insights.ai.brief import Brief, compute_brief
 from insights.ai.recommend import AUTO, EncoderArg
 from insights.ai.refresh import (
     AI_CONSENT_MESSAGE,
+    FEATURE_OF_KIND,
     AiConsentMissing,
+    AiPolicyBlocked,
     affect_refresh,
     ai_consent_given,
     ai_refresh_client,
@@ -58,6 +61,7 @@ Decision = AiSuggestion.Decision
 __all__ = [
     "AI_CONSENT_MESSAGE",
     "AiConsentMissing",
+    "AiPolicyBlocked",
     "DecisionOutcome",
     "affect_refresh",
     "ai_consent_given",
@@ -75,7 +79,7 @@ def brief_refresh(
     *, client: Client, actor: User, encoder: EncoderArg = AUTO, now: dt.datetime | None = None
 ) -> tuple[AiSuggestion, Brief]:
     """Compute and store the session prep brief; records a read of the quoted sources."""
-    require_ai_consent(client)
+    policy.require_feature(client=client, key=policy.SESSION_BRIEF.key, actor=actor)
     brief = compute_brief(client, encoder=encoder, now=now)
     # The brief shows check-in notes and homework answers: a read of clinical content.
     fields = ["checkin.note", "homework_submission.responses", "session_brief"]
@@ -113,6 +117,11 @@ def suggestion_decide(
         if suggestion.decision != Decision.PENDING:
             raise DomainError(f"This suggestion was already {suggestion.decision}.", conflict=True)
         if decision == Decision.ACCEPTED:
+            # Acting on a suggestion is running its feature: not once the policy switched it off.
+            # Dismissing stays possible, so a stale suggestion can always be cleared.
+            verdict = policy.feature_decision(client.practice, FEATURE_OF_KIND[suggestion.kind], client=client)
+            if not verdict.allowed:
+                raise AiPolicyBlocked(verdict)
             assignments = _act_on_acceptance(suggestion, actor, due_at or now + dt.timedelta(days=DEFAULT_DUE_DAYS))
         suggestion.decision = decision
         suggestion.decided_by = actor
