@@ -35,6 +35,7 @@ WEB_MATRIX_MODULES = [
     "tests.sessions.test_web_authz",
     "tests.sessions.test_web_authz_appointments",
     "tests.sessions.test_web_authz_workspace",
+    "tests.sessions.test_web_authz_drafting",
     "tests.insights.test_web_authz",
     "tests.insights.test_web_authz_reports",
 ]
