@@ -168,6 +168,8 @@ ALWAYS_ALLOWED_CAPITALS = {
     "no",
 }
 _WORD = re.compile(r"[A-Za-z][A-Za-z'\-]*")
+# "12 on 3 Dec 2026", "12 (moderate) on 3 Dec 2026": a score said to be from a date.
+_VALUE_ON_DATE = re.compile(r"(\d+(?:\.\d+)?)\s*(?:\([^)]*\)\s*)?,?\s+on\s+(\d{1,2})\s+([A-Za-z]{3,9})\.?\s+(\d{4})")
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
 
 
@@ -199,6 +201,13 @@ def _numbers(text: str) -> set[str]:
         if word in NUMBER_WORDS:
             numbers.add(NUMBER_WORDS[word])
     return numbers
+
+
+def _value_dates(text: str) -> set[tuple[str, str, str, str]]:
+    pairs = set()
+    for value, day, month, year in _VALUE_ON_DATE.findall(text):
+        pairs.add((value, day, MONTHS.get(month.lower(), month.lower()), year))
+    return pairs
 
 
 def _words(text: str) -> list[str]:
@@ -277,6 +286,10 @@ def check_sentence(text: str, cited: Iterable[str], sources: dict[str, str]) -> 
         problems.append(f"the number {number} is not in its sources")
     for date in sorted(said.dates - known.dates):
         problems.append(f"the date word '{date}' is not in its sources")
+    for value, day, month, year in sorted(
+        _value_dates(normalize(text)) - _value_dates(normalize(" ".join(sources[key] for key in keys)))
+    ):
+        problems.append(f"{value} is not the value its sources give for {day} {month} {year}")
     if said.negations and not known.negations:
         problems.append(f"negation ('{sorted(said.negations)[0]}') not in its sources")
     for word in sorted(said.clinical - known.stems - known.clinical):

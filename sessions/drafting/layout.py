@@ -147,6 +147,7 @@ _OBSERVATION_START = re.compile(
 )
 _INTERVENTION_START = re.compile(
     r"^(reviewed|practi[sc]ed|introduced|taught|explored|used|provided|completed|role[- ]?played|modelled|modeled|"
+    r"facilitated|identified|mapped|problem[- ]solved|"
     r"psychoeducation|cbt|dbt|act|emdr|mi|motivational|socratic|cognitive|behavio(u)?ral activation|exposure|"
     r"relaxation|grounding|breathing|validated|processed|challenged|worked on|did|began|started|set up|"
     r"safety plan(ning)? reviewed|updated)\b",
@@ -188,10 +189,10 @@ def classify_bullet(text: str) -> tuple[str, str]:
         return category, rest
     if _PLAN_START.match(rest):
         return "plan", rest
-    if _RISK_WORDS.search(rest):
-        return "risk", rest
     if _INTERVENTION_START.match(rest):
         return "intervention", rest
+    if _RISK_WORDS.search(rest):
+        return "risk", rest
     if _RESPONSE_START.match(rest):
         return "response", rest
     if _OBSERVATION_START.match(rest):

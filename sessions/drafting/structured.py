@@ -39,7 +39,8 @@ _REPORTING = re.compile(
 )
 _THERAPIST_VERB = re.compile(
     r"^(reviewed|practi[sc]ed|introduced|taught|explored|provided|role[- ]?played|modell?ed|validated|processed|"
-    r"challenged|worked on|began|started|set up|updated|assigned|discussed|completed|used)\b",
+    r"challenged|worked on|began|started|set up|updated|assigned|discussed|completed|used|facilitated|identified|mapped|"
+    r"problem[- ]solved)\b",
     re.IGNORECASE,
 )
 

@@ -325,3 +325,17 @@ def test_alerts_are_sources_without_their_reason(record, therapist, django_captu
     alert = [sentence for sentence in draft.sentences if "alert" in sentence["text"]]
     assert alert and alert[0]["section"] == "assessment" and alert[0]["supported"]
     assert "CLIENT-WORDS-SECRET" not in json.dumps(draft.sources)
+
+
+def test_the_structured_drafter_is_faithful_and_complete_on_the_evaluation_set():
+    from sessions.drafting.evaluation import check_detection, evaluate, load_cases
+    from sessions.drafting.structured import StructuredDrafter
+
+    cases = load_cases()
+    assert len(cases) >= 15
+    figures = evaluate(StructuredDrafter(), cases).as_dict()
+    assert figures["failed"] == 0
+    assert figures["faithfulness"] == 1.0 and figures["drafts_passed"] == len(cases)
+    assert figures["bullet_coverage"] == 1.0 and figures["fact_coverage"] == 1.0
+    assert figures["placement"] >= 0.9
+    assert check_detection(cases)["share"] == 1.0
