@@ -70,7 +70,7 @@ def instrument_label(code: str) -> str:
     return found.group(1) if found else name
 
 
-STATUS_WORDS = {
+STATUS_WORDS: dict[str, str] = {
     Session.Status.ATTENDED: "attended",
     Session.Status.NO_SHOW: "no-show (did not attend)",
     Session.Status.LATE_CANCELLED: "cancelled late (did not attend)",
@@ -117,16 +117,14 @@ def collect_facts(*, client: Client, session: Session | None, now: dt.datetime |
                 "current": True,
             },
         )
-    missed = (
-        Session.objects.filter(
-            client=client,
-            starts_at__gt=since,
-            starts_at__lt=before,
-            status__in=[Session.Status.NO_SHOW, Session.Status.LATE_CANCELLED],
-        )
-        .exclude(pk=getattr(session, "pk", None))
-        .order_by("starts_at", "id")
-    )
+    missed = Session.objects.filter(
+        client=client,
+        starts_at__gt=since,
+        starts_at__lt=before,
+        status__in=[Session.Status.NO_SHOW, Session.Status.LATE_CANCELLED],
+    ).order_by("starts_at", "id")
+    if session is not None:
+        missed = missed.exclude(pk=session.pk)
     for other in missed:
         add(
             kind="attendance",
