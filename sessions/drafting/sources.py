@@ -23,6 +23,17 @@ from sessions.models import CheckIn, HomeworkAssignment, Session
 MAX_BULLETS = 40
 MAX_BULLET_CHARS = 500
 DEFAULT_WINDOW = dt.timedelta(days=30)
+# A note documents its session: records up to this long after the session's end still count
+# (a questionnaire filled in that evening), later ones belong to the next session's note.
+AFTER_SESSION = dt.timedelta(hours=12)
+ALERT_KINDS = {
+    "risk_language": "risk language",
+    "phq9_item9": "PHQ-9 item 9",
+    "cssrs": "C-SSRS screener",
+    "measure_flag": "measure flag",
+    "not_on_track": "not on track",
+    "alliance_drop": "alliance drop",
+}
 _BULLET_MARK = re.compile(r"^\s*(?:[-*\u2022\u2013]|\d+[.)])\s*")
 
 
@@ -94,6 +105,7 @@ def collect_facts(*, client: Client, session: Session | None, now: dt.datetime |
     before = session.starts_at if session is not None else now
     last = _since(client, before)
     since = last or before - DEFAULT_WINDOW
+    until = min(now, session.ends_at + AFTER_SESSION) if session is not None else now
     facts: list[Source] = []
 
     def add(**values: Any) -> None:
@@ -136,7 +148,7 @@ def collect_facts(*, client: Client, session: Session | None, now: dt.datetime |
         )
 
     homework = (
-        HomeworkAssignment.objects.filter(client=client, due_at__gte=since, due_at__lte=max(before, now))
+        HomeworkAssignment.objects.filter(client=client, due_at__gte=since, due_at__lte=until)
         .exclude(status=HomeworkAssignment.Status.CANCELLED)
         .order_by("due_at", "id")
     )
@@ -155,7 +167,7 @@ def collect_facts(*, client: Client, session: Session | None, now: dt.datetime |
         )
 
     checkins = list(
-        CheckIn.objects.filter(client=client, created_at__gte=since, created_at__lt=max(before, now))
+        CheckIn.objects.filter(client=client, created_at__gte=since, created_at__lt=until)
         .order_by("created_at", "id")
         .values_list("pk", "mood")
     )
@@ -175,7 +187,7 @@ def collect_facts(*, client: Client, session: Session | None, now: dt.datetime |
         )
 
     recent = (
-        Assessment.objects.filter(client=client, administered_at__gte=since, administered_at__lte=max(before, now))
+        Assessment.objects.filter(client=client, administered_at__gte=since, administered_at__lte=until)
         .exclude(total__isnull=True)
         .order_by("instrument", "-administered_at", "-id")
     )
@@ -213,9 +225,9 @@ def collect_facts(*, client: Client, session: Session | None, now: dt.datetime |
             data=data,
         )
 
-    alerts = Alert.objects.filter(client=client).unresolved().order_by("-created_at", "-id")
+    alerts = Alert.objects.filter(client=client, created_at__lte=until).unresolved().order_by("-created_at", "-id")
     for alert in alerts:
-        kind = alert.get_kind_display().lower()
+        kind = ALERT_KINDS.get(alert.kind, alert.kind.replace("_", " "))
         add(
             kind="alert",
             text=f"Open {alert.severity} alert ({kind}) raised on {day(alert.created_at)}.",
