@@ -221,6 +221,7 @@ class Facts:
     dates: set[str] = field(default_factory=set)
     negations: set[str] = field(default_factory=set)
     clinical: set[str] = field(default_factory=set)
+    clinical_words: dict[str, str] = field(default_factory=dict)  # stem -> the word as written
     words: set[str] = field(default_factory=set)
     stems: set[str] = field(default_factory=set)
 
@@ -236,6 +237,7 @@ def facts_of(text: str) -> Facts:
         | {word for word in words if word in WEEKDAYS},
         negations={word for word in words if word in NEGATIONS},
         clinical={stem(word) for word in words if word in CLINICAL or stem(word) in _CLINICAL_STEMS},
+        clinical_words={stem(word): word for word in words if word in CLINICAL or stem(word) in _CLINICAL_STEMS},
         words=set(words),
         stems={stem(word) for word in words},
     )
@@ -293,7 +295,7 @@ def check_sentence(text: str, cited: Iterable[str], sources: dict[str, str]) -> 
     if said.negations and not known.negations:
         problems.append(f"negation ('{sorted(said.negations)[0]}') not in its sources")
     for word in sorted(said.clinical - known.stems - known.clinical):
-        problems.append(f"the finding '{word}' is not in its sources")
+        problems.append(f"the finding '{said.clinical_words.get(word, word)}' is not in its sources")
     for name in sorted(_capitalised_names(text)):
         if name not in known.words and stem(name) not in known.stems:
             problems.append(f"the name '{name}' is not in its sources")

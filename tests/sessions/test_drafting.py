@@ -339,3 +339,22 @@ def test_the_structured_drafter_is_faithful_and_complete_on_the_evaluation_set()
     assert figures["bullet_coverage"] == 1.0 and figures["fact_coverage"] == 1.0
     assert figures["placement"] >= 0.9
     assert check_detection(cases)["share"] == 1.0
+
+
+def test_evaluate_drafter_reports_each_backend(settings):
+    import io
+
+    from django.core.management import call_command
+
+    sentences = [{"section": "data", "text": "Client is taking no medications.", "sources": ["b1"]}]
+    with _FakeChatServer(sentences) as server:
+        out = io.StringIO()
+        call_command(
+            "evaluate_drafter", "--backend", "all", "--url", server.url, "--model", "fake-7b", "--json", stdout=out
+        )
+    result = json.loads(out.getvalue())
+    by_backend = {row["backend"]: row for row in result["backends"]}
+    assert by_backend["structured"]["faithfulness"] == 1.0
+    assert by_backend["openai"]["model"] == "fake-7b" and by_backend["openai"]["faithfulness"] == 0.0
+    assert by_backend["openai"]["bullet_coverage"] == 0.0
+    assert result["check"]["share"] == 1.0
