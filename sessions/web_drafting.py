@@ -106,6 +106,9 @@ def drafting_context(*, note: ProgressNote, user, can_write: bool) -> dict[str, 
 def note_draft_request(request, pk: int) -> HttpResponse:
     """Save what is on screen (the draft button belongs to the note form), then ask for a draft."""
     note = selectors.note_for_write(user=request.user, note_id=pk)
+    if not drafting_services.drafting_allowed(note):
+        # Refused before anything is saved: a 403 changes nothing.
+        return _reshown(request, note, status=403, error=drafting_services.AI_DRAFTING_CONSENT_MESSAGE)
     try:
         sections = _submitted_sections(request, note)
         if sections:

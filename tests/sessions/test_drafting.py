@@ -232,11 +232,15 @@ def test_word_edit_distance():
 def test_no_ai_consent_is_refused_and_the_editor_stays_usable(client_record, therapist):
     note = ProgressNoteFactory(client=client_record, author=therapist)
     browser = web_as(therapist)
-    response = browser.post(reverse("note-draft-request", args=[note.pk]), {"bullets": "slept badly"})
+    response = browser.post(
+        reverse("note-draft-request", args=[note.pk]), {"bullets": "slept badly", "data": "Typed but not saved."}
+    )
     assert response.status_code == 403
     assert "not consented to AI processing" in response.content.decode()
     assert 'id="note-form"' in response.content.decode()
     assert not NoteDraft.objects.exists()
+    note.refresh_from_db()
+    assert note.sections["data"] != "Typed but not saved."
     page = browser.get(reverse("note-edit", args=[note.pk]))
     assert page.status_code == 200 and 'data-testid="drafting-off"' in page.content.decode()
 
