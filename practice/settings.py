@@ -375,6 +375,22 @@ if not 0 < CELERY_TASK_SOFT_TIME_LIMIT < CELERY_TASK_TIME_LIMIT:
     raise ImproperlyConfigured("CELERY_TASK_SOFT_TIME_LIMIT must be positive and below CELERY_TASK_TIME_LIMIT")
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
 
+# The documentation assistant (issue 18): which drafter writes note drafts. "structured" (the
+# embedded default) writes only what the therapist's bullets and the record say; "openai" asks an
+# OpenAI-compatible chat-completions server the practice hosts (llama.cpp server, Ollama, vLLM).
+_drafting_backend = env.str("ALLIANCE_DRAFTING_BACKEND", default="structured")
+if _drafting_backend not in {"structured", "openai"}:
+    raise ImproperlyConfigured("ALLIANCE_DRAFTING_BACKEND must be structured or openai")
+DRAFTING = {
+    "backend": _drafting_backend,
+    "url": env.str("ALLIANCE_DRAFTING_URL", default=""),
+    "model": env.str("ALLIANCE_DRAFTING_MODEL", default=""),
+    "api_key": env.str("ALLIANCE_DRAFTING_API_KEY", default=""),
+    "timeout": env.float("ALLIANCE_DRAFTING_TIMEOUT", default=60.0),
+}
+if DRAFTING["backend"] == "openai" and not DRAFTING["url"]:
+    raise ImproperlyConfigured("ALLIANCE_DRAFTING_URL must be set when ALLIANCE_DRAFTING_BACKEND=openai")
+
 # Staff must use TOTP: on by default in production, off by default in development and demos.
 # An explicit REQUIRE_MFA_FOR_STAFF=true/false always wins; a practice can also require it.
 _require_mfa = env.str("REQUIRE_MFA_FOR_STAFF", default="").strip()

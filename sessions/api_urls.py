@@ -24,3 +24,13 @@ urlpatterns += [
         name="api-me-appointment-cancel-request",
     ),
 ]
+
+# Note drafts from the documentation assistant (issue 18 part 2).
+from sessions import api_drafting  # noqa: E402
+
+urlpatterns += [
+    path("notes/<int:pk>/drafts/", api_drafting.NoteDraftRequestView.as_view(), name="api-note-drafts"),
+    path("note-drafts/<int:pk>/", api_drafting.NoteDraftDetailView.as_view(), name="api-note-draft-detail"),
+    path("note-drafts/<int:pk>/insert/", api_drafting.NoteDraftInsertView.as_view(), name="api-note-draft-insert"),
+    path("note-drafts/<int:pk>/discard/", api_drafting.NoteDraftDiscardView.as_view(), name="api-note-draft-discard"),
+]

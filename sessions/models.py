@@ -462,6 +462,8 @@ class Message(models.Model):
 
 
 # Reminders, telehealth settings and cancellation requests live in their own module.
+# Note drafts from the documentation assistant (issue 18) live in their own module.
+from sessions.models_drafting import NoteDraft  # noqa: E402,F401
 from sessions.models_reminders import (  # noqa: E402,F401
     CancellationRequest,
     Reminder,

@@ -48,6 +48,7 @@ from sessions.models import (
     HomeworkTemplate,
     Message,
     NoteAddendum,
+    NoteDraft,
     NoteTemplate,
     ProgressNote,
     PsychotherapyNote,
@@ -882,3 +883,49 @@ def feed_sessions(*, membership: Membership, start: datetime, end: datetime) -> 
         .select_related("client")
         .order_by("starts_at", "id")
     )
+
+
+# ---------------------------------------------------------------------------
+# Note drafts (the documentation assistant, issue 18)
+
+DRAFT_READ_FIELDS = ["sources", "sentences"]
+
+
+def _drafts_in_scope(user: User) -> QuerySet[NoteDraft]:
+    return NoteDraft.objects.filter(note__in=notes_in_scope(user).values("pk")).select_related(
+        "note__client__practice", "note__author", "client"
+    )
+
+
+def note_draft_for_read(*, user: User, draft_id) -> NoteDraft:
+    """A draft of a note in the user's clinical scope (else NotFound); records the read."""
+    draft = _one(_drafts_in_scope(user), draft_id)
+    audit_read(
+        actor=user,
+        client_id=draft.client_id,
+        target_type=draft._meta.label_lower,
+        target_id=draft.pk,
+        fields=DRAFT_READ_FIELDS,
+    )
+    return draft
+
+
+def note_draft_for_write(*, user: User, draft_id) -> NoteDraft:
+    """Readable (else NotFound), then editable (else Forbidden); the service checks authorship."""
+    draft = _one(_drafts_in_scope(user), draft_id)
+    _require_editable(user, draft.client_id)
+    return draft
+
+
+def latest_note_draft(*, note: ProgressNote, actor: User) -> NoteDraft | None:
+    """The note's newest draft, if any; records the read when there is one."""
+    draft = note.drafts.order_by("-created_at", "-id").first()
+    if draft is not None:
+        audit_read(
+            actor=actor,
+            client_id=note.client_id,
+            target_type=draft._meta.label_lower,
+            target_id=draft.pk,
+            fields=DRAFT_READ_FIELDS,
+        )
+    return draft

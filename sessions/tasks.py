@@ -64,3 +64,14 @@ def extend_series() -> int:
     created = sum(series_extend(series_id=series_id) for series_id in series_to_extend(weeks=HORIZON_WEEKS))
     logger.info("created %s recurring sessions", created)
     return created
+
+
+@shared_task(name="sessions.note_draft_generate", acks_late=True, **time_limits(180, 150))
+def note_draft_generate(draft_id: int) -> str | None:
+    """Write one note draft (issue 18): the drafter, then the faithfulness check. Idempotent:
+    only a queued draft is claimed, so a redelivery does nothing."""
+    from sessions.drafting.run import draft_generate
+
+    status = draft_generate(draft_id)
+    logger.info("note draft %s: %s", draft_id, status)
+    return status

@@ -246,6 +246,9 @@ def _editor(request, note: ProgressNote, *, status: int = 200, error: str | None
         "error": error,
         **_side_panel(client, request.user, note.session),
     }
+    from sessions.web_drafting import drafting_context
+
+    context.update(drafting_context(note=note, user=user, can_write=can_write))
     return render(request, "therapist/note_editor.html", context, status=status)
 
 

@@ -64,3 +64,13 @@ urlpatterns += [
     path("note-templates/", web_note_templates.note_templates, name="note-templates"),
     path("note-templates/<int:pk>/", web_note_templates.note_template_edit, name="note-template-edit"),
 ]
+
+# The note editor's drafting assistant (issue 18 part 2).
+from sessions import web_drafting  # noqa: E402
+
+urlpatterns += [
+    path("notes/<int:pk>/drafts/", web_drafting.note_draft_request, name="note-draft-request"),
+    path("note-drafts/<int:pk>/", web_drafting.note_draft_status, name="note-draft-status"),
+    path("note-drafts/<int:pk>/insert/", web_drafting.note_draft_insert, name="note-draft-insert"),
+    path("note-drafts/<int:pk>/discard/", web_drafting.note_draft_discard, name="note-draft-discard"),
+]

@@ -32,6 +32,7 @@ from sessions.models import (
     CheckIn,
     HomeworkSubmission,
     Message,
+    NoteDraft,
     NoteTemplate,
     PsychotherapyNote,
     Session,
@@ -71,6 +72,7 @@ SEGMENT_KIND = {
     "inbox": "client",  # an inbox thread is the client's
     "supervisees": "supervisee",
     "note-templates": "note_template",
+    "note-drafts": "note_draft",
 }
 
 # Kinds whose value is the same vocabulary in every practice (a consent kind, an instrument
@@ -113,6 +115,18 @@ def build_practice_data(practice, *, label: str) -> PracticeData:
 
     session = SessionFactory(client=client, therapist=therapist)
     note = ProgressNoteFactory(client=client, author=therapist.user, session=session)
+    note_draft = NoteDraft.objects.create(
+        note=note,
+        client=client,
+        requested_by=therapist.user,
+        status=NoteDraft.Status.READY,
+        backend="structured",
+        layout=[{"key": "data", "heading": "Data"}],
+        sources=[{"key": "b1", "kind": "bullet", "text": f"Slept better {label}", "label": "Your bullet 1"}],
+        sentences=[
+            {"section": "data", "text": f"Client reports slept better {label}.", "sources": ["b1"], "supported": True}
+        ],
+    )
     psychotherapy_note = PsychotherapyNote.objects.create(
         client=client, author=therapist.user, text=f"Process note {label}"
     )
@@ -215,6 +229,7 @@ def build_practice_data(practice, *, label: str) -> PracticeData:
             "time_off": time_off.pk,
             "supervisee": therapist.pk,
             "note_template": note_template.pk,
+            "note_draft": note_draft.pk,
             "progress_report": report.pk,
             "video_room": appointment.video_room,
             "feed_token": feed_token,

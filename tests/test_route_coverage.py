@@ -22,6 +22,7 @@ MATRIX_MODULES = [
     "tests.sessions.test_authz_notes",
     "tests.sessions.test_authz_homework",
     "tests.sessions.test_authz_appointments",
+    "tests.sessions.test_authz_drafting",
     "tests.insights.test_authz",
     "tests.insights.test_authz_reports",
     "tests.insights.test_authz_ai",
@@ -36,6 +37,7 @@ WEB_MATRIX_MODULES = [
     "tests.sessions.test_web_authz",
     "tests.sessions.test_web_authz_appointments",
     "tests.sessions.test_web_authz_workspace",
+    "tests.sessions.test_web_authz_drafting",
     "tests.insights.test_web_authz",
     "tests.insights.test_web_authz_reports",
 ]

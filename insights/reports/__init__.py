@@ -213,6 +213,9 @@ DEFINITIONS: dict[str, str] = {
     "safety.escalations": "Alerts raised in the period that were escalated at least once for not being acknowledged in time.",
     "ai.homework_recommendations_decided": "AI homework recommendations made in the period that a clinician accepted or dismissed.",
     "ai.homework_recommendation_acceptance_rate": "Accepted / decided AI homework recommendations made in the period.",
+    "ai.note_drafts_decided": "AI note drafts asked for in the period whose note was signed or that the therapist discarded.",
+    "ai.note_draft_acceptance_rate": "Drafts inserted into a note that was then signed / decided drafts.",
+    "ai.note_draft_edit_rate": "Of drafts inserted and signed: those the therapist edited before signing.",
 }
 
 FIGURES: tuple[Figure, ...] = (
@@ -298,6 +301,9 @@ FIGURES: tuple[Figure, ...] = (
         "Acceptance rate",
         _rate("ai_homework_accepted", "ai_homework_decided"),
     ),
+    Figure("ai", "note_drafts_decided", "Note drafts decided", _count("ai_drafts_decided")),
+    Figure("ai", "note_draft_acceptance_rate", "Note drafts used", _rate("ai_drafts_inserted", "ai_drafts_decided")),
+    Figure("ai", "note_draft_edit_rate", "Note drafts edited", _rate("ai_drafts_edited", "ai_drafts_inserted")),
 )
 SECTIONS: tuple[tuple[str, str], ...] = (
     ("caseload", "Caseload"),

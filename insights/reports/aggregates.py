@@ -43,7 +43,7 @@ from clients.models import Assessment, Client
 from clients.outcomes import talking_therapies
 from insights.models import AiSuggestion, Alert, PracticeAggregate
 from practice.models import Membership, Practice
-from sessions.models import CheckIn, HomeworkAssignment, ProgressNote, Session
+from sessions.models import CheckIn, HomeworkAssignment, NoteDraft, ProgressNote, Session
 
 logger = logging.getLogger(__name__)
 
@@ -88,6 +88,9 @@ COUNT_KEYS = (
     "alerts_acknowledged",
     "ai_homework_decided",
     "ai_homework_accepted",
+    "ai_drafts_decided",
+    "ai_drafts_inserted",
+    "ai_drafts_edited",
 )
 LIST_KEYS = ("wait_days", "ack_minutes")
 ID_KEYS = ("checkin_client_ids",)
@@ -294,6 +297,25 @@ def _collect_safety_and_ai(buckets: _Buckets, practice_id: int) -> None:
         buckets.add(row["therapist_key"], month, "ai_homework_decided", row["n"])
         if row["decision"] == AiSuggestion.Decision.ACCEPTED:
             buckets.add(row["therapist_key"], month, "ai_homework_accepted", row["n"])
+
+    # Note drafts (issue 18): decided = signed as drafted, edited then signed, or discarded.
+    drafts = (
+        NoteDraft.objects.filter(
+            client__practice_id=practice_id,
+            decision__in=[NoteDraft.Decision.ACCEPTED, NoteDraft.Decision.EDITED, NoteDraft.Decision.DISCARDED],
+        )
+        .annotate(month=TruncMonth("created_at"))
+        .values("month", "decision", therapist_key=F("client__primary_therapist_id"))
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    for row in drafts:
+        month = month_of(row["month"])
+        buckets.add(row["therapist_key"], month, "ai_drafts_decided", row["n"])
+        if row["decision"] != NoteDraft.Decision.DISCARDED:
+            buckets.add(row["therapist_key"], month, "ai_drafts_inserted", row["n"])
+        if row["decision"] == NoteDraft.Decision.EDITED:
+            buckets.add(row["therapist_key"], month, "ai_drafts_edited", row["n"])
 
 
 def _collect_courses(buckets: _Buckets, practice_id: int, discharged: dict[int, tuple[TherapistKey, dt.date]]) -> None:

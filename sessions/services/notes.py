@@ -17,6 +17,7 @@ from django.utils import timezone
 from clients.models import Client, Goal
 from practice.audit import AuditAction, audit_record
 from practice.errors import DomainError
+from sessions.drafting.run import drafts_settle
 from sessions.models import NoteAddendum, NoteTemplate, ProgressNote, PsychotherapyNote, Session, Supervision
 
 if TYPE_CHECKING:
@@ -311,6 +312,8 @@ def note_sign(*, note: ProgressNote, actor: User) -> ProgressNote:
             client_id=current.client_id,
             fields=["status", "signed_at", "signed_by"],
         )
+        # The note's text is final: record what became of its AI drafts (never blocks signing).
+        drafts_settle(note=current, actor=actor)
     _copy_state(current, note)
     return note
 
@@ -404,6 +407,7 @@ def note_submit_for_review(*, note: ProgressNote, actor: User) -> ProgressNote:
             client_id=current.client_id,
             fields=["status", "submitted_at"],
         )
+        drafts_settle(note=current, actor=actor)
     _copy_state(current, note)
     return note
 

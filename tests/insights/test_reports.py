@@ -34,6 +34,7 @@ from insights.reports import aggregates
 from insights.tasks.reports import refresh_practice_aggregates as refresh_task
 from practice.audit import AuditAction
 from practice.models import AuditEvent
+from sessions.models import NoteDraft
 from tests.conftest import PHI_CANARY, as_user
 from tests.factories import (
     CheckInFactory,
@@ -172,6 +173,24 @@ def _copy(practice, tess, theo):
             created_at=created,
             decision=decision,
         )
+    # AI note drafts (issue 18): one signed as drafted, one edited, one discarded, one pending.
+    drafted = ProgressNoteFactory(client=a1, author=a1.primary_therapist.user)
+    for created, decision in (
+        (at(3, 11), "accepted"),
+        (at(4, 11), "edited"),
+        (at(5, 12), "discarded"),
+        (at(5, 13), "pending"),
+    ):
+        NoteDraft.objects.create(
+            note=drafted,
+            client=a1,
+            requested_by=drafted.author,
+            backend="structured",
+            status="ready",
+            created_at=created,
+            decision=decision,
+            sources=[{"key": "b1", "kind": "bullet", "text": PHI_CANARY}],
+        )
 
     a2 = _client(
         practice, tess, referred_at=day(2, 10), intake_date=day(3, 15), status="discharged", discharged_at=day(5, 20)
@@ -290,6 +309,9 @@ def test_raw_aggregates_match_the_hand_built_practice(frozen, practice, staff):
         "alerts_acknowledged": 3,
         "ai_homework_decided": 3,
         "ai_homework_accepted": 2,
+        "ai_drafts_decided": 3,
+        "ai_drafts_inserted": 2,
+        "ai_drafts_edited": 1,
     }
     assert {key: t[key] for key in expected} == expected
     assert sorted(t.lists["wait_days"]) == [28, 33, 40, 120]
@@ -367,6 +389,9 @@ EXPECTED_FIVE_COPIES = {
             "denominator": 15,
             "suppressed": False,
         },
+        "note_drafts_decided": 15,
+        "note_draft_acceptance_rate": {"percent": 66.7, "numerator": 10, "denominator": 15, "suppressed": False},
+        "note_draft_edit_rate": {"percent": 50.0, "numerator": 5, "denominator": 10, "suppressed": False},
     },
 }
 

@@ -30,6 +30,7 @@ from practice.models import Membership, Practice
 from practice.roles import Role
 from practice.services import member_add, practice_create
 from sessions.demo import seed_workspace
+from sessions.demo_drafting import seed_drafts
 from sessions.demo_schedule import seed_schedule
 from sessions.models import (
     CheckIn,
@@ -234,6 +235,7 @@ class Command(BaseCommand):
             seed_onboarding(practice, rng, now=now, out=self.stdout)
             seed_measures(practice, rng, now)  # clients/demo_measures.py (issue 16)
             seed_workspace(practice, rng, therapists, now)  # inbox, supervision, note templates
+            seed_drafts(practice, rng, therapists, now)  # AI note drafts (issue 18)
             seed_schedule(practice, rng, timezone.now())
         self.recompute(practice)
         from sessions.demo_reminders import seed_reminders  # issue 14: reminders and video sessions
