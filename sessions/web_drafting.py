@@ -86,7 +86,8 @@ def draft_view(draft: NoteDraft | None) -> dict[str, Any] | None:
 
 def drafting_context(*, note: ProgressNote, user, can_write: bool) -> dict[str, Any]:
     """What the editor shows of the assistant: available or why not, and the latest draft."""
-    enabled = drafting_services.drafting_allowed(note)
+    off_reason = drafting_services.drafting_off_reason(note)
+    enabled = off_reason is None
     draft = selectors.latest_note_draft(note=note, actor=user) if enabled or note.drafts.exists() else None
     backend = configured_backend()
     model = drafting_settings().get("model") or ""
@@ -94,7 +95,7 @@ def drafting_context(*, note: ProgressNote, user, can_write: bool) -> dict[str, 
         "drafting": {
             "enabled": enabled,
             "can_request": can_write and enabled,
-            "consent_message": drafting_services.AI_DRAFTING_CONSENT_MESSAGE,
+            "consent_message": off_reason or "",
             "backend": backend if not model else f"{backend} ({model})",
             "view": draft_view(draft),
         }
@@ -106,9 +107,11 @@ def drafting_context(*, note: ProgressNote, user, can_write: bool) -> dict[str, 
 def note_draft_request(request, pk: int) -> HttpResponse:
     """Save what is on screen (the draft button belongs to the note form), then ask for a draft."""
     note = selectors.note_for_write(user=request.user, note_id=pk)
-    if not drafting_services.drafting_allowed(note):
-        # Refused before anything is saved: a 403 changes nothing.
-        return _reshown(request, note, status=403, error=drafting_services.AI_DRAFTING_CONSENT_MESSAGE)
+    off_reason = drafting_services.drafting_off_reason(note)
+    if off_reason is not None:
+        # Refused before anything is saved: a 403 (no consent) or 409 (policy) changes nothing.
+        status = 403 if off_reason == drafting_services.AI_DRAFTING_CONSENT_MESSAGE else 409
+        return _reshown(request, note, status=status, error=off_reason)
     try:
         sections = _submitted_sections(request, note)
         if sections:

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 from django.db import transaction
 from django.utils import timezone
 
+from insights.ai import policy
 from insights.ai.refresh import ai_consent_given
 from practice.audit import AuditAction, audit_read, audit_record
 from practice.errors import DomainError, Forbidden
@@ -39,16 +40,37 @@ AI_DRAFTING_CONSENT_MESSAGE = (
     "Drafting is off for this client: they have not consented to AI processing. "
     "Record their consent on the Consent tab, or write the note by hand."
 )
+DRAFTING_FEATURE = "note_drafting"
 FACT_READ_FIELDS = ["session.status", "homework.status", "checkin.mood", "assessment.total", "alert.severity"]
 
 
 def drafting_allowed(note: ProgressNote) -> bool:
-    return ai_consent_given(note.client)
+    """Consent given and the practice's AI policy lets drafting run (insights/ai/policy.py)."""
+    return ai_consent_given(note.client) and policy.feature_allowed(
+        note.client.practice, DRAFTING_FEATURE, client=note.client
+    )
 
 
-def _require_consent(note: ProgressNote) -> None:
+def drafting_off_reason(note: ProgressNote) -> str | None:
+    """Why the assistant is off for this note's client (no consent, or the practice's AI
+    policy), or None when it may run."""
+    if not ai_consent_given(note.client):
+        return AI_DRAFTING_CONSENT_MESSAGE
+    decision = policy.feature_decision(note.client.practice, DRAFTING_FEATURE, client=note.client)
+    return None if decision.allowed else decision.message
+
+
+def _require_consent(note: ProgressNote, *, actor: User | None = None) -> None:
+    """Consent first (a 403 with the drafting wording), then the practice's AI policy: with an
+    actor the run is logged like every AI run (``require_feature``), else only checked."""
     if not ai_consent_given(note.client):
         raise Forbidden(AI_DRAFTING_CONSENT_MESSAGE)
+    if actor is not None:
+        policy.require_feature(client=note.client, key=DRAFTING_FEATURE, actor=actor)
+        return
+    decision = policy.feature_decision(note.client.practice, DRAFTING_FEATURE, client=note.client)
+    if not decision.allowed:
+        raise policy.AiPolicyBlocked(decision)
 
 
 def note_layout(note: ProgressNote) -> list[dict[str, str]]:
@@ -61,7 +83,7 @@ def note_draft_request(*, note: ProgressNote, actor: User, bullets: str, backend
     """Store a queued draft for the note and enqueue its generation after commit."""
     _require_author(note, actor, "ask for a draft")
     _require_draft(note)
-    _require_consent(note)
+    _require_consent(note, actor=actor)
     items = parse_bullets(bullets)
     facts = collect_facts(client=note.client, session=note.session)
     if not items and not facts:

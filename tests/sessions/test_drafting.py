@@ -362,3 +362,25 @@ def test_evaluate_drafter_reports_each_backend(settings):
     assert by_backend["openai"]["model"] == "fake-7b" and by_backend["openai"]["faithfulness"] == 0.0
     assert by_backend["openai"]["bullet_coverage"] == 0.0
     assert result["check"]["share"] == 1.0
+
+
+@pytest.mark.django_db
+def test_drafting_follows_the_practice_ai_policy_and_is_logged(record, therapist, django_capture_on_commit_callbacks):
+    from insights.ai.policy import Profile
+    from insights.ai.policy_services import ai_policy_set
+    from practice.models import AiPolicyRun
+    from tests.factories import MembershipFactory
+
+    practice = record.client.practice
+    admin = MembershipFactory(practice=practice, role="admin").user
+    browser = web_as(therapist)
+    assert _request(browser, record, capture=django_capture_on_commit_callbacks).status_code == 302
+    assert AiPolicyRun.objects.filter(feature="note_drafting", client_id=record.client_id).count() == 1
+
+    ai_policy_set(practice=practice, actor=admin, profile=Profile.CUSTOM, toggles={"session_brief": True})
+    drafts_before = NoteDraft.objects.count()
+    response = _request(browser, record, capture=django_capture_on_commit_callbacks)
+    assert response.status_code == 409
+    assert NoteDraft.objects.count() == drafts_before
+    page = browser.get(reverse("note-edit", args=[record.pk])).content.decode()
+    assert 'data-testid="drafting-off"' in page and "policy" in page.lower()
