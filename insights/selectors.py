@@ -27,6 +27,9 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from django.core.paginator import Page, Paginator
+from django.utils import timezone
+
 from clients.models import Client
 from insights import engagement
 from insights.freshness import Freshness, snapshot_freshness
@@ -82,6 +85,93 @@ def alerts_worklist(*, user: User) -> list[Alert]:
     for client_id in sorted({alert.client_id for alert in rows}):
         audit_read(actor=user, client_id=client_id, target_type="insights.alert", fields=ALERT_TEXT_FIELDS)
     return rows
+
+
+# The alerts triage page (insights/web_alerts.py) and the dashboard's alert panel
+
+RESOLVED_PER_PAGE = 25
+
+
+def unresolved_alerts_for_triage(*, user: User) -> list[Alert]:
+    """Unresolved alerts the user sees, urgent first then by deadline, with their clients and
+    no clinical text (the dashboard shows kinds, clients and deadlines: no read to record)."""
+    return list(
+        alerts_visible_to(user)
+        .unresolved()
+        .only(
+            "id",
+            "kind",
+            "severity",
+            "status",
+            "acknowledge_by",
+            "created_at",
+            "escalation_level",
+            "client__id",
+            "client__first_name",
+            "client__last_name",
+            "client__preferred_name",
+        )
+        .urgent_first("acknowledge_by", "id")
+    )
+
+
+@dataclass(frozen=True)
+class ClientAlerts:
+    """One client's alerts on the triage page, most urgent first."""
+
+    client: Client
+    alerts: list[Alert]
+
+    @property
+    def urgent(self) -> int:
+        return sum(1 for alert in self.alerts if alert.severity == Alert.Severity.URGENT)
+
+    @property
+    def overdue(self) -> int:
+        return sum(1 for alert in self.alerts if getattr(alert, "overdue", False))
+
+
+def group_by_client(alerts: list[Alert]) -> list[ClientAlerts]:
+    """Alerts grouped by client, keeping the order of each client's first (most urgent) alert."""
+    groups: dict[int, ClientAlerts] = {}
+    for alert in alerts:
+        group = groups.get(alert.client_id)
+        if group is None:
+            group = groups[alert.client_id] = ClientAlerts(client=alert.client, alerts=[])
+        group.alerts.append(alert)
+    return list(groups.values())
+
+
+def _record_alert_reads(user: User, alerts: list[Alert], fields: list[str]) -> None:
+    for client_id in sorted({alert.client_id for alert in alerts}):
+        audit_read(actor=user, client_id=client_id, target_type="insights.alert", fields=fields)
+
+
+def alerts_triage(*, user: User, now: dt.datetime | None = None) -> list[ClientAlerts]:
+    """The unresolved alerts the user sees, grouped by client: clients ordered by their most
+    urgent alert (urgent before concern, then the earliest acknowledge-by deadline), each
+    client's alerts in the same order; `overdue` set on open alerts past their deadline.
+    Records the read of the excerpts and notes (one READ event per client shown)."""
+    now = now or timezone.now()
+    rows = alerts_worklist(user=user)
+    for alert in rows:
+        alert.overdue = alert.status == Alert.Status.OPEN and alert.acknowledge_by < now  # type: ignore[attr-defined]
+    return group_by_client(rows)
+
+
+def resolved_alerts_page(*, user: User, page: int | str | None = 1, per_page: int = RESOLVED_PER_PAGE) -> Page:
+    """One page of the resolved alerts the user sees, most recently resolved first, with who
+    acknowledged and resolved them (two queries). Records the read of the page's clients'
+    alert texts and outcomes (one READ event per client shown)."""
+    queryset = (
+        alerts_visible_to(user)
+        .filter(status=Alert.Status.RESOLVED)
+        .select_related("acknowledged_by", "resolved_by")
+        .order_by("-resolved_at", "-id")
+    )
+    shown = Paginator(queryset, per_page).get_page(page)
+    _record_alert_reads(user, list(shown.object_list), [*ALERT_TEXT_FIELDS, "outcome", "resolution_note"])
+    return shown
 
 
 # ---------------------------------------------------------------------------
