@@ -3,7 +3,7 @@ and filtered by type and date range (issue 17, item 7).
 
 Both are Django `Page`s, in a fixed number of queries whatever the length of the history:
 - `timeline_page`: the timeline (`clients.selectors.chart_timeline`, which records the reads)
-  merged from its five sources; a page of N entries reads the latest page x N of each chosen
+  merged from its five sources, up to the end of today unless the range ends elsewhere; a page of N entries reads the latest page x N of each chosen
   source, and the total is one COUNT query over them;
 - `homework_page`: the assignments, open ones first (soonest due), then past ones (completed,
   missed or cancelled; latest due first), with their final submissions (one query for the
@@ -22,6 +22,7 @@ from typing import Any
 from django.core.paginator import Page, Paginator
 from django.db.models import Case, Count, F, IntegerField, Prefetch, QuerySet, Subquery, Value, When
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from clients.models import Client
 from clients.selectors import TIMELINE_KINDS, TimelineEntry, chart_timeline, timeline_sources
@@ -74,6 +75,11 @@ class _Timeline:
         self.client, self.user = client, user
         self.kind = filters.kind if filters.kind in TIMELINE_KINDS else ""
         self.start, self.end = day_bounds(client, filters)
+        if self.end is None:
+            # Up to the end of today: booked sessions ahead belong to the schedule, and would
+            # fill the first pages of a long history.
+            today = timezone.now().astimezone(_zone(client)).date()
+            self.end = dt.datetime.combine(today + dt.timedelta(days=1), dt.time.min, tzinfo=_zone(client))
 
     def count(self) -> int:
         """The entries in all, in one query (only the chosen kinds are counted)."""

@@ -4,7 +4,8 @@ Alerts close only when a person resolves them (insights.safety); this page is wh
 happens. "Open" (the default) lists the unresolved alerts grouped by client, clients ordered
 by their most urgent alert (urgent before concern, then the earliest acknowledge-by deadline);
 the acknowledge and resolve forms open on demand (<details>, no script). "Resolved" is the
-history, newest first, paginated, with the outcome and who resolved it when. Scope is the
+history, newest first, paginated, with the outcome and who resolved it when. Both lists are
+paginated (25 clients, 25 resolved alerts a page). Scope is the
 API's (`Alert.objects.visible_to`: the therapist's clients plus alerts escalated to them as
 backup clinician), reached through `insights.selectors` (`alerts_triage` and
 `resolved_alerts_page` record the reads of the texts, `alert_for_write`); anything else is
@@ -90,7 +91,8 @@ def alerts(request) -> HttpResponse:
     if shown == "resolved":
         context["resolved"] = resolved_alerts_page(user=user, page=request.GET.get("page") or 1)
         return render(request, "therapist/alerts.html", context, status=status)
-    groups = alerts_triage(user=user)
+    triage = alerts_triage(user=user, page=request.GET.get("page") or 1)
+    groups = list(triage.page.object_list)
     for group in groups:
         for alert in group.alerts:
             forms_ = bound.get(alert.pk, {})
@@ -98,5 +100,7 @@ def alerts(request) -> HttpResponse:
             alert.resolve_form = forms_.get("resolve") or ResolveForm(prefix=f"resolve-{alert.pk}")
             alert.form_open = "ack" if "ack" in forms_ else "resolve" if "resolve" in forms_ else ""
     context["groups"] = groups
+    context["groups_page"] = triage.page
+    context["open_count"] = triage.alert_count
     context["open_alerts"] = [alert for group in groups for alert in group.alerts]
     return render(request, "therapist/alerts.html", context, status=status)

@@ -23,6 +23,7 @@ from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet,
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from clients.instruments import BUILTIN_INSTRUMENTS
 from clients.models import Client, DueQuestionnaire
 from insights.models import AiSuggestion, Alert
 from insights.selectors import unresolved_alerts_for_triage
@@ -78,6 +79,23 @@ class UnreadThread:
 
 
 @dataclass(frozen=True)
+class QuestionnairesDue:
+    """One client's open questionnaires (short instrument names), the soonest due date."""
+
+    client: Client
+    instruments: list[str]
+    due_at: dt.datetime
+
+
+def instrument_short_name(code: str) -> str:
+    """ "PHQ-9" from "Patient Health Questionnaire-9 (PHQ-9)"; the code in capitals otherwise."""
+    name = str((BUILTIN_INSTRUMENTS.get(code) or {}).get("name") or "")
+    if name.endswith(")") and "(" in name:
+        return name[name.rindex("(") + 1 : -1]
+    return code.upper()
+
+
+@dataclass(frozen=True)
 class TodayView:
     zone_name: str
     day: dt.date
@@ -88,8 +106,8 @@ class TodayView:
     alerts_count: int
     unread_threads: list[UnreadThread]  # the SHOWN threads with the most unread messages
     unread_count: int
-    questionnaires: list[DueQuestionnaire]  # the SHOWN due soonest
-    questionnaires_count: int
+    questionnaires: list[QuestionnairesDue]  # the SHOWN clients due soonest
+    questionnaires_count: int  # questionnaires, not clients
 
     @property
     def most_urgent_alert(self) -> Alert | None:
@@ -227,6 +245,15 @@ def today_view(*, user: User, now: dt.datetime | None = None) -> TodayView:
     alerts = unresolved_alerts_for_triage(user=user)
     threads = unread_threads(user=user)
     questionnaires = questionnaires_due(user=user, now=now)
+    by_client: dict[int, QuestionnairesDue] = {}
+    for questionnaire in questionnaires:
+        group = by_client.setdefault(
+            questionnaire.client_id,
+            QuestionnairesDue(client=questionnaire.client, instruments=[], due_at=questionnaire.due_at),
+        )
+        name = instrument_short_name(questionnaire.instrument)
+        if name not in group.instruments:
+            group.instruments.append(name)
     return TodayView(
         zone_name=str(practice_zone(user.membership.practice)),
         day=day,
@@ -237,7 +264,7 @@ def today_view(*, user: User, now: dt.datetime | None = None) -> TodayView:
         alerts_count=len(alerts),
         unread_threads=threads[:SHOWN],
         unread_count=sum(thread.unread for thread in threads),
-        questionnaires=questionnaires[:SHOWN],
+        questionnaires=list(by_client.values())[:SHOWN],
         questionnaires_count=len(questionnaires),
     )
 

@@ -353,9 +353,7 @@ def build_day(therapist) -> None:
 
 
 @pytest.mark.parametrize("count", [1, 10, 100])
-def test_dashboard_with_the_day_filled_is_the_same_at_1_10_and_100_clients(
-    therapist, count, django_assert_num_queries
-):
+def test_dashboard_with_the_day_filled_is_the_same_at_1_10_and_100_clients(therapist, count, django_assert_num_queries):
     build_caseload(therapist, count)
     build_day(therapist)
     browser = web_as(therapist)
