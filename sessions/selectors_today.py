@@ -108,6 +108,7 @@ class TodayView:
     unread_count: int
     questionnaires: list[QuestionnairesDue]  # the SHOWN clients due soonest
     questionnaires_count: int  # questionnaires, not clients
+    questionnaire_clients: int
 
     @property
     def most_urgent_alert(self) -> Alert | None:
@@ -266,6 +267,7 @@ def today_view(*, user: User, now: dt.datetime | None = None) -> TodayView:
         unread_count=sum(thread.unread for thread in threads),
         questionnaires=list(by_client.values())[:SHOWN],
         questionnaires_count=len(questionnaires),
+        questionnaire_clients=len(by_client),
     )
 
 
