@@ -35,7 +35,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from django.db import transaction
-from django.db.models import Prefetch, Q
+from django.db.models import Prefetch, Q, QuerySet
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from clients.fhir import build_bundle
@@ -50,7 +51,7 @@ from practice.audit import AuditAction, audit_read, audit_record
 from practice.errors import Forbidden, NotFound
 from practice.models import Membership
 from practice.roles import Role
-from sessions.models import CheckIn, HomeworkAssignment, HomeworkSubmission, Message, ProgressNote
+from sessions.models import CheckIn, HomeworkAssignment, HomeworkSubmission, Message, ProgressNote, Session
 
 if TYPE_CHECKING:
     from practice.models import User
@@ -405,6 +406,40 @@ def chart_header(*, client: Client, user, care_team: bool) -> ChartHeader:
     )
 
 
+# The timeline's kinds (the overview's type filter): key -> label.
+TIMELINE_KINDS = {
+    "session": "Sessions",
+    "note": "Notes",
+    "homework": "Homework",
+    "checkin": "Check-ins",
+    "measure": "Measures",
+}
+
+
+def timeline_sources(*, client: Client, kind: str = "", start=None, end=None) -> dict[str, QuerySet]:
+    """One queryset per timeline kind (unordered), narrowed to `kind` (the others empty: no
+    query) and to [start, end) on the date each entry is shown at. Homework is dated by its
+    completion, else its due date (`timeline_at`)."""
+    homework = HomeworkAssignment.objects.filter(client=client).annotate(timeline_at=Coalesce("completed_at", "due_at"))
+    sources: list[tuple[str, QuerySet, str]] = [
+        ("session", Session.objects.filter(client=client), "starts_at"),
+        ("note", ProgressNote.objects.filter(client=client), "created_at"),
+        ("homework", homework, "timeline_at"),
+        ("checkin", CheckIn.objects.filter(client=client), "created_at"),
+        ("measure", Assessment.objects.filter(client=client), "administered_at"),
+    ]
+    narrowed: dict[str, QuerySet] = {}
+    for key, queryset, dated_by in sources:
+        if kind in TIMELINE_KINDS and key != kind:
+            queryset = queryset.none()
+        if start is not None:
+            queryset = queryset.filter(**{f"{dated_by}__gte": start})
+        if end is not None:
+            queryset = queryset.filter(**{f"{dated_by}__lt": end})
+        narrowed[key] = queryset
+    return narrowed
+
+
 @dataclass
 class TimelineEntry:
     when: dt.datetime
@@ -417,30 +452,35 @@ class TimelineEntry:
     note_id: int | None = None
 
 
-def chart_timeline(*, client: Client, user, limit: int = TIMELINE_LIMIT) -> list[TimelineEntry]:
-    """Sessions, notes (metadata only), homework, check-ins and measures, newest first
-    (records the read of check-ins and scores). Note entries carry `note_id` for the page
-    to link."""
+def chart_timeline(
+    *, client: Client, user, limit: int = TIMELINE_LIMIT, kind: str = "", start=None, end=None
+) -> list[TimelineEntry]:
+    """Sessions, notes (metadata only), homework, check-ins and measures, newest first: the
+    latest `limit` entries, of one kind of TIMELINE_KINDS when `kind` names one, between the
+    aware datetimes `start` (included) and `end` (excluded) when given (records the read of
+    check-ins and scores). Note entries carry `note_id` for the page to link. The paginated
+    overview reads it through `clients.selectors_history.timeline_page`."""
+    sources = timeline_sources(client=client, kind=kind, start=start, end=end)
     entries = [
         TimelineEntry(row.starts_at, "Session", row.get_kind_display(), row.status)
-        for row in client.sessions.order_by("-starts_at", "-id")[:limit]
+        for row in sources["session"].order_by("-starts_at", "-id")[:limit]
     ]
-    notes = ProgressNote.objects.filter(client=client).order_by("-created_at", "-id")
+    notes = sources["note"].order_by("-created_at", "-id")
     entries += [
         TimelineEntry(row["created_at"], "Note", f"{row['format'].upper()} note", row["status"], note_id=row["id"])
         for row in notes.values("id", "format", "status", "created_at")[:limit]
     ]
     entries += [
         TimelineEntry(row.completed_at or row.due_at, "Homework", row.title, row.status)
-        for row in HomeworkAssignment.objects.filter(client=client).order_by("-due_at", "-id")[:limit]
+        for row in sources["homework"].order_by("-timeline_at", "-id")[:limit]
     ]
     entries += [
         TimelineEntry(
             row.created_at, "Check-in", f"Mood {row.mood}/10", detail=", ".join(row.emotions or []), text=row.note
         )
-        for row in CheckIn.objects.filter(client=client).order_by("-created_at", "-id")[:limit]
+        for row in sources["checkin"].order_by("-created_at", "-id")[:limit]
     ]
-    scores = Assessment.objects.filter(client=client).order_by("-administered_at", "-id")
+    scores = sources["measure"].order_by("-administered_at", "-id")
     for row in scores.values("instrument", "total", "result", "administered_at")[:limit]:
         result = row["result"] or {}
         total = "not scorable" if row["total"] is None else row["total"]

@@ -17,6 +17,7 @@ and the Engagement tab reads `insights.selectors.engagement_view` (one freshness
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass, field
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
@@ -32,6 +33,7 @@ from clients.charts import measure_panels, sparkline
 from clients.models import Client, Consent
 from clients.recovery import practice_curves
 from clients.selectors import assessment_series, client_for_read, client_is_editable, client_outcomes
+from clients.selectors_history import HOMEWORK_KINDS, TIMELINE_KINDS, HistoryFilters, homework_page, timeline_page
 from clients.selectors_onboarding import consent_states, portal_access
 from clients.services.care_team import recent_care_team_changes
 from clients.services.measures import instruments_for
@@ -54,6 +56,7 @@ from insights.selectors import engagement_view
 from practice.errors import DomainError, Forbidden, NotFound
 from practice.roles import Capability
 from practice.web_guards import capability_required, user_can
+from practice.web_paging import query_without
 from sessions import selectors as session_selectors
 from sessions.models import HomeworkAssignment, Session
 from sessions.selectors_appointments import next_session_for_staff
@@ -164,15 +167,57 @@ def _header(client: Client, user) -> dict:
     }
 
 
-def _overview(client: Client, user, _forms: dict) -> dict:
-    entries = selectors.chart_timeline(client=client, user=user, limit=TIMELINE_LIMIT)
+@dataclass(frozen=True)
+class HistoryRequest:
+    """The overview's and the Homework tab's list filters and page, from the query string."""
+
+    filters: HistoryFilters = field(default_factory=HistoryFilters)
+    page: str = "1"
+    query: str = ""  # the filters url-encoded (tab included), for the pager's links
+    date_error: str = ""
+
+
+def _day(raw: str) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(raw) if raw else None
+    except ValueError:
+        return None
+
+
+def history_request(params) -> HistoryRequest:
+    """Filters from `kind`, `from` and `to` (YYYY-MM-DD); a bad date is dropped and said so."""
+    start, end = _day(params.get("from", "")), _day(params.get("to", ""))
+    error = ""
+    if (params.get("from") and start is None) or (params.get("to") and end is None):
+        error = "Dates are written as year-month-day; the unreadable one was left out."
+    if start and end and start > end:
+        start, end, error = end, start, "The dates were the wrong way round; they have been swapped."
+    return HistoryRequest(
+        filters=HistoryFilters(kind=params.get("kind", ""), start=start, end=end),
+        page=params.get("page") or "1",
+        query=query_without(params),
+        date_error=error,
+    )
+
+
+def _history_context(history: HistoryRequest, kinds: dict[str, str]) -> dict:
+    return {
+        "history": history,
+        "history_kinds": list(kinds.items()),
+        "history_kind": history.filters.kind if history.filters.kind in kinds else "",
+    }
+
+
+def _overview(client: Client, user, forms_: dict) -> dict:
+    history: HistoryRequest = forms_.get("history") or HistoryRequest()
+    page = timeline_page(client=client, user=user, filters=history.filters, page=history.page)
     # The note editor is the care team's; a break-glass reader reads notes on the Documents tab.
     care_team = user_can(user, Capability.VIEW_CLINICAL)
     documents = f"{reverse('client-chart', args=[client.pk])}?tab=documents"
-    for entry in entries:
+    for entry in page.object_list:
         if entry.note_id is not None:
             entry.url = reverse("note-edit", args=[entry.note_id]) if care_team else documents
-    return {"timeline": entries}
+    return {"timeline": page.object_list, "timeline_page": page, **_history_context(history, TIMELINE_KINDS)}
 
 
 def _plan(client: Client, user, forms_: dict) -> dict:
@@ -263,7 +308,9 @@ def _shown(value: Any) -> str:
 
 
 def _homework(client: Client, user, forms_: dict) -> dict:
-    assignments = selectors.homework_with_submissions(client=client, user=user)
+    history: HistoryRequest = forms_.get("history") or HistoryRequest()
+    page = homework_page(client=client, user=user, filters=history.filters, page=history.page)
+    assignments = page.object_list
     feedback_errors = forms_.get("feedback") or {}
     for assignment in assignments:
         assignment.feedback_error = " ".join(str(problem) for problem in feedback_errors.get(assignment.pk, []))
@@ -275,7 +322,12 @@ def _homework(client: Client, user, forms_: dict) -> dict:
             (sub, [(labels.get(name, name), _shown(value)) for name, value in (sub.responses or {}).items()])
             for sub in assignment.done
         ]
-    return {"assignments": assignments, "assign_form": forms_.get("assign") or AssignForm(client=client)}
+    return {
+        "assignments": assignments,
+        "homework_page": page,
+        "assign_form": forms_.get("assign") or AssignForm(client=client),
+        **_history_context(history, HOMEWORK_KINDS),
+    }
 
 
 def _ai(client: Client, user, _forms: dict) -> dict:
@@ -417,7 +469,9 @@ def client_chart(request, pk: int) -> HttpResponse:
         tab = "overview"
     if request.method == "GET":
         version = request.GET.get("version", "")
-        return _render(request, client, tab, {"version_number": int(version)} if version.isdigit() else {})
+        extras: dict = {"version_number": int(version)} if version.isdigit() else {}
+        extras["history"] = history_request(request.GET)
+        return _render(request, client, tab, extras)
     name = request.POST.get("action", "")
     action = ACTIONS.get(name) or READER_ACTIONS.get(name)
     if action is None:

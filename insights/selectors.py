@@ -7,8 +7,10 @@ through these accessors, never through their own queryset:
   and out of scope are never told apart);
 - `alert_for_write(*, user: User, alert_id, unresolved_only=False)`: readable first, then the role
   must hold ACKNOWLEDGE_ALERTS (else `Forbidden`, 403);
-- `alerts_worklist(*, user: User)`: the alerts page's unresolved alerts, urgent first; records the
-  read of their excerpts and notes (one READ event per client shown);
+- `alerts_triage(*, user: User, page)`: the alerts page's unresolved alerts grouped by client,
+  urgent and the earliest deadline first, a page of clients at a time; `resolved_alerts_page`:
+  the resolved history. Both record the read of the texts shown (one READ event per client, in
+  one INSERT); `unresolved_alerts_for_triage`: the dashboard's panel (no text, no read);
 - a client's unresolved alerts (chart header, note side panel): `clients.selectors.open_alerts`,
   on the same queryset methods (`unresolved().urgent_first(...)`).
 
@@ -27,11 +29,14 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from django.core.paginator import Page, Paginator
+from django.utils import timezone
+
 from clients.models import Client
 from insights import engagement
 from insights.freshness import Freshness, snapshot_freshness
 from insights.models import AiSuggestion, Alert, AlertQuerySet, EngagementSnapshot
-from practice.audit import audit_read
+from practice.audit import audit_reads
 from practice.errors import Forbidden, NotFound
 from practice.roles import Capability, has_capability
 
@@ -41,6 +46,7 @@ if TYPE_CHECKING:
 # Display policy: the dashboard badge says "Disengagement risk" from this score (0-1) up.
 DISENGAGEMENT_BADGE_AT = 0.5
 ALERT_TEXT_FIELDS = ["excerpt", "acknowledge_note"]
+ALERT_TARGET = "insights.alert"
 
 
 # ---------------------------------------------------------------------------
@@ -73,15 +79,111 @@ def alert_for_write(*, user: User, alert_id, unresolved_only: bool = False) -> A
     return alert
 
 
-def alerts_worklist(*, user: User) -> list[Alert]:
-    """Unresolved alerts the user sees, urgent first then by deadline. Records the read of
-    their clinical text (excerpt, acknowledgement note): one READ event per client shown."""
+# ---------------------------------------------------------------------------
+# The alerts triage page (insights/web_alerts.py) and the dashboard's alert panel
+
+RESOLVED_PER_PAGE = 25
+TRIAGE_CLIENTS_PER_PAGE = 25
+
+
+def unresolved_alerts_for_triage(*, user: User) -> list[Alert]:
+    """Unresolved alerts the user sees, urgent first then by deadline, with their clients and
+    no clinical text (the dashboard shows kinds, clients and deadlines: no read to record)."""
+    return list(
+        alerts_visible_to(user)
+        .unresolved()
+        .only(
+            "id",
+            "kind",
+            "severity",
+            "status",
+            "acknowledge_by",
+            "created_at",
+            "escalation_level",
+            "client__id",
+            "client__first_name",
+            "client__last_name",
+            "client__preferred_name",
+        )
+        .urgent_first("acknowledge_by", "id")
+    )
+
+
+@dataclass(frozen=True)
+class ClientAlerts:
+    """One client's alerts on the triage page, most urgent first."""
+
+    client: Client
+    alerts: list[Alert]
+
+    @property
+    def urgent(self) -> int:
+        return sum(1 for alert in self.alerts if alert.severity == Alert.Severity.URGENT)
+
+    @property
+    def overdue(self) -> int:
+        return sum(1 for alert in self.alerts if getattr(alert, "overdue", False))
+
+
+def group_by_client(alerts: list[Alert]) -> list[ClientAlerts]:
+    """Alerts grouped by client, keeping the order of each client's first (most urgent) alert."""
+    groups: dict[int, ClientAlerts] = {}
+    for alert in alerts:
+        group = groups.get(alert.client_id)
+        if group is None:
+            group = groups[alert.client_id] = ClientAlerts(client=alert.client, alerts=[])
+        group.alerts.append(alert)
+    return list(groups.values())
+
+
+def _record_alert_reads(user: User, alerts: list[Alert], fields: list[str]) -> None:
+    """One READ event per client of `alerts`, in one INSERT."""
+    if alerts:
+        audit_reads(
+            actor=user, client_ids={alert.client_id for alert in alerts}, target_type=ALERT_TARGET, fields=fields
+        )
+
+
+@dataclass(frozen=True)
+class AlertsTriage:
+    """A page of clients with unresolved alerts (`ClientAlerts`), and the alerts in all."""
+
+    page: Page
+    alert_count: int
+
+
+def alerts_triage(
+    *, user: User, page: int | str | None = 1, per_page: int = TRIAGE_CLIENTS_PER_PAGE, now: dt.datetime | None = None
+) -> AlertsTriage:
+    """The unresolved alerts the user sees, grouped by client, a page of clients at a time:
+    clients ordered by their most urgent alert (urgent before concern, then the earliest
+    acknowledge-by deadline), each client's alerts in the same order; `overdue` set on open
+    alerts past their deadline. Two queries (the alerts with their clients and acknowledgers,
+    and one INSERT of the READ events of the texts shown, one per client on the page)."""
+    now = now or timezone.now()
     rows = list(
         alerts_visible_to(user).unresolved().select_related("acknowledged_by").urgent_first("acknowledge_by", "id")
     )
-    for client_id in sorted({alert.client_id for alert in rows}):
-        audit_read(actor=user, client_id=client_id, target_type="insights.alert", fields=ALERT_TEXT_FIELDS)
-    return rows
+    for alert in rows:
+        alert.overdue = alert.status == Alert.Status.OPEN and alert.acknowledge_by < now
+    shown: Page = Paginator(group_by_client(rows), per_page).get_page(page)
+    _record_alert_reads(user, [alert for group in shown.object_list for alert in group.alerts], ALERT_TEXT_FIELDS)
+    return AlertsTriage(page=shown, alert_count=len(rows))
+
+
+def resolved_alerts_page(*, user: User, page: int | str | None = 1, per_page: int = RESOLVED_PER_PAGE) -> Page:
+    """One page of the resolved alerts the user sees, most recently resolved first, with who
+    acknowledged and resolved them (two queries). Records the read of the page's clients'
+    alert texts and outcomes (one READ event per client shown)."""
+    queryset = (
+        alerts_visible_to(user)
+        .filter(status=Alert.Status.RESOLVED)
+        .select_related("acknowledged_by", "resolved_by")
+        .order_by("-resolved_at", "-id")
+    )
+    shown = Paginator(queryset, per_page).get_page(page)
+    _record_alert_reads(user, list(shown.object_list), [*ALERT_TEXT_FIELDS, "outcome", "resolution_note"])
+    return shown
 
 
 # ---------------------------------------------------------------------------

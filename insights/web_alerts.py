@@ -1,10 +1,15 @@
-"""The therapist's alerts page: open and acknowledged alerts, acknowledge and resolve forms.
+"""The therapist's alerts triage page: open alerts grouped by client, the resolved history.
 
 Alerts close only when a person resolves them (insights.safety); this page is where that
-happens. Scope is the API's (`Alert.objects.visible_to`: the therapist's clients plus alerts
-escalated to them as backup clinician), reached through `insights.selectors`
-(`alerts_worklist` records the read of the excerpts, `alert_for_write`); anything else is 404.
-The guard is the API's capability (ACKNOWLEDGE_ALERTS).
+happens. "Open" (the default) lists the unresolved alerts grouped by client, clients ordered
+by their most urgent alert (urgent before concern, then the earliest acknowledge-by deadline);
+the acknowledge and resolve forms open on demand (<details>, no script). "Resolved" is the
+history, newest first, paginated, with the outcome and who resolved it when. Both lists are
+paginated (25 clients, 25 resolved alerts a page). Scope is the
+API's (`Alert.objects.visible_to`: the therapist's clients plus alerts escalated to them as
+backup clinician), reached through `insights.selectors` (`alerts_triage` and
+`resolved_alerts_page` record the reads of the texts, `alert_for_write`); anything else is
+404. The guard is the API's capability (ACKNOWLEDGE_ALERTS).
 """
 
 from __future__ import annotations
@@ -13,12 +18,11 @@ from django import forms
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from insights.models import Alert
 from insights.safety import alert_acknowledge, alert_resolve
-from insights.selectors import alert_for_write, alerts_worklist
+from insights.selectors import alert_for_write, alerts_triage, resolved_alerts_page
 from practice.errors import DomainError
 from practice.roles import Capability
 from practice.web_guards import capability_required
@@ -59,6 +63,9 @@ def _act(request, alert: Alert) -> tuple[str | None, dict]:
     return "Unknown action.", {}
 
 
+SHOWN_LISTS = ("open", "resolved")
+
+
 @capability_required(Capability.ACKNOWLEDGE_ALERTS)
 @require_http_methods(["GET", "POST"])
 def alerts(request) -> HttpResponse:
@@ -77,16 +84,23 @@ def alerts(request) -> HttpResponse:
             )
             return redirect("alerts")
         status = status if status != 200 else 400
-    rows = alerts_worklist(user=user)
-    now = timezone.now()
-    for alert in rows:
-        forms_ = bound.get(alert.pk, {})
-        alert.ack_form = forms_.get("ack") or AcknowledgeForm(prefix=f"ack-{alert.pk}")
-        alert.resolve_form = forms_.get("resolve") or ResolveForm(prefix=f"resolve-{alert.pk}")
-        alert.overdue = alert.status == Alert.Status.OPEN and alert.acknowledge_by < now
-    context = {
-        "open_alerts": [alert for alert in rows if alert.status == Alert.Status.OPEN],
-        "acknowledged_alerts": [alert for alert in rows if alert.status == Alert.Status.ACKNOWLEDGED],
-        "error": error,
-    }
+    shown = request.GET.get("show", "open") if request.method == "GET" else "open"
+    if shown not in SHOWN_LISTS:
+        shown = "open"
+    context: dict = {"show": shown, "error": error}
+    if shown == "resolved":
+        context["resolved"] = resolved_alerts_page(user=user, page=request.GET.get("page") or 1)
+        return render(request, "therapist/alerts.html", context, status=status)
+    triage = alerts_triage(user=user, page=request.GET.get("page") or 1)
+    groups = list(triage.page.object_list)
+    for group in groups:
+        for alert in group.alerts:
+            forms_ = bound.get(alert.pk, {})
+            alert.ack_form = forms_.get("ack") or AcknowledgeForm(prefix=f"ack-{alert.pk}")
+            alert.resolve_form = forms_.get("resolve") or ResolveForm(prefix=f"resolve-{alert.pk}")
+            alert.form_open = "ack" if "ack" in forms_ else "resolve" if "resolve" in forms_ else ""
+    context["groups"] = groups
+    context["groups_page"] = triage.page
+    context["open_count"] = triage.alert_count
+    context["open_alerts"] = [alert for group in groups for alert in group.alerts]
     return render(request, "therapist/alerts.html", context, status=status)

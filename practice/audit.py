@@ -130,3 +130,27 @@ def audit_read(
             client_id=client_id,
             fields=fields,
         )
+
+
+def audit_reads(*, actor, client_ids: Iterable[int], target_type: str, fields: Iterable[str] = ()) -> None:
+    """Record one READ event per client in `client_ids`, in one INSERT (a page listing many
+    clients' records, such as the alerts page, costs the same whatever their number)."""
+    membership = getattr(actor, "membership_or_none", None) if actor is not None else None
+    context = current_request_context()
+    AuditEvent.objects.bulk_create(
+        [
+            AuditEvent(
+                practice_id=membership.practice_id if membership is not None else None,
+                actor=actor if getattr(actor, "pk", None) else None,
+                actor_role=(membership.role if membership else ""),
+                action=str(AuditAction.READ),
+                target_type=target_type,
+                target_id="",
+                client_id=client_id,
+                request_id=context.request_id,
+                ip_address=context.ip_address,
+                fields=sorted(set(fields)),
+            )
+            for client_id in sorted(set(client_ids))
+        ]
+    )

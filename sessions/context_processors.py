@@ -1,4 +1,4 @@
-"""Counts in the therapist's navigation (unread messages, notes to review), computed only
+"""Counts in the therapist's navigation (unread messages, notes to review, unresolved alerts), computed only
 when a template shows them (lazily), so other pages pay nothing."""
 
 from __future__ import annotations

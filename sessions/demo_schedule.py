@@ -19,7 +19,7 @@ from clients.models import Client
 from practice.errors import DomainError
 from practice.models import Membership, Practice
 from practice.roles import Role
-from sessions.models import Session, SessionChange, SessionSeries, TimeOff, WorkingHours
+from sessions.models import Session, SessionChange, SessionSeries, TherapistCalendar, TimeOff, WorkingHours
 from sessions.recurrence import Span, find_clashes, horizon_date, materialise, occurrence_starts
 from sessions.services import scheduling
 from sessions.services.availability import therapist_zone
@@ -49,6 +49,8 @@ def seed_schedule(practice: Practice, rng: random.Random, now: dt.datetime | Non
         .order_by("id")
     )
     for index, therapist in enumerate(therapists):
+        # The demo practice's therapists work in its time zone, the one its pages show times in.
+        TherapistCalendar.objects.update_or_create(membership=therapist, defaults={"time_zone": practice.time_zone})
         weekdays, start, end = HOURS[index % len(HOURS)]
         WorkingHours.objects.bulk_create(
             [WorkingHours(membership=therapist, weekday=day, starts_at=start, ends_at=end) for day in weekdays]

@@ -654,26 +654,29 @@ def _scalar_count(queryset: QuerySet):
 class NavigationCounts:
     inbox_unread: int
     review_waiting: int
+    alerts_unresolved: int = 0  # open or acknowledged alerts the user sees (the Alerts badge)
 
 
 def navigation_counts(*, user: User) -> NavigationCounts:
-    """The navigation's counts in one query: unread client messages, and the supervision items
-    waiting for the user (notes to review or co-sign, and their own notes a supervisor returned)."""
+    """The navigation's counts in one query: unread client messages, the supervision items
+    waiting for the user (notes to review or co-sign, and their own notes a supervisor returned)
+    and the unresolved alerts they see (`Alert.objects.visible_to`, the alerts page's scope)."""
     membership = user.membership
     returned = ProgressNote.objects.filter(
         author=user, status=ProgressNote.Status.DRAFT, returned_at__isnull=False
     ).filter(client__in=Client.objects.editable_by(user))
-    unread, waiting, returned_count = (
+    unread, waiting, returned_count, alerts = (
         Membership.objects.filter(pk=membership.pk)
         .annotate(
             unread=_scalar_count(_unread_messages(user)),
             waiting=_scalar_count(_awaiting_review(membership)),
             returned=_scalar_count(returned),
+            alerts=_scalar_count(Alert.objects.visible_to(user).unresolved()),
         )
-        .values_list("unread", "waiting", "returned")
+        .values_list("unread", "waiting", "returned", "alerts")
         .get()
     )
-    return NavigationCounts(inbox_unread=unread, review_waiting=waiting + returned_count)
+    return NavigationCounts(inbox_unread=unread, review_waiting=waiting + returned_count, alerts_unresolved=alerts)
 
 
 def inbox_conversation(*, client: Client, actor: User) -> InboxConversation:

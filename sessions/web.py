@@ -14,6 +14,7 @@ in the services.
 from __future__ import annotations
 
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -30,8 +31,10 @@ from practice.errors import DomainError, field_errors
 from practice.roles import Capability
 from practice.search import current_search, remember_search
 from practice.web_guards import capability_required
+from practice.web_paging import query_without
 from sessions import selectors
 from sessions.models import ProgressNote, Session
+from sessions.selectors_today import CaseloadFilters, filter_caseload, today_view
 from sessions.services import notes as note_services
 from sessions.services import scheduling
 
@@ -61,7 +64,8 @@ OUTCOME_STATUSES = (
 # Caseload dashboard
 
 
-CASELOAD_FILTERS = ("status", "sort")
+CASELOAD_FILTERS = ("status", "sort", "alert", "unread", "off_track")
+CASELOAD_PER_PAGE = 25
 
 
 @workspace_page
@@ -78,7 +82,23 @@ def dashboard(request) -> HttpResponse:
     if sort not in selectors.CASELOAD_SORTS:
         sort = "attention"
     rows = selectors.caseload(user=request.user, status=status, search=search, sort=sort)
-    context = {"clients": rows, "status": status, "search": search, "sort": sort, "status_filters": STATUS_FILTERS}
+    filters = CaseloadFilters(
+        open_alert=request.GET.get("alert") == "1",
+        unread=request.GET.get("unread") == "1",
+        not_on_track=request.GET.get("off_track") == "1",
+    )
+    page = Paginator(filter_caseload(rows, filters), CASELOAD_PER_PAGE).get_page(request.GET.get("page"))
+    context = {
+        "clients": page,
+        "caseload_page": page,
+        "caseload_query": query_without(request.GET),
+        "filters": filters,
+        "status": status,
+        "search": search,
+        "sort": sort,
+        "status_filters": STATUS_FILTERS,
+        "today": today_view(user=request.user),
+    }
     context.update(safety_plan_followups(user=request.user, client_ids=[row.client.pk for row in rows]))
     return render(request, "therapist/dashboard.html", context)
 

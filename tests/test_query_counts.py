@@ -189,3 +189,69 @@ def test_member_list_reports_mfa_only_for_confirmed_devices(manager):
     assert enabled["mfa1@northside.example"] is True
     assert enabled["mfa2@northside.example"] is False
     assert enabled["mfa3@northside.example"] is False
+
+
+# ---------------------------------------------------------------------------
+# The alerts triage page (HTML): /alerts/ (open, grouped by client) and ?show=resolved
+
+# Session, user, membership, the two MFA device checks, practice, the navigation's counts (one
+# query, with the unresolved-alert badge) and the session save (savepoint, update, release);
+# then the unresolved alerts with their clients and acknowledgers, and one INSERT of the READ
+# events of the clients on the page (25 clients a page: one INSERT even on SQLite, which
+# batches a bulk insert at 999 parameters).
+ALERTS_PAGE_OPEN = 12
+# The same frame; then the COUNT, the page of resolved alerts with their clients, acknowledgers
+# and resolvers, and the one INSERT of the READ events.
+ALERTS_PAGE_RESOLVED = 13
+
+
+def _alert_per_client(therapist, client_record, rows: int, **changes) -> None:
+    clients = caseload(client_record, rows)
+    template = raise_alert(client=client_record, kind="risk_language", severity="urgent", reason="test")
+    Alert.objects.filter(pk=template.pk).update(**changes)
+    template.refresh_from_db()
+    Alert.objects.bulk_create(copies(template, rows - 1, client_id=lambda index: clients[index + 1].pk))
+
+
+@pytest.mark.parametrize("rows", SIZES)
+def test_alerts_page_query_count_is_flat_in_clients_with_alerts(
+    therapist, client_record, django_assert_num_queries, rows
+):
+    from tests.conftest import web_as
+
+    _alert_per_client(
+        therapist,
+        client_record,
+        rows,
+        status=Alert.Status.ACKNOWLEDGED,
+        acknowledged_by=therapist,
+        acknowledged_at=timezone.now(),
+    )
+    browser = web_as(therapist)
+    with django_assert_num_queries(ALERTS_PAGE_OPEN):
+        response = browser.get(reverse("alerts"))
+    assert response.status_code == 200
+    assert len(response.context["groups"]) == min(rows, 25) and response.context["open_count"] == rows
+
+
+@pytest.mark.parametrize("rows", SIZES)
+def test_resolved_alerts_page_query_count_is_flat(therapist, client_record, django_assert_num_queries, rows):
+    from tests.conftest import web_as
+
+    now = timezone.now()
+    _alert_per_client(
+        therapist,
+        client_record,
+        rows,
+        status=Alert.Status.RESOLVED,
+        acknowledged_by=therapist,
+        acknowledged_at=now,
+        resolved_by=therapist,
+        resolved_at=now,
+        outcome="other",
+    )
+    browser = web_as(therapist)
+    with django_assert_num_queries(ALERTS_PAGE_RESOLVED):
+        response = browser.get(reverse("alerts") + "?show=resolved")
+    assert response.status_code == 200
+    assert len(response.context["resolved"].object_list) == min(rows, 25)

@@ -164,7 +164,8 @@ def test_therapist_writes_signs_and_amends_a_dap_note(desktop, live_server, ther
     page.get_by_role("link", name="Alerts").click()
     page.wait_for_url(f"{live_server.url}/alerts/")
     assert axe_violations(page) == []
-    page.get_by_role("button", name="Acknowledge").click()
+    page.get_by_test_id("open-acknowledge").click()  # the form opens on demand (<details>)
+    page.get_by_role("button", name="Acknowledge", exact=True).click()
     page.get_by_text("Acknowledged by").wait_for()
     assert Alert.objects.get().status == Alert.Status.ACKNOWLEDGED
 

@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from clients.models import Assessment, Goal
+from clients.models import Assessment, Client, Goal
 from clients.services.measures import assessment_record
 from insights.models import Alert, EngagementSnapshot
 from insights.safety import raise_alert
@@ -287,16 +287,22 @@ def count_queries(browser, url) -> int:
 # session rule (practice.authentication.session_state: TOTP and recovery codes), and for a
 # therapist the navigation's counts (sessions.selectors.navigation_counts: one query).
 # The above, clients, overdue, attended, scores, session save x3, and the safety loop (the
-# follow-up tasks and the urgent-alert-without-a-plan flag, one query each).
-DASHBOARD_QUERIES = 16
+# follow-up tasks and the urgent-alert-without-a-plan flag, one query each); then the day
+# (sessions.selectors_today.today_view): today's sessions, notes due, unresolved alerts, unread
+# threads and questionnaires due, one query each.
+DASHBOARD_QUERIES = 21
+# With sessions today: + the practice's video policy and the clients' latest prep briefs.
+DASHBOARD_TODAY_QUERIES = DASHBOARD_QUERIES + 2
+CASELOAD_PER_PAGE = 25
 # The calendar: the above, the time zone, sessions with clients, their notes, working hours, time off,
 # and the video links and cancellation requests of the sessions shown (two queries).
 SCHEDULE_QUERIES = 17
 # Fixed per tab: the audit events of what the tab shows (each one an insert in a savepoint), the
 # care-team changes of the last 30 days, the latest portal invites and the next appointment
 # shown in the header.
+# The overview and the Homework tab are paginated (clients.selectors_history): + one COUNT each.
 CHART_QUERIES = {
-    "overview": 33,
+    "overview": 34,
     "plan": 27,
     # + the practice's expected-recovery curves (their cache stamp and, on a miss, its finished
     # courses), the client's schedule and due questionnaires, the practice's instruments.
@@ -304,7 +310,7 @@ CHART_QUERIES = {
     "engagement": 28,  # + the coping toolkit's 30-day count
     "safety": 23,
     "toolkit": 35,
-    "homework": 29,
+    "homework": 30,
     "documents": 32,
     "messages": 26,
     "consent": 24,
@@ -317,7 +323,46 @@ def test_dashboard_query_count_is_the_same_at_1_10_and_100_clients(therapist, co
     browser = web_as(therapist)
     with django_assert_num_queries(DASHBOARD_QUERIES):
         response = browser.get(reverse("dashboard"))
-    assert len(response.context["clients"]) == count
+    assert response.context["caseload_page"].paginator.count == count
+    assert len(response.context["clients"]) == min(count, CASELOAD_PER_PAGE)
+
+
+def build_day(therapist) -> None:
+    """A session today (noon, the practice's time zone) with a prep brief, an attended session
+    without a note, a due questionnaire and an unread message for every client."""
+    from clients.models import DueQuestionnaire
+    from insights.models import AiSuggestion
+    from sessions.selectors_today import practice_zone
+
+    practice, now = therapist.membership.practice, timezone.now()
+    noon = dt.datetime.combine(now.astimezone(practice_zone(practice)).date(), dt.time(12))
+    noon = noon.replace(tzinfo=practice_zone(practice))
+    for client in Client.objects.filter(primary_therapist=therapist.membership):
+        SessionFactory(client=client, starts_at=noon, status="scheduled", modality="video", video_room="r")
+        AiSuggestion.objects.create(
+            client=client,
+            kind="session_brief",
+            payload={"sections": {"checkins": {"count": 2}, "homework": {"completed": [1], "missed": []}}},
+            method="m",
+            version="1",
+        )
+        DueQuestionnaire.objects.create(
+            client=client, instrument="phq9", due_at=now, opens_at=now, expires_at=now + dt.timedelta(days=3)
+        )
+        Message.objects.create(client=client, sender=therapist, from_client=True, body="Hello")
+
+
+@pytest.mark.parametrize("count", [1, 10, 100])
+def test_dashboard_with_the_day_filled_is_the_same_at_1_10_and_100_clients(therapist, count, django_assert_num_queries):
+    build_caseload(therapist, count)
+    build_day(therapist)
+    browser = web_as(therapist)
+    with django_assert_num_queries(DASHBOARD_TODAY_QUERIES):
+        response = browser.get(reverse("dashboard"))
+    today = response.context["today"]
+    assert len(today.sessions) == count and all(item.brief and item.join_url for item in today.sessions)
+    assert today.questionnaires_count == count and today.unread_count == count and today.alerts_count == count
+    assert today.notes_due_count == count  # the signed note of build_caseload is not linked to the session
 
 
 @pytest.mark.parametrize("count", [1, 10, 100])

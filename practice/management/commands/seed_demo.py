@@ -241,6 +241,10 @@ class Command(BaseCommand):
         from sessions.demo_reminders import seed_reminders  # issue 14: reminders and video sessions
 
         seed_reminders(practice, rng, now=timezone.now())
+        from sessions.demo_today import seed_today  # issue 17: the therapist's day, resolved alerts
+
+        with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"), transaction.atomic():
+            seed_today(practice, rng, timezone.now())
         self.print_logins()
         seed_settings(practice, rng, password=DEMO_PASSWORD, stdout=self.stdout)
 
