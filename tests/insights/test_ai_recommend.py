@@ -57,13 +57,15 @@ def test_different_presenting_concerns_put_a_different_template_on_top():
     assert mood_client[0].template == ACTIVITY
 
 
-def test_at_most_three_recommendations_each_with_fit_completion_and_score_reasons():
-    results = top([ProfilePiece("goal", 7, "Worry less about work")])
+def test_at_most_three_recommendations_each_with_a_fit_and_a_history_sentence():
+    results = top([ProfilePiece("goal", 7, "Worry less about work", "Worry less about work")])
     assert [item.rank for item in results] == [1, 2, 3]
     for item in results:
-        assert len(item.reasons) == 3
-        assert "Score" in item.reasons[2]
-    assert "treatment goal #7" in results[0].reasons[0]
+        assert len(item.reasons) == 2
+        # Clinician sentences: no score formula, no ids, no raw similarities.
+        assert not any("Score" in reason or "#7" in reason or "0." in reason for reason in item.reasons)
+        assert item.score > 0  # the number stays on the recommendation (and the stored payload)
+    assert results[0].reasons[0].startswith("Matches the goal ‘Worry less about work’")
 
 
 def test_a_client_who_never_completes_worksheets_ranks_worksheets_lower():
@@ -78,7 +80,7 @@ def test_a_client_who_never_completes_worksheets_ranks_worksheets_lower():
     assert neutral.index(WORRY_SHEET) < neutral.index(WORRY_JOURNAL)
     assert reluctant.index(WORRY_SHEET) > reluctant.index(WORRY_JOURNAL)
     sheet = next(item for item in top(pieces, never_worksheets) if item.template == WORRY_SHEET)
-    assert "Completed 0 of 4 past worksheet assignments (0%)" in sheet.reasons[1]
+    assert sheet.reasons[1] == "They completed 0 of their 4 past worksheets."
 
 
 def test_completion_rate_is_smoothed_towards_the_overall_rate():
@@ -97,8 +99,7 @@ def test_no_record_to_match_ranks_on_completion_and_says_so():
 def test_token_overlap_fallback_ranks_without_a_model():
     results = rank_templates([ProfilePiece("presenting_concerns", None, "insomnia, awake at night")], LIBRARY, {}, None)
     assert results[0].template == SLEEP
-    assert "TF-IDF" in results[0].reasons[0]
-    assert "insomnia" in results[0].reasons[0]
+    assert results[0].reasons[0] == "Matches the presenting concerns (both mention insomnia and night)."
 
 
 # ---------------------------------------------------------------------------
