@@ -349,3 +349,38 @@ def test_real_embedding_model_matches_insomnia_to_the_sleep_diary(practice, ther
     result = recommend.compute_recommendations(client, encoder=embedder.encode)
     assert result.method == "embedding-similarity+kind-completion"
     assert "sleep" in result.recommendations[0].template.title.lower()
+
+
+def test_reasons_name_the_goal_and_speak_of_the_client_with_her_pronouns():
+    from practice import labels
+
+    goal = ProfilePiece("goal", 31, "Insomnia. Sleep through the night", "Sleep through the night")
+    history = {"checklist": KindHistory(completed=3, not_completed=1), "journal": KindHistory(1, 1)}
+    maya = labels.person(name="Maya", pronouns="she/her")
+    first = rank_templates([goal], LIBRARY, history, KeywordEncoder(), who=maya)[0]
+    assert first.template == SLEEP
+    assert first.reasons == [
+        "Matches the goal ‘Sleep through the night’ (both mention insomnia, night and sleep).",
+        "She completed 3 of her 4 past checklists.",
+    ]
+    # No pronouns recorded: the client's name; a kind never assigned falls back to the overall record.
+    sam = labels.person(name="Sam")
+    worry = next(
+        item
+        for item in rank_templates([goal], LIBRARY, history, KeywordEncoder(), who=sam)
+        if item.template == WORRY_SHEET
+    )
+    assert worry.reasons[1] == "No worksheets assigned before; Sam completed 4 of Sam's 6 past homework assignments overall."
+
+
+@pytest.mark.django_db
+def test_stored_reasons_use_the_goal_title_and_the_clients_pronouns(therapist, library):
+    client = consenting_client(therapist, presenting_concerns="", pronouns="he/him")
+    Goal.objects.create(client=client, problem="Insomnia", description="Sleep through the night")
+    past = timezone.now() - dt.timedelta(days=10)
+    for status in ["completed", "completed", "missed"]:
+        HomeworkAssignmentFactory(client=client, kind="checklist", status=status, due_at=past)
+    top_pick = recommend.compute_recommendations(client, encoder=KeywordEncoder()).recommendations[0]
+    assert top_pick.template.id == library["sleep"].pk
+    assert top_pick.reasons[0].startswith("Matches the goal ‘Sleep through the night’")
+    assert top_pick.reasons[1] == "He completed 2 of his 3 past checklists."
