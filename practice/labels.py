@@ -146,7 +146,17 @@ RELIABLE_CHANGE: Mapping[str, str] = {
     "none": "no reliable change",
 }
 
+# Any record's status, for lists that mix records (the chart's timeline).
+STATUSES: Mapping[str, str] = {
+    **HOMEWORK_STATUSES,
+    **NOTE_STATUSES,
+    **APPOINTMENT_STATUSES,
+    **ALERT_STATUSES,
+    **GOAL_STATUSES,
+}
+
 GROUPS: Mapping[str, Mapping[str, str]] = {
+    "status": STATUSES,
     "instrument": INSTRUMENTS,
     "severity_band": SEVERITY_BANDS,
     "alert_kind": ALERT_KINDS,

@@ -335,7 +335,12 @@ def test_brief_leads_with_the_latest_phq9_and_gad7_even_when_taken_before_the_pe
     phq9, gad7 = brief.sections["headline_measures"]
     assert (phq9["instrument"], phq9["latest_total"], phq9["previous_total"], phq9["change"]) == ("phq9", 17, 10, 7)
     assert phq9["latest_severity"] == "moderately_severe" and phq9["reliable_change"] == "deterioration"
-    assert (gad7["instrument"], gad7["latest_total"], gad7["change"], gad7["reliable_change"]) == ("gad7", 15, 3, "none")
+    assert (gad7["instrument"], gad7["latest_total"], gad7["change"], gad7["reliable_change"]) == (
+        "gad7",
+        15,
+        3,
+        "none",
+    )
     assert [m["instrument"] for m in brief.sections["measures"]] == ["phq9"]
     assert set(gad7["assessment_ids"]) <= set(brief.inputs["assessment_ids"])
     assert "Leads with the latest PHQ-9 and GAD-7" in " ".join(brief.reasons)

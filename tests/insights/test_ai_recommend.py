@@ -370,7 +370,10 @@ def test_reasons_name_the_goal_and_speak_of_the_client_with_her_pronouns():
         for item in rank_templates([goal], LIBRARY, history, KeywordEncoder(), who=sam)
         if item.template == WORRY_SHEET
     )
-    assert worry.reasons[1] == "No worksheets assigned before; Sam completed 4 of Sam's 6 past homework assignments overall."
+    assert (
+        worry.reasons[1]
+        == "No worksheets assigned before; Sam completed 4 of Sam's 6 past homework assignments overall."
+    )
 
 
 @pytest.mark.django_db
