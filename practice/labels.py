@@ -196,6 +196,13 @@ def label(group: str, code: object) -> str:
     return humanise(key) if group not in ("source", "source_field", "severity_band") else humanise(key).lower()
 
 
+def alert_title(kind: object, source_type: object = "") -> str:
+    """An alert's heading: 'Worrying language in a message' when the source is known."""
+    if kind == "risk_language" and source_type:
+        return f"Worrying language in {article(label('source', source_type))}"
+    return label("alert_kind", kind)
+
+
 def instrument(code: object) -> str:
     return label("instrument", code)
 

@@ -328,10 +328,18 @@ def _fit_reason(
     # Only words that also appear in the library text are named, never other record text.
     shared = sorted(set(content_tokens(template.text)) & set(content_tokens(piece.text)))
     if shared:
-        reason += f" (both mention {_words(shared[:3])})"
+        reason += f" (both mention {_words(_as_written(template.text, shared[:3]))})"
     if fit < best_fit * 0.5:
         reason += ", though less closely than the top suggestion"
     return reason + "."
+
+
+def _as_written(text: str, stems: Sequence[str]) -> list[str]:
+    """Each stem as the library text spells it ("rumin" -> "rumination"), in stem order."""
+    spelled: dict[str, str] = {}
+    for word in _WORD.findall(text.lower()):
+        spelled.setdefault(_stem(word), word.replace("'", ""))
+    return [spelled.get(stem, stem) for stem in stems]
 
 
 def _words(items: Sequence[str]) -> str:

@@ -27,6 +27,12 @@ def source_label(source_type: object, field_name: object = "") -> str:
     return words.source(source_type, field_name)
 
 
+@register.filter(name="alert_title")
+def alert_title(alert: object) -> str:
+    """``{{ alert|alert_title }}``: the alert kind in words, naming its source when known."""
+    return words.alert_title(getattr(alert, "kind", ""), getattr(alert, "source_type", ""))
+
+
 @register.filter(name="arrows")
 def arrows(text: object) -> str:
     return words.arrows(text)
@@ -37,6 +43,7 @@ def iso_day(value: object) -> str:
     """An ISO date or datetime string as stored in AI payloads -> '3 Dec 2026' (local day)."""
     if not value:
         return ""
+    moment: dt.date | None
     if isinstance(value, (dt.datetime, dt.date)):
         moment = value
     else:

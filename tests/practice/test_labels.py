@@ -118,3 +118,10 @@ def test_template_filters():
     assert render("{{ d|iso_day }}", d="2026-12-03") == "3 Dec 2026"
     assert render("{{ d|iso_day }}", d=dt.date(2026, 1, 1)) == "1 Jan 2026"
     assert render("{{ d|iso_day }}", d="") == ""
+
+
+def test_alert_title_names_the_source_of_worrying_language():
+    assert labels.alert_title("risk_language", "message") == "Worrying language in a message"
+    assert labels.alert_title("risk_language", "checkin") == "Worrying language in a check-in"
+    assert labels.alert_title("risk_language", "") == "Worrying language in the client's writing"
+    assert labels.alert_title("phq9_item9", "assessment").startswith("PHQ-9 item 9 (thoughts of self-harm)")
