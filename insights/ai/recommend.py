@@ -243,9 +243,16 @@ def _completion_reason(
     who = who or labels.person()
     entry = history.get(kind)
     if entry is not None and entry.finished:
+        noun = labels.homework_kind_noun(kind, entry.finished)
+        if entry.finished == 1:
+            done = "completed" if entry.completed else "did not complete"
+            return f"{who.subject_capitalised} {done} {who.possessive} one past {noun}."
+        if entry.completed == entry.finished:
+            return f"{who.subject_capitalised} completed all {entry.finished} of {who.possessive} past {noun}."
+        if entry.completed == 0:
+            return f"{who.subject_capitalised} completed none of {who.possessive} {entry.finished} past {noun}."
         return (
-            f"{who.subject_capitalised} completed {entry.completed} of {who.possessive} "
-            f"{entry.finished} past {labels.homework_kind_noun(kind, entry.finished)}."
+            f"{who.subject_capitalised} completed {entry.completed} of {who.possessive} {entry.finished} past {noun}."
         )
     completed = sum(item.completed for item in history.values())
     finished = sum(item.finished for item in history.values())

@@ -80,7 +80,7 @@ def test_a_client_who_never_completes_worksheets_ranks_worksheets_lower():
     assert neutral.index(WORRY_SHEET) < neutral.index(WORRY_JOURNAL)
     assert reluctant.index(WORRY_SHEET) > reluctant.index(WORRY_JOURNAL)
     sheet = next(item for item in top(pieces, never_worksheets) if item.template == WORRY_SHEET)
-    assert sheet.reasons[1] == "They completed 0 of their 4 past worksheets."
+    assert sheet.reasons[1] == "They completed none of their 4 past worksheets."
 
 
 def test_completion_rate_is_smoothed_towards_the_overall_rate():
@@ -387,3 +387,21 @@ def test_stored_reasons_use_the_goal_title_and_the_clients_pronouns(therapist, l
     assert top_pick.template.id == library["sleep"].pk
     assert top_pick.reasons[0].startswith("Matches the goal ‘Sleep through the night’")
     assert top_pick.reasons[1] == "He completed 2 of his 3 past checklists."
+
+
+@pytest.mark.parametrize(
+    ("completed", "missed", "sentence"),
+    [
+        (1, 0, "She completed her one past journal."),
+        (0, 1, "She did not complete her one past journal."),
+        (3, 0, "She completed all 3 of her past journals."),
+        (0, 2, "She completed none of her 2 past journals."),
+        (2, 1, "She completed 2 of her 3 past journals."),
+    ],
+)
+def test_history_sentence_reads_naturally_at_every_count(completed, missed, sentence):
+    from practice import labels
+
+    history = {"journal": KindHistory(completed=completed, not_completed=missed)}
+    who = labels.person(name="Maya", pronouns="she/her")
+    assert recommend._completion_reason("journal", history, 0.5, who) == sentence
