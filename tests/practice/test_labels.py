@@ -125,3 +125,18 @@ def test_alert_title_names_the_source_of_worrying_language():
     assert labels.alert_title("risk_language", "checkin") == "Worrying language in a check-in"
     assert labels.alert_title("risk_language", "") == "Worrying language in the client's writing"
     assert labels.alert_title("phq9_item9", "assessment").startswith("PHQ-9 item 9 (thoughts of self-harm)")
+
+
+@pytest.mark.django_db
+def test_homework_picker_names_each_template_by_title_and_kind(therapist, client_record):
+    from clients.web_chart_actions import AssignForm
+    from tests.factories import HomeworkTemplateFactory
+
+    template = HomeworkTemplateFactory(
+        practice=client_record.practice, title="Sleep diary", kind="exposure_log", is_active=True
+    )
+    assert str(template) == "Sleep diary (exposure log)"
+    field = AssignForm(client=client_record).fields["template"]
+    shown = [label for value, label in field.choices if value]
+    assert "Sleep diary (exposure log)" in shown
+    assert not any("HomeworkTemplate object" in str(label) for label in shown)
