@@ -248,7 +248,8 @@ def _completion_reason(
             done = "completed" if entry.completed else "did not complete"
             return f"{who.subject_capitalised} {done} {who.possessive} one past {noun}."
         if entry.completed == entry.finished:
-            return f"{who.subject_capitalised} completed all {entry.finished} of {who.possessive} past {noun}."
+            every = "both" if entry.finished == 2 else f"all {entry.finished}"
+            return f"{who.subject_capitalised} completed {every} of {who.possessive} past {noun}."
         if entry.completed == 0:
             return f"{who.subject_capitalised} completed none of {who.possessive} {entry.finished} past {noun}."
         return (

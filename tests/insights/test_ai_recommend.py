@@ -395,6 +395,7 @@ def test_stored_reasons_use_the_goal_title_and_the_clients_pronouns(therapist, l
         (1, 0, "She completed her one past journal."),
         (0, 1, "She did not complete her one past journal."),
         (3, 0, "She completed all 3 of her past journals."),
+        (2, 0, "She completed both of her past journals."),
         (0, 2, "She completed none of her 2 past journals."),
         (2, 1, "She completed 2 of her 3 past journals."),
     ],
