@@ -113,7 +113,7 @@ def seed_between_sessions(practice, rng, now: dt.datetime | None = None) -> None
             client=drafting,
             kind=Alert.Kind.RISK_LANGUAGE,
             severity=Alert.Severity.URGENT,
-            reason="Risk language in check in (note): statement of not wanting to be here",
+            reason="Worrying language in a check-in note: statement of not wanting to be here",
             source_type="checkin",
             created_at=now - dt.timedelta(days=2),
             acknowledge_by=now - dt.timedelta(days=2) + dt.timedelta(minutes=60),

@@ -47,6 +47,7 @@ from clients.recovery import not_on_track_from_curves, practice_curves
 from clients.services.measures import instruments_for
 from clients.services.schedules import OPENS_BEFORE_SESSION
 from insights.models import AiSuggestion, Alert
+from practice import labels
 from practice.audit import AuditAction, audit_read, audit_record
 from practice.errors import Forbidden, NotFound
 from practice.models import Membership
@@ -462,12 +463,18 @@ def chart_timeline(
     overview reads it through `clients.selectors_history.timeline_page`."""
     sources = timeline_sources(client=client, kind=kind, start=start, end=end)
     entries = [
-        TimelineEntry(row.starts_at, "Session", row.get_kind_display(), row.status)
+        TimelineEntry(row.starts_at, "Session", labels.label("appointment_kind", row.kind), row.status)
         for row in sources["session"].order_by("-starts_at", "-id")[:limit]
     ]
     notes = sources["note"].order_by("-created_at", "-id")
     entries += [
-        TimelineEntry(row["created_at"], "Note", f"{row['format'].upper()} note", row["status"], note_id=row["id"])
+        TimelineEntry(
+            row["created_at"],
+            "Note",
+            f"{labels.label('note_format', row['format'])} note",
+            row["status"],
+            note_id=row["id"],
+        )
         for row in notes.values("id", "format", "status", "created_at")[:limit]
     ]
     entries += [
@@ -484,9 +491,11 @@ def chart_timeline(
     for row in scores.values("instrument", "total", "result", "administered_at")[:limit]:
         result = row["result"] or {}
         total = "not scorable" if row["total"] is None else row["total"]
-        band = (result.get("severity") or result.get("risk") or "").replace("_", " ")
+        band = labels.label("severity_band", result.get("severity") or result.get("risk") or "")
         entries.append(
-            TimelineEntry(row["administered_at"], "Measure", f"{row['instrument'].upper()} {total}", detail=band)
+            TimelineEntry(
+                row["administered_at"], "Measure", f"{labels.instrument(row['instrument'])} {total}", detail=band
+            )
         )
     entries.sort(key=lambda entry: entry.when, reverse=True)
     audit_read(

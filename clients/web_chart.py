@@ -50,6 +50,7 @@ from clients.web_chart_actions import (
 from clients.web_measures_tab import measures_tab_extras
 from insights.ai import policy as ai_policy
 from insights.ai import services as ai
+from insights.ai import sources as ai_sources
 from insights.api_ai import LABELS, suggestion_meta
 from insights.charts import bar_chart
 from insights.selectors import engagement_view
@@ -378,15 +379,22 @@ def _ai(client: Client, user, _forms: dict) -> dict:
             else None,
             "disagreements": [point for point in series if point["disagreement"]],
         }
+    # "Why am I seeing this?" lists the records each output read, as links (one query per kind).
+    shown = [*stored.recommendations, *([brief] if brief is not None else [])]
+    links = ai_sources.sources_for(client=client, inputs_list=[row.inputs or {} for row in shown])
+    recommendations = [
+        {**suggestion_meta(row), "payload": row.payload, "sources": sources}
+        for row, sources in zip(stored.recommendations, links, strict=False)
+    ]
+    if brief_context is not None:
+        brief_context["sources"] = links[-1]
     return {
         "ai_enabled": True,
         "ai_off": off,
         "ai_notice_missing": any(
             decision.reason == ai_policy.Reason.NOTICE_NOT_ACCEPTED for decision in decisions.values()
         ),
-        "recommendations": [{**suggestion_meta(row), "payload": row.payload} for row in stored.recommendations]
-        if ai_policy.HOMEWORK_RECOMMENDATIONS.key not in off
-        else [],
+        "recommendations": recommendations if ai_policy.HOMEWORK_RECOMMENDATIONS.key not in off else [],
         "brief": brief_context if ai_policy.SESSION_BRIEF.key not in off else None,
         "affect": affect_context if ai_policy.AFFECT.key not in off else None,
         "labels": LABELS,

@@ -16,6 +16,7 @@ from clients.selectors import chart_assignment, chart_suggestion
 from clients.services import consents as consent_services
 from clients.services import records
 from insights.ai import services as ai
+from practice import labels
 from practice.bounds import BoundedFormDateField, BoundedFormDateTimeField
 from practice.errors import Conflict, Invalid
 from sessions.models import HomeworkTemplate
@@ -57,6 +58,9 @@ class AssignForm(forms.Form):
         super().__init__(*args, prefix="assign", **kwargs)
         self.fields["template"].queryset = HomeworkTemplate.objects.filter(
             practice_id=client.practice_id, is_active=True
+        )
+        self.fields["template"].label_from_instance = lambda template: (
+            f"{template.title} ({labels.label('homework_kind', template.kind).lower()})"
         )
         self.fields["goal"].queryset = Goal.objects.filter(client=client, status=Goal.Status.ACTIVE)
         self.fields["goal"].label_from_instance = lambda goal: (goal.description or "Goal")[:80]

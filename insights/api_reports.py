@@ -29,11 +29,26 @@ from practice.roles import Capability
 
 ReportsOnly = capability_required(Capability.VIEW_REPORTS)
 PAGE_MARGIN_MM = 15
-CONTENT_WIDTH_MM = 210 - 2 * PAGE_MARGIN_MM  # A4
+A4_WIDTH_MM = 210.0
+CONTENT_WIDTH_MM = A4_WIDTH_MM - 2 * PAGE_MARGIN_MM
+# Column shares of the content width: every table spans the page exactly, whatever its size.
+FIGURE_TABLE_SHARES = (0.24, 0.2, 0.56)  # figure, value, definition
+FIRST_COLUMN_MM = 36.0  # therapist names in the by-therapist table
+MONTH_COLUMN_MM = 16.0
+# The trends table splits into several tables rather than squeeze more columns than this.
+MAX_TREND_COLUMNS = 6
+
+
+def column_widths(content_mm: float, *, first_mm: float, others: int) -> list[float]:
+    """A first column of `first_mm` and `others` equal columns filling the rest of the width."""
+    return [first_mm] + [(content_mm - first_mm) / others] * others if others else [content_mm]
+
 
 REPORT_PARAMETERS = [
-    OpenApiParameter("start", OpenApiTypes.DATE, description="First day (YYYY-MM-DD); figures cover whole months"),
-    OpenApiParameter("end", OpenApiTypes.DATE, description="Last day (YYYY-MM-DD); default today"),
+    OpenApiParameter(
+        "start", OpenApiTypes.DATE, description="First day (YYYY-MM-DD); figures cover exactly start..end"
+    ),
+    OpenApiParameter("end", OpenApiTypes.DATE, description="Last day (YYYY-MM-DD); default the end of this month"),
     OpenApiParameter("therapist", int, description="Therapist member id"),
 ]
 
@@ -192,9 +207,10 @@ def render_report_pdf(report: Mapping[str, Any], *, exported_at: dt.datetime, co
         para(report["suppression"]["rule"], small),
         Spacer(1, 4 * mm),
     ]
+    content_mm = (A4[0] / mm) - 2 * PAGE_MARGIN_MM
     for section in reports.report_sections(report):
         story.append(para(section["title"], styles["Heading2"]))
-        widths = [40, 42, 98]
+        widths = [content_mm * share for share in FIGURE_TABLE_SHARES]
         rows = [header_row(["Figure", "Value", "Definition"], widths)]
         rows += [[para(f["label"]), para(f["display"]), para(f["help"])] for f in section["figures"]]
         table = Table(rows, colWidths=[width * mm for width in widths], repeatRows=1)
@@ -202,8 +218,7 @@ def render_report_pdf(report: Mapping[str, Any], *, exported_at: dt.datetime, co
         story.append(table)
     if report["by_therapist"]:
         story.append(para("By therapist", styles["Heading2"]))
-        other = (CONTENT_WIDTH_MM - 40) / len(reports.THERAPIST_SUMMARY_COLUMNS)
-        widths = [40.0] + [other] * len(reports.THERAPIST_SUMMARY_COLUMNS)
+        widths = column_widths(content_mm, first_mm=FIRST_COLUMN_MM, others=len(reports.THERAPIST_SUMMARY_COLUMNS))
         rows = [header_row(["Therapist"] + [heading for _, _, heading in reports.THERAPIST_SUMMARY_COLUMNS], widths)]
         for summary in reports.therapist_summary(report):
             rows.append([para(summary["therapist"]["name"])] + [para(cell) for cell in summary["cells"]])
@@ -213,14 +228,15 @@ def render_report_pdf(report: Mapping[str, Any], *, exported_at: dt.datetime, co
     series = reports.trend_series(report)
     if report["trends"]:
         story.append(para("Monthly trends", styles["Heading2"]))
-        other = (CONTENT_WIDTH_MM - 16) / len(series)
-        widths = [16.0] + [other] * len(series)
-        rows = [header_row(["Month"] + [s["title"] for s in series], widths)]
-        for entry in report["trends"]:
-            rows.append([para(entry["month"])] + [para(_short(entry[s["key"]])) for s in series])
-        table = Table(rows, colWidths=[width * mm for width in widths], repeatRows=1)
-        table.setStyle(grid)
-        story.append(table)
+        for start in range(0, len(series), MAX_TREND_COLUMNS):
+            chunk = series[start : start + MAX_TREND_COLUMNS]
+            widths = column_widths(content_mm, first_mm=MONTH_COLUMN_MM, others=len(chunk))
+            rows = [header_row(["Month"] + [s["title"] for s in chunk], widths)]
+            for entry in report["trends"]:
+                rows.append([para(entry["month"])] + [para(_short(entry[s["key"]])) for s in chunk])
+            table = Table(rows, colWidths=[width * mm for width in widths], repeatRows=1)
+            table.setStyle(grid)
+            story += [table, Spacer(1, 3 * mm)]
 
     buffer = io.BytesIO()
     document = SimpleDocTemplate(
@@ -270,11 +286,9 @@ def header_style(texts: list[str], widths_mm: list[float]):
 
 
 def _period_line(report: Mapping[str, Any]) -> str:
+    # ISO dates, as in the CSV: figures cover exactly these days (insights.reports).
     period = report["period"]
-    line = f"Period: {period['start']} to {period['end']} (whole months)"
-    if (period.get("requested_start"), period.get("requested_end")) != (period["start"], period["end"]):
-        line += f"; dates chosen: {period['requested_start']} to {period['requested_end']} (figures are monthly)"
-    return line
+    return f"Period: {period['start']} to {period['end']} (exactly these dates)"
 
 
 def _short(value: Any) -> str:

@@ -16,6 +16,7 @@ from django.utils import timezone
 from clients.models import Client
 from insights.models import Alert
 from insights.notifications import alert_created_enqueue
+from practice import labels
 from practice.audit import AuditAction, audit_record
 from practice.errors import DomainError
 
@@ -128,7 +129,7 @@ def screen_client_text(
             outcome.reasons.append(result.reason)
     if worst is not None:
         field_name, result = worst
-        reason = f"Risk language in {source_type.replace('_', ' ')} ({field_name.replace('_', ' ')}): {result.reason}"
+        reason = f"Worrying language in {labels.article(labels.source(source_type, field_name))}: {result.reason}"
         outcome.alerts.append(
             raise_alert(
                 client=client,

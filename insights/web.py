@@ -3,10 +3,10 @@
 The guard is `practice.web_guards.capability_required(VIEW_REPORTS)`, the capability the
 reports API checks. The therapist's alerts page is insights/web_alerts.py.
 
-The page only reads the stored monthly figures and says when they were computed ("as of");
-"Refresh figures" is a POST (`reports_refresh`) that recomputes them now, audited. Figures
-are monthly: when the dates chosen are not whole months, the page says which months the
-figures cover and offers the whole months inside the range.
+The page reads the stored monthly figures and says when they were computed ("as of");
+"Refresh figures" is a POST (`reports_refresh`) that recomputes them now, audited. The
+figures cover exactly the dates chosen: a range that is not whole months is computed for its
+days when the page is read (insights.reports), and its "as of" is that moment.
 """
 
 from __future__ import annotations
@@ -83,16 +83,9 @@ def reports(request):
                 charts.line_chart(series["points"], width=480, height=200, title=series["title"], y_min=0)
             )
     query = _report_query(params)
-    whole = params.whole_months_within() if params.widened else None
-    whole_months_url = None
-    if whole is not None:
-        whole_query = {**query, "start": whole[0].isoformat(), "end": whole[1].isoformat()}
-        whole_months_url = f"{reverse('reports')}?{urlencode(whole_query)}"
     context = {
         "query": query,
-        "widened": params.widened,
-        "whole_months": whole,
-        "whole_months_url": whole_months_url,
+        "exact_days": not params.whole_months,
         "report": report,
         "computed_at": parse_datetime(report["computed_at"]) if report["computed_at"] else None,
         "sections": practice_reports.report_sections(report),

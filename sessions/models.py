@@ -7,6 +7,7 @@ from django.db import models
 from django.utils import timezone
 
 from clients.models import Client, Goal
+from practice import labels
 from practice.fields import EncryptedJSONField, EncryptedTextField
 from practice.models import Membership, Practice
 
@@ -343,6 +344,10 @@ class HomeworkTemplate(models.Model):
 
     class Meta:
         ordering = ["title", "id"]
+
+    def __str__(self) -> str:
+        # The homework picker and the admin list templates by name, never "HomeworkTemplate object (N)".
+        return f"{self.title} ({labels.label('homework_kind', self.kind).lower()})"
 
 
 class HomeworkAssignment(models.Model):

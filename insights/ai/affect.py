@@ -80,8 +80,8 @@ def classify_disagreement(mood: float | None, sentiment: float | None) -> str | 
 
 def disagreement_reason(kind: str, mood: float, sentiment: float, source: str) -> str:
     if kind == HIGH_MOOD_NEGATIVE_TEXT:
-        return f"Mood rated {mood:g}/10 but the {source} reads as strongly negative (sentiment {sentiment:+.2f})."
-    return f"Mood rated {mood:g}/10 but the {source} reads as strongly positive (sentiment {sentiment:+.2f})."
+        return f"Mood rated {mood:g}/10, but the {source} written that day reads as strongly negative."
+    return f"Mood rated {mood:g}/10, but the {source} written that day reads as strongly positive."
 
 
 # ---------------------------------------------------------------------------
@@ -261,12 +261,12 @@ def compute_affect(client: Any, *, now: dt.datetime | None = None, days: int = W
     reasons = [
         f"Sentiment of check-in notes and journal entries over the last {days} days, beside the client's own mood ratings.",
         (
-            f"A day is highlighted when mood >= {HIGH_MOOD} with sentiment <= {NEGATIVE_TEXT}, "
-            f"or mood <= {LOW_MOOD} with sentiment >= {POSITIVE_TEXT}."
+            f"A day is highlighted when the client rated mood {HIGH_MOOD} or more but wrote in clearly negative "
+            f"terms, or rated it {LOW_MOOD} or less but wrote in clearly positive terms."
         ),
         AFFECT_CAVEAT,
     ]
-    reasons += [f"{point.date.isoformat()}: {point.reason}" for point in series if point.reason]
+    reasons += [f"{point.date.day} {point.date:%b %Y}: {point.reason}" for point in series if point.reason]
     inputs = {
         "checkin_ids": [entry.checkin_id for entry in checkins],
         "homework_submission_ids": sorted({text.source_id for text in journals}),

@@ -57,6 +57,8 @@ DEFAULT_WINDOW_DAYS = 30
 TREND_POINTS = 1.0
 # Reliable change (CLINICAL.md, NHS Talking Therapies): PHQ-9 6 points, GAD-7 4 points.
 RELIABLE_CHANGE = {"phq9": 6, "gad7": 4}
+# The brief opens with these, latest score first, whatever the period.
+HEADLINE_INSTRUMENTS = ("phq9", "gad7")
 
 _SENTENCE = re.compile(r"[^.!?\n\u2026]+[.!?\u2026]*")
 _WORDS = re.compile(r"\w+")
@@ -209,6 +211,11 @@ class Brief:
         }
 
 
+def _human_day(value: dt.datetime) -> str:
+    local = timezone.localtime(value) if timezone.is_aware(value) else value
+    return f"{local.day} {local:%b %Y}"
+
+
 def _iso(value: dt.datetime | None) -> str | None:
     return value.isoformat() if value else None
 
@@ -240,11 +247,48 @@ def _homework_section(client: Any, since: dt.datetime, now: dt.datetime) -> tupl
     return {"completed": done, "missed": missed, "upcoming": upcoming}, ids
 
 
-def _measures_section(client: Any, since: dt.datetime, now: dt.datetime) -> tuple[list[dict[str, Any]], list[int]]:
+def _reliable(instrument: str, change: int | None) -> str | None:
+    if change is None or instrument not in RELIABLE_CHANGE:
+        return None
+    threshold = RELIABLE_CHANGE[instrument]
+    return "improvement" if change <= -threshold else "deterioration" if change >= threshold else "none"
+
+
+def _headline(by_instrument: dict[str, list[Any]]) -> list[dict[str, Any]]:
+    """The latest PHQ-9 and GAD-7 whenever they were taken, with the change since the one before:
+    the brief leads with them even when neither was given since the last session."""
+    headline = []
+    for instrument in HEADLINE_INSTRUMENTS:
+        scored = [row for row in by_instrument.get(instrument, []) if row["total"] is not None]
+        if not scored:
+            continue
+        latest = scored[-1]
+        previous = scored[-2] if len(scored) > 1 else None
+        change = latest["total"] - previous["total"] if previous else None
+        headline.append(
+            {
+                "instrument": instrument,
+                "latest_total": latest["total"],
+                "latest_severity": (latest["result"] or {}).get("severity"),
+                "latest_at": _iso(latest["administered_at"]),
+                "previous_total": previous["total"] if previous else None,
+                "previous_at": _iso(previous["administered_at"]) if previous else None,
+                "change": change,
+                "reliable_change": _reliable(instrument, change),
+                "assessment_ids": [previous["id"], latest["id"]] if previous else [latest["id"]],
+            }
+        )
+    return headline
+
+
+def _measures_section(
+    client: Any, since: dt.datetime, now: dt.datetime
+) -> tuple[list[dict[str, Any]], list[int], list[dict[str, Any]]]:
     by_instrument: dict[str, list[Any]] = {}  # rows of .values(...)
     rows = Assessment.objects.filter(client=client, administered_at__lte=now).order_by("administered_at", "id")
     for row in rows.values("id", "instrument", "total", "administered_at", "result"):
         by_instrument.setdefault(row["instrument"], []).append(row)
+    headline = _headline(by_instrument)
     changes, ids = [], []
     for instrument, series in sorted(by_instrument.items()):
         recent = [row for row in series if row["administered_at"] >= since]
@@ -258,10 +302,7 @@ def _measures_section(client: Any, since: dt.datetime, now: dt.datetime) -> tupl
         change = None
         if previous and previous["total"] is not None and latest["total"] is not None:
             change = latest["total"] - previous["total"]
-        reliable = None
-        if change is not None and instrument in RELIABLE_CHANGE:
-            threshold = RELIABLE_CHANGE[instrument]
-            reliable = "improvement" if change <= -threshold else "deterioration" if change >= threshold else "none"
+        reliable = _reliable(instrument, change)
         changes.append(
             {
                 "instrument": instrument,
@@ -275,7 +316,9 @@ def _measures_section(client: Any, since: dt.datetime, now: dt.datetime) -> tupl
             }
         )
         ids += changes[-1]["assessment_ids"]
-    return changes, ids
+    for entry in headline:
+        ids += [pk for pk in entry["assessment_ids"] if pk not in ids]
+    return changes, ids, headline
 
 
 def _alerts_section(client: Any, since: dt.datetime, now: dt.datetime) -> list[dict[str, Any]]:
@@ -382,10 +425,11 @@ def compute_brief(client: Any, *, encoder: EncoderArg = AUTO, now: dt.datetime |
     quotes = select_quotes(texts, encoder)
 
     homework, assignment_ids = _homework_section(client, since, now)
-    measures, assessment_ids = _measures_section(client, since, now)
+    measures, assessment_ids, headline = _measures_section(client, since, now)
     alerts = _alerts_section(client, since, now)
     agenda = _agenda_section(client, since, now)
     sections = {
+        "headline_measures": headline,
         "homework": homework,
         "checkins": checkin_section,
         "measures": measures,
@@ -395,10 +439,11 @@ def compute_brief(client: Any, *, encoder: EncoderArg = AUTO, now: dt.datetime |
     how = "sentence embeddings" if encoder is not None else "shared words (TF-IDF; embedding model unavailable)"
     reasons = [
         (
-            f"Covers the time since the last attended session ({last['starts_at']:%Y-%m-%d})."
+            f"Covers the time since the last attended session ({_human_day(last['starts_at'])})."
             if last
             else f"No attended session yet: covers the last {DEFAULT_WINDOW_DAYS} days."
         ),
+        "Leads with the latest PHQ-9 and GAD-7, whenever they were taken, and the change since the one before.",
         "Homework, check-ins, measures and alerts are read from the record, not generated.",
         "The client's agenda for the session is shown verbatim, as they wrote it in the portal.",
         (

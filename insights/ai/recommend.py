@@ -35,6 +35,7 @@ from django.utils import timezone
 
 from clients.models import Goal
 from insights.models import AiSuggestion
+from practice import labels
 from sessions.models import HomeworkAssignment, HomeworkTemplate
 
 RECOMMEND_VERSION = "recommend_v1"
@@ -170,11 +171,15 @@ class ProfilePiece:
     source: str  # "presenting_concerns" | "goal" | "objective"
     source_id: int | None
     text: str
+    # What the plan calls it ("Sleep through the night"); the reasons quote it, never the id.
+    title: str = ""
 
     def describe(self) -> str:
         if self.source == "presenting_concerns":
             return "the presenting concerns"
-        return f"treatment {self.source} #{self.source_id}"
+        if self.title:
+            return f"the {self.source} ‘{self.title}’"
+        return f"one of the treatment {self.source}s"
 
 
 @dataclass(frozen=True)
@@ -228,22 +233,36 @@ def completion_rates(history: dict[str, KindHistory]) -> tuple[dict[str, float],
 
 
 def _kind_label(kind: str) -> str:
-    return kind.replace("_", " ")
+    return labels.homework_kind_noun(kind)
 
 
-def _completion_reason(kind: str, history: dict[str, KindHistory], overall: float) -> str:
+def _completion_reason(
+    kind: str, history: dict[str, KindHistory], overall: float, who: labels.Person | None = None
+) -> str:
+    """How this client got on with homework of this kind, as a clinician would say it."""
+    who = who or labels.person()
     entry = history.get(kind)
     if entry is not None and entry.finished:
-        percent = round(100 * entry.completed / entry.finished)
-        return f"Completed {entry.completed} of {entry.finished} past {_kind_label(kind)} assignments ({percent}%)."
+        noun = labels.homework_kind_noun(kind, entry.finished)
+        if entry.finished == 1:
+            done = "completed" if entry.completed else "did not complete"
+            return f"{who.subject_capitalised} {done} {who.possessive} one past {noun}."
+        if entry.completed == entry.finished:
+            every = "both" if entry.finished == 2 else f"all {entry.finished}"
+            return f"{who.subject_capitalised} completed {every} of {who.possessive} past {noun}."
+        if entry.completed == 0:
+            return f"{who.subject_capitalised} completed none of {who.possessive} {entry.finished} past {noun}."
+        return (
+            f"{who.subject_capitalised} completed {entry.completed} of {who.possessive} {entry.finished} past {noun}."
+        )
     completed = sum(item.completed for item in history.values())
     finished = sum(item.finished for item in history.values())
     if finished:
         return (
-            f"No past {_kind_label(kind)} assignments; completed {completed} of {finished} homework "
-            f"assignments overall, so {_kind_label(kind)} work is assumed to go about as well."
+            f"No {labels.homework_kind_noun(kind, 2)} assigned before; {who.subject} completed {completed} of "
+            f"{who.possessive} {finished} past homework {labels.plural('assignment', finished)} overall."
         )
-    return "No homework history yet, so completion did not change the ranking."
+    return "No homework history yet, so past homework did not change the order."
 
 
 def rank_templates(
@@ -253,8 +272,13 @@ def rank_templates(
     encoder: Encoder | None,
     *,
     top_n: int = TOP_N,
+    who: labels.Person | None = None,
 ) -> list[Recommendation]:
-    """The top templates with their reasons. Pure: the encoder is the only outside call."""
+    """The top templates with their reasons. Pure: the encoder is the only outside call.
+
+    Reasons are sentences for the clinician (`who` names the client: pronouns or name); the
+    numbers behind the ranking (score, fit, completion rate) stay on the Recommendation.
+    """
     if not templates:
         return []
     rates, overall = completion_rates(history)
@@ -279,12 +303,8 @@ def rank_templates(
     for rank, (score, fit, _, template, relative, rate, piece) in enumerate(scored[:top_n], start=1):
         reasons = [
             _fit_reason(template, piece, fit, best_fit, encoder, pieces),
-            _completion_reason(template.kind, history, overall),
+            _completion_reason(template.kind, history, overall, who),
         ]
-        reasons.append(
-            f"Score {score:.2f} = {FIT_WEIGHT} x relative fit {relative:.2f} "
-            f"+ {COMPLETION_WEIGHT} x {_kind_label(template.kind)} completion {rate:.2f}."
-        )
         results.append(
             Recommendation(
                 template,
@@ -309,16 +329,31 @@ def _fit_reason(
     pieces: Sequence[ProfilePiece],
 ) -> str:
     if not pieces:
-        return "No presenting concerns or active goals are recorded, so fit could not be judged."
+        return "No presenting concerns or active goals are recorded yet, so this is suggested on past homework alone."
     if piece is None:
-        return "Nothing in the presenting concerns or goals matched the library closely."
-    how = "meaning (sentence embeddings)" if encoder is not None else "shared words (TF-IDF)"
-    reason = f"Fits {piece.describe()} by {how}: similarity {fit:.2f} (best in library {best_fit:.2f})."
+        return "Nothing in the presenting concerns or goals matched the library closely; suggested on past homework."
+    reason = f"Matches {piece.describe()}"
     # Only words that also appear in the library text are named, never other record text.
     shared = sorted(set(content_tokens(template.text)) & set(content_tokens(piece.text)))
     if shared:
-        reason += f" Shared terms: {', '.join(shared[:5])}."
-    return reason
+        reason += f" (both mention {_words(_as_written(template.text, shared[:3]))})"
+    if fit < best_fit * 0.5:
+        reason += ", though less closely than the top suggestion"
+    return reason + "."
+
+
+def _as_written(text: str, stems: Sequence[str]) -> list[str]:
+    """Each stem as the library text spells it ("rumin" -> "rumination"), in stem order."""
+    spelled: dict[str, str] = {}
+    for word in _WORD.findall(text.lower()):
+        spelled.setdefault(_stem(word), word.replace("'", ""))
+    return [spelled.get(stem, stem) for stem in stems]
+
+
+def _words(items: Sequence[str]) -> str:
+    if len(items) <= 1:
+        return "".join(items)
+    return f"{', '.join(items[:-1])} and {items[-1]}"
 
 
 # ---------------------------------------------------------------------------
@@ -341,6 +376,17 @@ def method_for(encoder: Encoder | None) -> str:
     return "tfidf-token-overlap+kind-completion (embedding model unavailable)"
 
 
+def _title(text: str, limit: int = 80) -> str:
+    text = " ".join((text or "").split()).rstrip(".")
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def client_person(client: Any) -> labels.Person:
+    """How the reasons refer to the client: recorded pronouns, else the preferred or first name."""
+    name = getattr(client, "preferred_name", "") or getattr(client, "first_name", "")
+    return labels.person(name=name, pronouns=getattr(client, "pronouns", ""))
+
+
 def profile_pieces(client: Any, goals: Sequence[Any]) -> list[ProfilePiece]:
     """Presenting concerns sentence by sentence, then each active goal and its objectives."""
     pieces = [
@@ -351,10 +397,12 @@ def profile_pieces(client: Any, goals: Sequence[Any]) -> list[ProfilePiece]:
     for goal in goals:
         text = f"{goal.problem}. {goal.description}".strip(". ")
         if content_tokens(text):
-            pieces.append(ProfilePiece("goal", goal.pk, text))
+            pieces.append(ProfilePiece("goal", goal.pk, text, _title(goal.description or goal.problem)))
         for objective in goal.objectives.all():
             if content_tokens(objective.description):
-                pieces.append(ProfilePiece("objective", objective.pk, objective.description))
+                pieces.append(
+                    ProfilePiece("objective", objective.pk, objective.description, _title(objective.description))
+                )
     return pieces
 
 
@@ -406,7 +454,7 @@ def compute_recommendations(
         for t in HomeworkTemplate.objects.filter(practice_id=client.practice_id, is_active=True).order_by("id")
         if t.pk not in open_templates and t.pk not in dismissed
     ]
-    recommendations = rank_templates(pieces, templates, history, encoder)
+    recommendations = rank_templates(pieces, templates, history, encoder, who=client_person(client))
     inputs = {
         "client_id": client.pk,
         "presenting_concerns": any(piece.source == "presenting_concerns" for piece in pieces),

@@ -71,13 +71,14 @@ from insights.engagement.definitions import (
     VERSION,
 )
 from insights.models import EngagementSnapshot
+from practice import labels
 
 RECOMPUTE_BATCH_SIZE = 1000
 SWEEP_LIMIT = 2000
 
 # Reliable change on each measure (CLINICAL.md, NHS Talking Therapies).
 RELIABLE_CHANGE = {"phq9": 6, "gad7": 4}
-MEASURE_LABELS = {"phq9": "PHQ-9", "gad7": "GAD-7"}
+MEASURE_LABELS = {code: labels.instrument(code) for code in ("phq9", "gad7")}
 
 
 def _half_up(value: Decimal, digits: int) -> float:

@@ -1,5 +1,8 @@
 """The practice report: sums stored monthly aggregates, then applies small-cell suppression.
 
+The figures cover exactly the dates chosen: whole months read the stored monthly rows; any
+other range (1 Jan-3 Dec) is computed for its days by the same collectors (``_exact_rows``).
+
 Privacy rules (CLINICAL/API): aggregates only; any count below 5 (0 included) is shown as the
 string "<5"; a rate, median or mean built on fewer than 5 is suppressed (value null,
 "suppressed": true, its base shown as "<5"). Suppression is applied here, after summing,
@@ -361,9 +364,15 @@ class ReportParams:
         return month_last_day(month_of(self.end))
 
     @property
+    def whole_months(self) -> bool:
+        """Whether the dates chosen are whole calendar months (the stored monthly figures)."""
+        return (self.start, self.end) == (self.period_start, self.period_end)
+
+    @property
     def widened(self) -> bool:
-        """Whether the figures (whole months) cover more than the dates chosen."""
-        return (self.start, self.end) != (self.period_start, self.period_end)
+        """Whether whole months would cover more than the dates chosen. Reports never widen:
+        such a range is computed for its exact days (`practice_report`)."""
+        return not self.whole_months
 
     def whole_months_within(self) -> tuple[dt.date, dt.date] | None:
         """The largest run of whole months inside the chosen dates, if there is one."""
@@ -410,7 +419,8 @@ def _parse_date(raw: str | None, name: str, errors: dict[str, list[str]]) -> dt.
 def parse_report_params(data: Mapping[str, Any], *, therapist_ids: Iterable[int], today: dt.date) -> ReportParams:
     """Validate ?start, ?end (YYYY-MM-DD) and ?therapist (member id); raise ReportParamsError.
 
-    Defaults: the 12 calendar months ending with the current one.
+    Defaults: the 12 calendar months ending with the current one (whole months, so the
+    default report reads the stored monthly figures).
     """
     errors: dict[str, list[str]] = {}
     start = _parse_date(data.get("start"), "start", errors)
@@ -424,7 +434,7 @@ def parse_report_params(data: Mapping[str, Any], *, therapist_ids: Iterable[int]
             errors["therapist"] = ["Choose a therapist of this practice."]
     if errors:
         raise ReportParamsError(errors)
-    end = end or (month_last_day(month_of(start)) if start and start > today else today)
+    end = end or month_last_day(month_of(start if start and start > today else today))
     start = start or add_months(month_of(end), -(DEFAULT_REPORT_MONTHS - 1))
     if start > end:
         raise ReportParamsError({"end": ["The end date must be on or after the start date."]})
@@ -479,8 +489,10 @@ def build_report(
     return {
         "practice": {"id": practice.pk, "name": practice.name},
         "period": {
-            "start": params.period_start.isoformat(),
-            "end": params.period_end.isoformat(),
+            # The figures cover exactly the dates chosen; the first and last month of the
+            # trends hold only their days inside the range when the dates are not whole months.
+            "start": params.start.isoformat(),
+            "end": params.end.isoformat(),
             "requested_start": params.start.isoformat(),
             "requested_end": params.end.isoformat(),
             "granularity": "month",
@@ -535,6 +547,25 @@ def _load_rows(
     return [(therapist_id, month, metrics) for therapist_id, month, metrics, _ in rows], computed_at
 
 
+def _exact_rows(
+    practice: Practice, params: ReportParams
+) -> tuple[list[tuple[int | None, dt.date, Mapping[str, Any]]], dt.datetime]:
+    """Figures for exactly the dates chosen, computed now from the source tables (read-only).
+
+    Stored figures are whole months, and a 1 Jan-3 Dec range must not silently become
+    1 Jan-31 Dec; so a range that is not whole months is computed for its days, with the same
+    rules and a fixed number of grouped queries. Nothing is written (GET never writes); the
+    result is cached like any report, and its "as of" time is when it was computed.
+    """
+    now = timezone.now()
+    months, buckets = aggregates.compute_practice_metrics(practice.pk, now=now, window=(params.start, params.end))
+    rows: list[tuple[int | None, dt.date, Mapping[str, Any]]] = [
+        (therapist_id, month, metrics) for (therapist_id, month), metrics in buckets.items() if therapist_id is not None
+    ]
+    rows += [(None, month, metrics) for month, metrics in aggregates.practice_totals(months, buckets).items()]
+    return rows, now
+
+
 def _cache_key(practice: Practice, params: ReportParams) -> str:
     version = aggregates.report_cache_version(practice.pk)
     return (
@@ -554,7 +585,10 @@ def practice_report(
         key, cached = None, None
     if cached is not None:
         return cached
-    rows, computed_at = _load_rows(practice, params)
+    if params.whole_months:
+        rows, computed_at = _load_rows(practice, params)
+    else:
+        rows, computed_at = _exact_rows(practice, params)
     report = build_report(
         practice=practice, params=params, therapists=therapists, rows=rows, computed_at=computed_at, now=timezone.now()
     )

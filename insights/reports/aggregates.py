@@ -36,7 +36,7 @@ from typing import Any
 from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Count, DateTimeField, Exists, ExpressionWrapper, F, OuterRef, Q, Subquery
-from django.db.models.functions import TruncMonth
+from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from clients.models import Assessment, Client
@@ -147,18 +147,39 @@ def _score(result: Any) -> int | None:
     return int(total) if isinstance(total, (int, float)) and not isinstance(total, bool) else None
 
 
+def local_day(value: dt.date | dt.datetime) -> dt.date:
+    """The (local) calendar day of a date or datetime."""
+    if isinstance(value, dt.datetime):
+        return timezone.localtime(value).date() if timezone.is_aware(value) else value.date()
+    return value
+
+
 class _Buckets:
-    """Metric dicts keyed by (therapist id or None, month), created on first touch."""
+    """Metric dicts keyed by (therapist id or None, month), created on first touch.
 
-    def __init__(self) -> None:
+    With a `window` (first day, last day) only events on those days count: the exact range of
+    a report whose dates are not whole months (edge months hold only their days in range).
+    """
+
+    def __init__(self, window: tuple[dt.date, dt.date] | None = None) -> None:
         self.data: dict[BucketKey, dict[str, Any]] = defaultdict(empty_metrics)
+        self.window = window
 
-    def add(self, therapist: TherapistKey, month: dt.date, key: str, amount: int = 1) -> None:
-        if amount:
+    def month(self, value: dt.date | dt.datetime | None) -> dt.date | None:
+        """The month an event on `value` counts in; None when it falls outside the window."""
+        if value is None:
+            return None
+        if self.window is not None and not (self.window[0] <= local_day(value) <= self.window[1]):
+            return None
+        return month_of(value)
+
+    def add(self, therapist: TherapistKey, month: dt.date | None, key: str, amount: int = 1) -> None:
+        if amount and month is not None:
             self.data[(therapist, month)][key] += amount
 
-    def append(self, therapist: TherapistKey, month: dt.date, key: str, value: Any) -> None:
-        self.data[(therapist, month)][key].append(value)
+    def append(self, therapist: TherapistKey, month: dt.date | None, key: str, value: Any) -> None:
+        if month is not None:
+            self.data[(therapist, month)][key].append(value)
 
     def months(self) -> set[dt.date]:
         return {month for _, month in self.data}
@@ -167,13 +188,13 @@ class _Buckets:
 def _collect_sessions(buckets: _Buckets, practice_id: int, now: dt.datetime) -> None:
     by_status = (
         Session.objects.filter(client__practice_id=practice_id)
-        .annotate(month=TruncMonth("starts_at"))
+        .annotate(month=TruncDate("starts_at"))
         .values("therapist_id", "month", "status")
         .annotate(n=Count("id"))
         .order_by()
     )
     for row in by_status:
-        month = month_of(row["month"])
+        month = buckets.month(row["month"])
         buckets.add(row["therapist_id"], month, "sessions_total", row["n"])
         buckets.add(row["therapist_id"], month, SESSION_STATUS_KEYS.get(row["status"], "sessions_pending"), row["n"])
 
@@ -205,7 +226,7 @@ def _collect_sessions(buckets: _Buckets, practice_id: int, now: dt.datetime) -> 
         .order_by()
     )
     for therapist_id, starts_at, duration, has_measure, signed_at in attended:
-        month = month_of(starts_at)
+        month = buckets.month(starts_at)
         if has_measure:
             buckets.add(therapist_id, month, "sessions_measured")
         deadline = starts_at + dt.timedelta(minutes=duration or 0) + NOTE_DEADLINE
@@ -225,17 +246,17 @@ def _collect_homework(buckets: _Buckets, practice_id: int, now: dt.datetime) -> 
         status=HomeworkAssignment.Status.CANCELLED
     )
     assigned = (
-        live.annotate(month=TruncMonth("created_at"))
+        live.annotate(month=TruncDate("created_at"))
         .values("month", therapist_key=F("client__primary_therapist_id"))
         .annotate(n=Count("id"))
         .order_by()
     )
     for row in assigned:
-        buckets.add(row["therapist_key"], month_of(row["month"]), "homework_assigned", row["n"])
+        buckets.add(row["therapist_key"], buckets.month(row["month"]), "homework_assigned", row["n"])
     completed = Q(status=HomeworkAssignment.Status.COMPLETED)
     due = (
         live.filter(due_at__lte=now)
-        .annotate(month=TruncMonth("due_at"))
+        .annotate(month=TruncDate("due_at"))
         .values("month", therapist_key=F("client__primary_therapist_id"))
         .annotate(
             due=Count("id"),
@@ -245,7 +266,7 @@ def _collect_homework(buckets: _Buckets, practice_id: int, now: dt.datetime) -> 
         .order_by()
     )
     for counts in due:
-        month = month_of(counts["month"])
+        month = buckets.month(counts["month"])
         buckets.add(counts["therapist_key"], month, "homework_due", counts["due"])
         buckets.add(counts["therapist_key"], month, "homework_completed", counts["completed"])
         buckets.add(counts["therapist_key"], month, "homework_on_time", counts["on_time"])
@@ -254,13 +275,13 @@ def _collect_homework(buckets: _Buckets, practice_id: int, now: dt.datetime) -> 
 def _collect_checkins(buckets: _Buckets, practice_id: int) -> None:
     per_client = (
         CheckIn.objects.filter(client__practice_id=practice_id)
-        .annotate(month=TruncMonth("created_at"))
+        .annotate(month=TruncDate("created_at"))
         .values("client_id", "month", therapist_key=F("client__primary_therapist_id"))
         .annotate(n=Count("id"))
         .order_by()
     )
     for row in per_client:
-        month = month_of(row["month"])
+        month = buckets.month(row["month"])
         buckets.add(row["therapist_key"], month, "checkins", row["n"])
         buckets.append(row["therapist_key"], month, "checkin_client_ids", row["client_id"])
 
@@ -270,7 +291,7 @@ def _collect_safety_and_ai(buckets: _Buckets, practice_id: int) -> None:
         "client__primary_therapist_id", "created_at", "acknowledged_at", "severity", "escalation_level"
     )
     for therapist_id, created_at, acknowledged_at, severity, escalation_level in alerts.order_by():
-        month = month_of(created_at)
+        month = buckets.month(created_at)
         buckets.add(therapist_id, month, "alerts_raised")
         if severity == Alert.Severity.URGENT:
             buckets.add(therapist_id, month, "alerts_urgent")
@@ -287,13 +308,13 @@ def _collect_safety_and_ai(buckets: _Buckets, practice_id: int) -> None:
             kind=AiSuggestion.Kind.HOMEWORK_RECOMMENDATION,
             decision__in=[AiSuggestion.Decision.ACCEPTED, AiSuggestion.Decision.DISMISSED],
         )
-        .annotate(month=TruncMonth("created_at"))
+        .annotate(month=TruncDate("created_at"))
         .values("month", "decision", therapist_key=F("client__primary_therapist_id"))
         .annotate(n=Count("id"))
         .order_by()
     )
     for row in decisions:
-        month = month_of(row["month"])
+        month = buckets.month(row["month"])
         buckets.add(row["therapist_key"], month, "ai_homework_decided", row["n"])
         if row["decision"] == AiSuggestion.Decision.ACCEPTED:
             buckets.add(row["therapist_key"], month, "ai_homework_accepted", row["n"])
@@ -304,13 +325,13 @@ def _collect_safety_and_ai(buckets: _Buckets, practice_id: int) -> None:
             client__practice_id=practice_id,
             decision__in=[NoteDraft.Decision.ACCEPTED, NoteDraft.Decision.EDITED, NoteDraft.Decision.DISCARDED],
         )
-        .annotate(month=TruncMonth("created_at"))
+        .annotate(month=TruncDate("created_at"))
         .values("month", "decision", therapist_key=F("client__primary_therapist_id"))
         .annotate(n=Count("id"))
         .order_by()
     )
     for row in drafts:
-        month = month_of(row["month"])
+        month = buckets.month(row["month"])
         buckets.add(row["therapist_key"], month, "ai_drafts_decided", row["n"])
         if row["decision"] != NoteDraft.Decision.DISCARDED:
             buckets.add(row["therapist_key"], month, "ai_drafts_inserted", row["n"])
@@ -349,7 +370,7 @@ def _collect_courses(buckets: _Buckets, practice_id: int, discharged: dict[int, 
         outcome = talking_therapies(series["phq9"], series["gad7"], attended)
         if not outcome["finished_course"]:
             continue
-        month = month_of(discharged_at)
+        month = buckets.month(discharged_at)
         buckets.add(therapist_id, month, "courses_finished")
         buckets.add(therapist_id, month, "course_sessions", attended)
         if outcome["reliable_improvement"] is None:
@@ -381,13 +402,13 @@ def _collect_clients(
     discharged: dict[int, tuple[TherapistKey, dt.date]] = {}
     for client_id, therapist_id, status, referred, intake, discharged_at, created_at in rows.order_by():
         if referred:
-            buckets.add(therapist_id, month_of(referred), "referrals")
+            buckets.add(therapist_id, buckets.month(referred), "referrals")
         if intake:
-            buckets.add(therapist_id, month_of(intake), "intakes")
+            buckets.add(therapist_id, buckets.month(intake), "intakes")
             if referred and referred <= intake:
-                buckets.append(therapist_id, month_of(intake), "wait_days", (intake - referred).days)
+                buckets.append(therapist_id, buckets.month(intake), "wait_days", (intake - referred).days)
         if discharged_at:
-            buckets.add(therapist_id, month_of(discharged_at), "discharges")
+            buckets.add(therapist_id, buckets.month(discharged_at), "discharges")
             discharged[client_id] = (therapist_id, discharged_at)
         ends = discharged_at or (dt.date.min if status == Client.Status.DISCHARGED else None)
         if intake is None and status in (Client.Status.ACTIVE, Client.Status.ON_HOLD):
@@ -423,16 +444,26 @@ def _add_stocks(buckets: _Buckets, clients: Iterable[_ClientDates], months: list
 
 
 def compute_practice_metrics(
-    practice_id: int, *, now: dt.datetime
+    practice_id: int, *, now: dt.datetime, window: tuple[dt.date, dt.date] | None = None
 ) -> tuple[list[dt.date], dict[BucketKey, dict[str, Any]]]:
-    """Raw monthly metrics per (therapist or None, month), and the months covered."""
-    buckets = _Buckets()
+    """Raw monthly metrics per (therapist or None, month), and the months covered.
+
+    With `window` (first day, last day), only events on those days count and the months are
+    those the window touches; stocks are taken at the end of each month or, for the last one,
+    at the window's last day. Nothing is stored: this is the exact-range report's read.
+    """
+    buckets = _Buckets(window)
     clients, discharged = _collect_clients(buckets, practice_id)
     _collect_sessions(buckets, practice_id, now)
     _collect_homework(buckets, practice_id, now)
     _collect_checkins(buckets, practice_id)
     _collect_safety_and_ai(buckets, practice_id)
     _collect_courses(buckets, practice_id, discharged)
+
+    if window is not None:
+        months = months_between(window[0], month_of(window[1]))
+        _add_stocks(buckets, clients, months, min(timezone.localdate(now), window[1]))
+        return months, {key: metrics for key, metrics in buckets.data.items() if key[1] in set(months)}
 
     current = month_of(now)
     lowest, highest = add_months(current, -(MAX_MONTHS_BACK - 1)), add_months(current, MAX_MONTHS_AHEAD)
@@ -445,7 +476,7 @@ def compute_practice_metrics(
     return months, in_range
 
 
-def _practice_totals(months: list[dt.date], buckets: dict[BucketKey, dict[str, Any]]) -> dict[dt.date, dict[str, Any]]:
+def practice_totals(months: list[dt.date], buckets: dict[BucketKey, dict[str, Any]]) -> dict[dt.date, dict[str, Any]]:
     totals = {month: empty_metrics() for month in months}
     for (_, month), metrics in buckets.items():
         target = totals[month]
@@ -478,7 +509,7 @@ def refresh_practice_aggregates(practice: Practice, *, now: dt.datetime | None =
     wanted: dict[BucketKey, dict[str, Any]] = {
         key: metrics for key, metrics in buckets.items() if key[0] is not None and key[0] in member_ids
     }
-    for month, metrics in _practice_totals(months, buckets).items():
+    for month, metrics in practice_totals(months, buckets).items():
         wanted[(None, month)] = metrics
 
     with transaction.atomic():

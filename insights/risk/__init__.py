@@ -155,6 +155,9 @@ class RiskResult:
     version: str
     start: int | None = None
     end: int | None = None
+    # The language model's probability when it raised the text (None for rules): kept for the
+    # evaluation and logs, never put in the clinician-facing reason.
+    score: float | None = None
 
     @property
     def flagged(self) -> bool:
@@ -544,8 +547,7 @@ def _screen(text: str, use_embeddings: bool) -> RiskResult:
             _Signal(
                 raised,
                 near.risk_anchor.category,
-                f"similar to known {near.risk_anchor.category.replace('_', ' ')} wording "
-                f"(similarity {near.risk_similarity:.2f})",
+                f"close in meaning to known wording about {near.risk_anchor.category.replace('_', ' ')}",
                 sentence.start,
                 sentence.start + len(sentence.text),
                 index,
@@ -589,13 +591,15 @@ def _second_look(text: str, result: RiskResult, embedder: Embedder) -> RiskResul
     return RiskResult(
         "urgent" if urgent else "concern",
         text[sentence.start : sentence.start + len(sentence.text)],
-        f"reads like risk language (model probability {probabilities[best]:.2f}; nearest example: "
+        # Clinician wording: the probability stays on the result (`score`), not in the sentence.
+        "flagged by the language model for review (no rule matched; closest to known wording about "
         f"{near.risk_anchor.category.replace('_', ' ')})",
         near.risk_anchor.category,
         "rules+embedding+classifier",
         RISK_DETECTOR_VERSION,
         sentence.start,
         sentence.start + len(sentence.text),
+        score=round(float(probabilities[best]), 4),
     )
 
 

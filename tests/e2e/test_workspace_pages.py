@@ -56,15 +56,17 @@ def test_template_note_signed_and_printed(browser, live_server, therapist, clien
 
 
 @pytest.mark.parametrize("size", SIZES, ids=["desktop", "phone"])
-def test_report_says_which_months_and_refreshes(browser, live_server, manager, client_record, size):
+def test_report_covers_the_exact_range_and_refreshes(browser, live_server, manager, client_record, size):
     context = browser.new_context(viewport={"width": size[0], "height": size[1]})
     page = context.new_page()
     tag = "desktop" if size[0] > 800 else "phone"
     try:
         login(page, live_server, manager.email, PASSWORD)
         page.goto(f"{live_server.url}/reports/?start=2026-01-01&end=2026-03-03")
-        page.get_by_test_id("range-adjusted").wait_for()
-        assert "not been computed yet" in page.get_by_test_id("computed-at").inner_text()
+        page.get_by_test_id("range-exact").wait_for()
+        assert "1 Jan 2026 to 3 Mar 2026" in page.get_by_test_id("report-period").inner_text()
+        # An exact range is computed when the report is opened, and says so.
+        assert "Figures as of" in page.get_by_test_id("computed-at").inner_text()
         page.get_by_test_id("refresh-figures").click()
         page.get_by_text("Figures recomputed just now.").wait_for()
         assert "Figures as of" in page.get_by_test_id("computed-at").inner_text()

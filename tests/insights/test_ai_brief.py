@@ -314,3 +314,35 @@ def test_real_embedding_model_quotes_stay_verbatim():
     for quote in quotes:
         source = next(e for e in entries if e.source_id == quote.source_id)
         assert source.text[quote.start : quote.end] == quote.text
+
+
+@pytest.mark.django_db
+def test_brief_leads_with_the_latest_phq9_and_gad7_even_when_taken_before_the_period(history):
+    client = history["client"]
+    now = timezone.now()
+    # GAD-7 given long before the last session: not in "measures since then", but in the headline.
+    for days_ago, total, band in [(60, 12, "moderate"), (30, 15, "severe")]:
+        Assessment.objects.create(
+            client=client,
+            instrument="gad7",
+            version="gad7_v1",
+            answers=[2] * 7,
+            result={"severity": band},
+            total=total,
+            administered_at=now - dt.timedelta(days=days_ago),
+        )
+    brief = compute_brief(client, encoder=None)
+    phq9, gad7 = brief.sections["headline_measures"]
+    assert (phq9["instrument"], phq9["latest_total"], phq9["previous_total"], phq9["change"]) == ("phq9", 17, 10, 7)
+    assert phq9["latest_severity"] == "moderately_severe" and phq9["reliable_change"] == "deterioration"
+    assert (gad7["instrument"], gad7["latest_total"], gad7["change"], gad7["reliable_change"]) == (
+        "gad7",
+        15,
+        3,
+        "none",
+    )
+    assert [m["instrument"] for m in brief.sections["measures"]] == ["phq9"]
+    assert set(gad7["assessment_ids"]) <= set(brief.inputs["assessment_ids"])
+    assert "Leads with the latest PHQ-9 and GAD-7" in " ".join(brief.reasons)
+    # Human dates in the reasons, not ISO.
+    assert history["last"].starts_at.strftime("%Y-%m-%d") not in " ".join(brief.reasons)

@@ -57,13 +57,15 @@ def test_different_presenting_concerns_put_a_different_template_on_top():
     assert mood_client[0].template == ACTIVITY
 
 
-def test_at_most_three_recommendations_each_with_fit_completion_and_score_reasons():
-    results = top([ProfilePiece("goal", 7, "Worry less about work")])
+def test_at_most_three_recommendations_each_with_a_fit_and_a_history_sentence():
+    results = top([ProfilePiece("goal", 7, "Worry less about work", "Worry less about work")])
     assert [item.rank for item in results] == [1, 2, 3]
     for item in results:
-        assert len(item.reasons) == 3
-        assert "Score" in item.reasons[2]
-    assert "treatment goal #7" in results[0].reasons[0]
+        assert len(item.reasons) == 2
+        # Clinician sentences: no score formula, no ids, no raw similarities.
+        assert not any("Score" in reason or "#7" in reason or "0." in reason for reason in item.reasons)
+        assert item.score > 0  # the number stays on the recommendation (and the stored payload)
+    assert results[0].reasons[0].startswith("Matches the goal ‘Worry less about work’")
 
 
 def test_a_client_who_never_completes_worksheets_ranks_worksheets_lower():
@@ -78,7 +80,7 @@ def test_a_client_who_never_completes_worksheets_ranks_worksheets_lower():
     assert neutral.index(WORRY_SHEET) < neutral.index(WORRY_JOURNAL)
     assert reluctant.index(WORRY_SHEET) > reluctant.index(WORRY_JOURNAL)
     sheet = next(item for item in top(pieces, never_worksheets) if item.template == WORRY_SHEET)
-    assert "Completed 0 of 4 past worksheet assignments (0%)" in sheet.reasons[1]
+    assert sheet.reasons[1] == "They completed none of their 4 past worksheets."
 
 
 def test_completion_rate_is_smoothed_towards_the_overall_rate():
@@ -97,8 +99,7 @@ def test_no_record_to_match_ranks_on_completion_and_says_so():
 def test_token_overlap_fallback_ranks_without_a_model():
     results = rank_templates([ProfilePiece("presenting_concerns", None, "insomnia, awake at night")], LIBRARY, {}, None)
     assert results[0].template == SLEEP
-    assert "TF-IDF" in results[0].reasons[0]
-    assert "insomnia" in results[0].reasons[0]
+    assert results[0].reasons[0] == "Matches the presenting concerns (both mention insomnia and night)."
 
 
 # ---------------------------------------------------------------------------
@@ -348,3 +349,60 @@ def test_real_embedding_model_matches_insomnia_to_the_sleep_diary(practice, ther
     result = recommend.compute_recommendations(client, encoder=embedder.encode)
     assert result.method == "embedding-similarity+kind-completion"
     assert "sleep" in result.recommendations[0].template.title.lower()
+
+
+def test_reasons_name_the_goal_and_speak_of_the_client_with_her_pronouns():
+    from practice import labels
+
+    goal = ProfilePiece("goal", 31, "Insomnia. Sleep through the night", "Sleep through the night")
+    history = {"checklist": KindHistory(completed=3, not_completed=1), "journal": KindHistory(1, 1)}
+    maya = labels.person(name="Maya", pronouns="she/her")
+    first = rank_templates([goal], LIBRARY, history, KeywordEncoder(), who=maya)[0]
+    assert first.template == SLEEP
+    assert first.reasons == [
+        "Matches the goal ‘Sleep through the night’ (both mention insomnia, night and sleep).",
+        "She completed 3 of her 4 past checklists.",
+    ]
+    # No pronouns recorded: the client's name; a kind never assigned falls back to the overall record.
+    sam = labels.person(name="Sam")
+    worry = next(
+        item
+        for item in rank_templates([goal], LIBRARY, history, KeywordEncoder(), who=sam)
+        if item.template == WORRY_SHEET
+    )
+    assert (
+        worry.reasons[1]
+        == "No worksheets assigned before; Sam completed 4 of Sam's 6 past homework assignments overall."
+    )
+
+
+@pytest.mark.django_db
+def test_stored_reasons_use_the_goal_title_and_the_clients_pronouns(therapist, library):
+    client = consenting_client(therapist, presenting_concerns="", pronouns="he/him")
+    Goal.objects.create(client=client, problem="Insomnia", description="Sleep through the night")
+    past = timezone.now() - dt.timedelta(days=10)
+    for status in ["completed", "completed", "missed"]:
+        HomeworkAssignmentFactory(client=client, kind="checklist", status=status, due_at=past)
+    top_pick = recommend.compute_recommendations(client, encoder=KeywordEncoder()).recommendations[0]
+    assert top_pick.template.id == library["sleep"].pk
+    assert top_pick.reasons[0].startswith("Matches the goal ‘Sleep through the night’")
+    assert top_pick.reasons[1] == "He completed 2 of his 3 past checklists."
+
+
+@pytest.mark.parametrize(
+    ("completed", "missed", "sentence"),
+    [
+        (1, 0, "She completed her one past journal."),
+        (0, 1, "She did not complete her one past journal."),
+        (3, 0, "She completed all 3 of her past journals."),
+        (2, 0, "She completed both of her past journals."),
+        (0, 2, "She completed none of her 2 past journals."),
+        (2, 1, "She completed 2 of her 3 past journals."),
+    ],
+)
+def test_history_sentence_reads_naturally_at_every_count(completed, missed, sentence):
+    from practice import labels
+
+    history = {"journal": KindHistory(completed=completed, not_completed=missed)}
+    who = labels.person(name="Maya", pronouns="she/her")
+    assert recommend._completion_reason("journal", history, 0.5, who) == sentence

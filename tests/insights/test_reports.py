@@ -747,15 +747,40 @@ def test_bar_chart_leaves_suppressed_slots_empty():
 
 
 @pytest.mark.django_db
-def test_a_range_that_is_not_whole_months_says_which_months_the_figures_cover(frozen, practice, staff):
-    build_practice(practice, staff)
+def test_a_range_that_is_not_whole_months_counts_exactly_its_days(frozen, practice, staff):
+    client = _client(practice, staff.tess, intake_date=day(1, 1))
+    for dom in (1, 2, 2, 3, 3):  # inside 1 Jan-3 May
+        _session(client, staff.tess, at(5, dom))
+    for dom in (4, 20, 31):  # after 3 May: whole months would count these too
+        _session(client, staff.tess, at(5, dom))
+    aggregates.refresh_practice_aggregates(practice)
+    stored = list(PracticeAggregate.objects.order_by("id").values_list("id", "computed_at"))
+    whole = get_report(staff.manager, start="2025-01-01", end="2025-05-31").json()
+    exact = get_report(staff.manager, start="2025-01-01", end="2025-05-03").json()
+    assert whole["attendance"]["sessions_attended"] == 8
+    assert exact["attendance"]["sessions_attended"] == 5
+    assert (exact["period"]["start"], exact["period"]["end"]) == ("2025-01-01", "2025-05-03")
+    assert exact["period"]["months"][-1] == "2025-05"
+    assert exact["trends"][-1]["sessions_attended"] == 5  # the edge month holds only its days in range
+    assert list(PracticeAggregate.objects.order_by("id").values_list("id", "computed_at")) == stored  # no writes
     html = as_web(staff.manager).get(reverse("reports"), {"start": "2025-01-01", "end": "2025-05-03"}).content.decode()
-    assert 'data-testid="range-adjusted"' in html
-    assert "You chose 1 Jan 2025 to 3 May 2025" in html
-    assert "whole months 1 Jan 2025 to 31 May 2025" in html
-    assert "start=2025-01-01&amp;end=2025-04-30" in html  # the whole months inside the range
-    whole = as_web(staff.manager).get(reverse("reports"), {"start": "2025-01-01", "end": "2025-04-30"})
-    assert 'data-testid="range-adjusted"' not in whole.content.decode()
+    assert "1 Jan 2025 to 3 May 2025" in html and 'data-testid="range-exact"' in html
+    assert "31 May 2025" not in html
+    whole_page = as_web(staff.manager).get(reverse("reports"), {"start": "2025-01-01", "end": "2025-05-31"})
+    assert 'data-testid="range-exact"' not in whole_page.content.decode()
+
+
+@pytest.mark.django_db
+def test_exact_range_filters_by_therapist_and_starts_mid_month(frozen, practice, staff):
+    tess = _client(practice, staff.tess, intake_date=day(1, 1))
+    theo = _client(practice, staff.theo, intake_date=day(1, 1))
+    for dom in (10, 11, 12, 13, 14):
+        _session(tess, staff.tess, at(3, dom))
+        _session(theo, staff.theo, at(3, dom))
+    _session(tess, staff.tess, at(3, 9))  # the day before the range
+    body = get_report(staff.manager, start="2025-03-10", end="2025-04-15", therapist=str(staff.tess.pk)).json()
+    assert body["attendance"]["sessions_attended"] == 5
+    assert body["computed_at"] == NOW.isoformat()  # computed for these dates when read
 
 
 def test_whole_months_within_a_range():
@@ -783,9 +808,9 @@ def test_pdf_header_words_fit_their_columns():
 
 
 @pytest.mark.django_db
-def test_pdf_says_the_dates_chosen_when_they_are_not_whole_months(frozen, practice, staff):
+def test_pdf_states_the_exact_dates_chosen(frozen, practice, staff):
     build_practice(practice, staff)
     params = reports.ReportParams(start=dt.date(2025, 1, 1), end=dt.date(2025, 5, 3))
     report = reports.practice_report(practice=practice, params=params, therapists=reports.practice_therapists(practice))
     text = pdf_text(render_report_pdf(report, exported_at=NOW, compress=False))
-    assert b"dates chosen: 2025-01-01 to 2025-05-03" in text
+    assert b"Period: 2025-01-01 to 2025-05-03" in text and b"exactly these dates" in text

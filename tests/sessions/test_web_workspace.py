@@ -763,7 +763,12 @@ def test_ai_tab_labels_every_suggestion_and_assign_acts_on_it(therapist, client_
     recommendations = list(AiSuggestion.objects.filter(client=client_record, kind="homework_recommendation"))
     assert recommendations
     assert body.count('class="ai-label">AI suggestion') >= len(recommendations) + 2  # each item, the brief, the affect
-    assert "Why am I seeing this?" in body and recommendations[0].method in body
+    assert "Why am I seeing this?" in body and "Fit is judged by" in body
+    # Clinician language: the reasons are sentences, with no score formula, raw method or id lists.
+    from django.utils.html import escape
+
+    assert all(escape(reason) in body for reason in recommendations[0].reasons)
+    assert recommendations[0].method not in body and "Score " not in body and "homework_assignment_ids" not in body
     chosen = recommendations[0]
     browser.post(url, {"action": "ai_decide", "suggestion": chosen.pk, "decision": "accepted"})
     chosen.refresh_from_db()

@@ -512,7 +512,7 @@ class Command(BaseCommand):
                 client=client,
                 kind="risk_language",
                 severity="concern",
-                reason="Risk language in check in (note): passive wish not to wake up",
+                reason="Worrying language in a check-in note: passive wish not to wake up",
                 created_at=attended[0].starts_at + dt.timedelta(days=3),
                 acknowledge_by=attended[0].starts_at + dt.timedelta(days=4),
             )
