@@ -95,6 +95,7 @@ def unresolved_alerts_for_triage(*, user: User) -> list[Alert]:
         .only(
             "id",
             "kind",
+            "source_type",
             "severity",
             "status",
             "acknowledge_by",
