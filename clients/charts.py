@@ -316,7 +316,8 @@ def _time_axis(
         )
     # Up to five date labels across the range, as many as fit side by side; never two alike.
     sample = "30 Sep" if frame.span <= 330 * 86400 else "Sep 2026"
-    fits = int((frame.plot_width - 16) // (text_width(sample) + 12)) + 1
+    # Centre-to-centre spacing of 1.5 label widths: the end labels are anchored inwards.
+    fits = int((frame.plot_width - 16) // (1.5 * text_width(sample) + 12)) + 1
     count = max(2, min(5, fits))
     seen: set[str] = set()
     for step in range(count):
