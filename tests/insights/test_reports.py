@@ -646,7 +646,8 @@ def test_reports_page_is_for_managers_and_admins_only(frozen, practice, staff, a
         assert page.status_code == 200
     html = page.content.decode()
     assert html.count('<svg class="chart"') >= 6
-    assert "Figures as of" in html and "15 Jun 2025" in html
+    # Computed on the (frozen) day the page is read: a human "Today, HH:MM", ISO in the attribute.
+    assert 'Figures as of <time datetime="2025-06-15' in html and ">Today, " in html
     assert 'data-testid="refresh-figures"' in html
     assert reverse("api-reports-practice-csv") + "?start=2025-03-01&amp;end=2025-05-31" in html
     assert 'data-figure="attendance.sessions_attended">70<' in html
