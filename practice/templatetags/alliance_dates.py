@@ -25,6 +25,16 @@ MISSING = "—"
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
+def _parsed(value):
+    """ISO strings ("2026-12-07", "2026-12-07T10:00:00+00:00") as dates/datetimes; else as is."""
+    if isinstance(value, str) and value:
+        try:
+            return dt.datetime.fromisoformat(value) if "T" in value else dt.date.fromisoformat(value)
+        except ValueError:
+            return value
+    return value
+
+
 def _local(value: dt.datetime, zone: dt.tzinfo | None = None) -> dt.datetime:
     if timezone.is_naive(value):
         return value
@@ -60,6 +70,8 @@ def human_date_text(
 ) -> str:
     if value in (None, ""):
         return missing
+    if isinstance(value, str):  # not a date after all: shown as given
+        return value
     day, today = _day(value, zone), _today(zone, now)
     if relative and (word := relative_day(day, today)):
         return word
@@ -71,6 +83,8 @@ def human_time_text(
 ) -> str:
     if value in (None, ""):
         return missing
+    if isinstance(value, str):
+        return value
     moment = _local(value, zone) if isinstance(value, dt.datetime) else value
     return f"{moment:%H:%M}"
 
@@ -102,26 +116,27 @@ def human_date(value, arg: str | None = None) -> str:
     """'Today', 'Yesterday', 'Tomorrow', '3 Dec' (this year) or '3 Dec 2025'.
 
     Argument words: "year" always shows the year, "absolute" never says today/yesterday."""
-    return human_date_text(value, **_options(arg))
+    return human_date_text(_parsed(value), **_options(arg))
 
 
 @register.filter(expects_localtime=False)
 def human_datetime(value, arg: str | None = None) -> str:
     """'Today, 14:05', 'Yesterday, 09:30', '3 Dec, 14:05' or '3 Dec 2025, 14:05'."""
-    return human_datetime_text(value, **_options(arg))
+    return human_datetime_text(_parsed(value), **_options(arg))
 
 
 @register.filter(expects_localtime=False)
 def human_time(value) -> str:
     """'14:05' in the practice's zone."""
-    return human_time_text(value)
+    return human_time_text(_parsed(value))
 
 
 @register.filter(expects_localtime=False)
 def iso(value) -> str:
     """ISO 8601 for machine-readable attributes (<time datetime=...>), in the practice's zone."""
-    if value in (None, ""):
-        return ""
+    value = _parsed(value)
+    if value in (None, "") or isinstance(value, str):
+        return value or ""
     if isinstance(value, dt.datetime):
         return _local(value).isoformat(timespec="minutes")
     return value.isoformat()

@@ -37,7 +37,7 @@
     var path = window.location.pathname, best = null, bestLength = 0;
     for (var i = 0; i < links.length; i++) {
       var href = links[i].getAttribute("href");
-      if (href && href !== "/" && path.indexOf(href) === 0 && href.length > bestLength) {
+      if (href && (href === path || (href !== "/" && path.indexOf(href) === 0)) && href.length > bestLength) {
         best = links[i];
         bestLength = href.length;
       }

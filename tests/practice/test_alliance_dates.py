@@ -132,3 +132,10 @@ def test_pages_show_times_in_the_practice_zone(therapist):
     api_request = web.get("/api/v1/").wsgi_request
     PracticeTimeZoneMiddleware(probe)(api_request)
     assert seen["zone"] != "Asia/Tokyo"
+
+
+def test_iso_strings_from_stored_payloads_are_read_as_dates():
+    with timezone.override(NEW_YORK):
+        assert human_date("2025-12-07", "year absolute") == "7 Dec 2025"
+        assert human_datetime("2025-07-01T12:00:00+00:00") == "1 Jul 2025, 08:00"
+        assert human_date("not a date") == "not a date"
