@@ -401,8 +401,8 @@ def sparkline(
         )
     for segment in coords(values):
         if len(segment) == 1:
-            x, y = segment[0].split(",")
-            parts.append(f'<circle cx="{x}" cy="{y}" r="3" fill="{LINE}"/>')
+            cx, cy = segment[0].split(",")
+            parts.append(f'<circle cx="{cx}" cy="{cy}" r="3" fill="{LINE}"/>')
         else:
             parts.append(f'<polyline fill="none" stroke="{LINE}" stroke-width="2.5" points="{" ".join(segment)}"/>')
     for segment in coords(second or []):
