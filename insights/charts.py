@@ -38,7 +38,7 @@ MARGIN_RIGHT, MARGIN_TOP = 12, 30
 MARGIN_BOTTOM_BARE, MARGIN_BOTTOM_TITLED = 30, 50
 # Widths a wide variant is drawn at (CSS picks the variant by the chart box's width).
 WIDE_WIDTHS = (440, 560, 720)
-NARROW_WIDTH = 340
+NARROW_WIDTH = 320  # a 360 px phone shows it at ~300 px: 13 units stay >= 12 px
 # Average glyph advance of the system UI font, as a share of the font size (digits ~0.55,
 # lower case ~0.5, capitals ~0.65): enough to keep labels apart without measuring text.
 GLYPH = 0.6

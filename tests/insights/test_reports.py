@@ -722,7 +722,7 @@ def test_bar_chart_leaves_suppressed_slots_empty():
 def test_chart_blocks_draw_wide_and_narrow_variants_and_a_table_of_the_figures():
     block = bar_chart([("Jan", 6), ("Feb", None)], title="Attended", width=560)
     assert block.count('<svg class="chart"') == 2
-    assert 'class="chart-responsive w-560"' in block and 'viewBox="0 0 340 ' in block
+    assert 'class="chart-responsive w-560"' in block and 'viewBox="0 0 320 ' in block
     assert "<details" in block and '<th scope="row">Feb</th><td>no figure</td>' in block
     assert line_chart([("Jan", 1)], title="A").count("<polyline") == 0
 
