@@ -16,6 +16,8 @@ from typing import Any
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
+from insights.charts import FONT, bucket_width, chart_block, data_table, text_width, thin_labels
+
 # Calm to alarming, light enough that the line and its labels keep AA contrast on top.
 BAND_FILLS = ("#eef6ef", "#f6f7e6", "#fdf3dc", "#fce8dc", "#f9dfdf")
 LINE = "#1f5fa8"
@@ -23,7 +25,8 @@ IMPROVED = "#1b6b3a"
 DETERIORATED = "#a61b1b"
 CASENESS = "#7d1010"
 TEXT = "#3a4150"
-LEFT, RIGHT, TOP, BOTTOM = 34, 118, 10, 40
+# Left margin: tick labels plus the rotated "Total score" axis title.
+LEFT, RIGHT, TOP, BOTTOM = 52, 140, 12, 46
 # Without band names on the right (narrow charts) the plot keeps only a small margin.
 RIGHT_BARE = 10
 
@@ -75,6 +78,13 @@ class Band:
     label: str
 
 
+def _local(when):
+    """A datetime in the active (the practice's) zone; dates pass through."""
+    from django.utils import timezone
+
+    return timezone.localtime(when) if isinstance(when, dt.datetime) and timezone.is_aware(when) else when
+
+
 def _number(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else f"{value:.1f}"
 
@@ -113,7 +123,7 @@ def _marker(x: float, y: float, change: str, text: str) -> str:
     return f'<polygon points="{shape}" fill="{colour}"><title>{escape(text)}</title></polygon>'
 
 
-def measure_chart(
+def draw_measure(
     points: Sequence[MeasurePoint],
     *,
     title: str,
@@ -126,8 +136,8 @@ def measure_chart(
     sessions: Sequence[dt.datetime] = (),
     expected: Sequence[ExpectedPoint] = (),
     expected_colour: str = "",
-) -> SafeString:
-    """A measure's totals by date, oldest first; a `None` total breaks the line.
+) -> str:
+    """One <svg>: a measure's totals by date, oldest first; a `None` total breaks the line.
 
     With dates on every point the x axis is time: attended `sessions` are ticks along the
     bottom (S1, S2, ...), and `expected` draws the expected-recovery band (median to 75th
@@ -164,7 +174,7 @@ def measure_chart(
         )
         if band_labels:
             parts.append(
-                f'<text x="{right_edge + 4}" y="{(top + bottom) / 2 + 3:.1f}" font-size="10" fill="{TEXT}">'
+                f'<text x="{right_edge + 4}" y="{(top + bottom) / 2 + 3:.1f}" font-size="{FONT}" fill="{TEXT}">'
                 f"{escape(band.label)}</text>"
             )
     # Whole-number gridlines in steps a clinician reads easily (PHQ-9: 0, 5, ... 25, 27).
@@ -176,26 +186,29 @@ def measure_chart(
         y = frame.y(tick)
         parts.append(f'<line x1="{LEFT}" x2="{right_edge}" y1="{y:.1f}" y2="{y:.1f}" stroke="#d9dde5"/>')
         parts.append(
-            f'<text x="{LEFT - 6}" y="{y + 4:.1f}" font-size="10" text-anchor="end" fill="{TEXT}">{_number(tick)}</text>'
+            f'<text x="{LEFT - 6}" y="{y + 4:.1f}" font-size="{FONT}" text-anchor="end" fill="{TEXT}">{_number(tick)}</text>'
         )
+    middle = TOP + frame.plot_height / 2
+    parts.append(
+        f'<text x="{FONT}" y="{middle:.1f}" font-size="{FONT}" text-anchor="middle" fill="{TEXT}" '
+        f'transform="rotate(-90 {FONT} {middle:.1f})">Total score</text>'
+    )
     if caseness is not None:
         y = frame.y(caseness)
         parts.append(
             f'<line x1="{LEFT}" x2="{right_edge}" y1="{y:.1f}" y2="{y:.1f}" stroke="{CASENESS}" stroke-dasharray="6 4"/>'
-            f'<text x="{LEFT + 4}" y="{y - 4:.1f}" font-size="10" fill="{CASENESS}">caseness {caseness}+</text>'
+            f'<text x="{LEFT + 4}" y="{y - 4:.1f}" font-size="{FONT}" fill="{CASENESS}">caseness {caseness}+</text>'
         )
     if dated:
         parts += _time_axis(frame, height, sessions, expected, expected_colour)
     else:
-        every = max(1, -(-len(points) // 12))  # thin the x labels on long series
-        for index, point in enumerate(points):
-            if index % every == 0:
-                parts.append(
-                    f'<text x="{frame.x(index):.1f}" y="{height - BOTTOM + 16}" font-size="10" text-anchor="middle" '
-                    f'fill="{TEXT}">{escape(point.label)}</text>'
-                )
+        for index in thin_labels([point.label for point in points], slot=frame.plot_width / frame.count):
+            parts.append(
+                f'<text x="{frame.x(index):.1f}" y="{height - BOTTOM + 18}" font-size="{FONT}" text-anchor="middle" '
+                f'fill="{TEXT}">{escape(points[index].label)}</text>'
+            )
         parts.append(
-            f'<text x="{LEFT + frame.plot_width / 2:.1f}" y="{height - 6}" font-size="10" text-anchor="middle" fill="{TEXT}">Session</text>'
+            f'<text x="{LEFT + frame.plot_width / 2:.1f}" y="{height - 6}" font-size="{FONT}" text-anchor="middle" fill="{TEXT}">Session</text>'
         )
     segments: list[list[str]] = [[]]
     for index, point in enumerate(points):
@@ -223,11 +236,54 @@ def measure_chart(
             )
     if not any(point.total is not None for point in points):
         parts.append(
-            f'<text x="{LEFT + frame.plot_width / 2:.1f}" y="{TOP + frame.plot_height / 2:.1f}" font-size="12" '
+            f'<text x="{LEFT + frame.plot_width / 2:.1f}" y="{TOP + frame.plot_height / 2:.1f}" font-size="{FONT}" '
             f'text-anchor="middle" fill="{TEXT}">No scores to show</text>'
         )
     parts.append("</svg>")
-    return mark_safe("".join(parts))  # noqa: S308 - every interpolated label is escaped above
+    return "".join(parts)
+
+
+def measure_chart(
+    points: Sequence[MeasurePoint],
+    *,
+    title: str,
+    y_max: int,
+    bands: Sequence[Band] = (),
+    caseness: int | None = None,
+    width: int = 720,
+    height: int = 250,
+    band_labels: bool = True,
+    sessions: Sequence[dt.datetime] = (),
+    expected: Sequence[ExpectedPoint] = (),
+    expected_colour: str = "",
+) -> SafeString:
+    """A measure chart block: drawn wide (band names on the right when there is room) and
+    narrow (bands shaded and named in their tooltips), with a table of the scores."""
+    options: dict[str, Any] = {
+        "title": title,
+        "y_max": y_max,
+        "bands": bands,
+        "caseness": caseness,
+        "sessions": sessions,
+        "expected": expected,
+        "expected_colour": expected_colour,
+    }
+
+    def draw(variant_width: int, variant_height: int) -> str:
+        labelled = band_labels and variant_width >= 560
+        return draw_measure(points, width=variant_width, height=variant_height, band_labels=labelled, **options)
+
+    rows = [
+        (
+            point.date_label,
+            point.label or "—",
+            "not scorable" if point.total is None else str(point.total),
+            {"improved": "reliable improvement", "deteriorated": "reliable deterioration"}.get(point.change or "", ""),
+        )
+        for point in points
+    ]
+    table = data_table(title, ["Date", "Session", "Total", "Change from the first score"], rows)
+    return chart_block(draw, width=max(width, bucket_width(width)), height=height, table=table)
 
 
 EXPECTED_EDGES = {"green": "#1b6b3a", "yellow": "#8a6100", "red": "#a61b1b", "white": "#5b6270"}
@@ -256,22 +312,27 @@ def _time_axis(
         x = frame.x_at(when)
         parts.append(
             f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{base:.1f}" y2="{base + 5:.1f}" stroke="{TEXT}" stroke-width="1.5">'
-            f"<title>Session {number}, {when:%d %b %Y}</title></line>"
+            f"<title>Session {number}, {_local(when):%-d %b %Y}</title></line>"
         )
-    # Five date labels across the range; never two with the same text.
+    # Up to five date labels across the range, as many as fit side by side; never two alike.
+    sample = "30 Sep" if frame.span <= 330 * 86400 else "Sep 2026"
+    # Centre-to-centre spacing of 1.5 label widths: the end labels are anchored inwards.
+    fits = int((frame.plot_width - 16) // (1.5 * text_width(sample) + 12)) + 1
+    count = max(2, min(5, fits))
     seen: set[str] = set()
-    for step in range(5):
-        moment = dt.datetime.fromtimestamp(frame.t0 + frame.span * step / 4, tz=dt.UTC)
-        text = f"{moment:%d %b}" if frame.span <= 330 * 86400 else f"{moment:%b %Y}"
+    for step in range(count):
+        moment = _local(dt.datetime.fromtimestamp(frame.t0 + frame.span * step / (count - 1), tz=dt.UTC))
+        text = f"{moment:%-d %b}" if frame.span <= 330 * 86400 else f"{moment:%b %Y}"
         if text in seen:
             continue
         seen.add(text)
+        anchor = "start" if step == 0 else "end" if step == count - 1 else "middle"
         parts.append(
-            f'<text x="{frame.x_at(moment):.1f}" y="{height - BOTTOM + 18}" font-size="10" text-anchor="middle" '
+            f'<text x="{frame.x_at(moment):.1f}" y="{height - BOTTOM + 20}" font-size="{FONT}" text-anchor="{anchor}" '
             f'fill="{TEXT}">{escape(text)}</text>'
         )
     parts.append(
-        f'<text x="{LEFT + frame.plot_width / 2:.1f}" y="{height - 6}" font-size="10" text-anchor="middle" '
+        f'<text x="{LEFT + frame.plot_width / 2:.1f}" y="{height - 6}" font-size="{FONT}" text-anchor="middle" '
         f'fill="{TEXT}">Date (ticks: attended sessions)</text>'
     )
     return parts
@@ -283,40 +344,82 @@ def sparkline(
     label: str,
     low: float = 0,
     high: float = 10,
-    width: int = 160,
-    height: int = 36,
+    width: int = 320,
+    height: int = 130,
     second: Sequence[float | None] | None = None,
+    dates: Sequence[dt.datetime | dt.date] | None = None,
 ) -> SafeString:
-    """A tiny line (optionally a second, dashed one on the same scale) with no axes."""
-    pad = 3
+    """A small line chart on a fixed scale (mood 0-10) with its axis: low, middle and high
+    ticks on the left, and the first and last dates (or "earliest"/"latest") along the bottom.
+    An optional `second` series is drawn dashed on the same scale. Drawn at 320 units wide,
+    which fits a phone, so its 13-unit text is never shrunk."""
+    left, right, top, bottom = 30, 10, 10, 24
+    plot_width, plot_height = width - left - right, height - top - bottom
+
+    def point(index: int, count: int, value: float) -> str:
+        step = plot_width / max(count - 1, 1)
+        share = (min(max(value, low), high) - low) / ((high - low) or 1)
+        x = left + (step * index if count > 1 else plot_width / 2)
+        return f"{x:.1f},{top + plot_height * (1 - share):.1f}"
 
     def coords(series: Sequence[float | None]) -> list[list[str]]:
-        step = (width - 2 * pad) / max(len(series) - 1, 1)
         segments: list[list[str]] = [[]]
         for index, value in enumerate(series):
             if value is None:
                 segments.append([])
                 continue
-            share = (min(max(value, low), high) - low) / (high - low)
-            segments[-1].append(f"{pad + step * index:.1f},{pad + (height - 2 * pad) * (1 - share):.1f}")
+            segments[-1].append(point(index, len(series), value))
         return [segment for segment in segments if segment]
 
     parts = [
         f'<svg class="sparkline" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="{width}" '
         f'height="{height}" role="img" aria-label="{escape(label)}"><title>{escape(label)}</title>'
     ]
+    middle = (low + high) / 2
+    for tick in (low, middle, high):
+        y = top + plot_height * (1 - (tick - low) / ((high - low) or 1))
+        parts.append(
+            f'<line x1="{left}" x2="{width - right}" y1="{y:.1f}" y2="{y:.1f}" stroke="#e3e6ec"/>'
+            f'<text x="{left - 5}" y="{y + 4.5:.1f}" font-size="{FONT}" text-anchor="end" fill="{TEXT}">'
+            f"{_number(tick)}</text>"
+        )
+    base = top + plot_height
+    parts.append(f'<line x1="{left}" x2="{width - right}" y1="{base:.1f}" y2="{base:.1f}" stroke="#7c8597"/>')
+    if values:
+        if dates and len(dates) == len(values):
+            first, last = (f"{_local(when):%-d %b}" for when in (dates[0], dates[-1]))
+        else:
+            first, last = "earliest", "latest"
+        parts.append(
+            f'<text x="{left}" y="{height - 6}" font-size="{FONT}" fill="{TEXT}">{escape(first)}</text>'
+            + (
+                f'<text x="{width - right}" y="{height - 6}" font-size="{FONT}" text-anchor="end" fill="{TEXT}">'
+                f"{escape(last)}</text>"
+                if len(values) > 1
+                else ""
+            )
+        )
     for segment in coords(values):
         if len(segment) == 1:
-            x, y = segment[0].split(",")
-            parts.append(f'<circle cx="{x}" cy="{y}" r="2" fill="{LINE}"/>')
+            cx, cy = segment[0].split(",")
+            parts.append(f'<circle cx="{cx}" cy="{cy}" r="3" fill="{LINE}"/>')
         else:
-            parts.append(f'<polyline fill="none" stroke="{LINE}" stroke-width="2" points="{" ".join(segment)}"/>')
+            parts.append(f'<polyline fill="none" stroke="{LINE}" stroke-width="2.5" points="{" ".join(segment)}"/>')
     for segment in coords(second or []):
         parts.append(
             f'<polyline fill="none" stroke="#8a5a00" stroke-width="2" stroke-dasharray="4 3" points="{" ".join(segment)}"/>'
         )
     parts.append("</svg>")
-    return mark_safe("".join(parts))  # noqa: S308 - the only text is the escaped label
+    return mark_safe("".join(parts))  # noqa: S308 - the only text is escaped labels and numbers
+
+
+def mood_table(moods: Sequence[float | None], dates: Sequence[dt.datetime], *, title: str) -> SafeString:
+    """The check-in moods behind a sparkline, as a closed <details> table (newest first)."""
+    rows = [
+        (f"{when:%-d %b %Y, %H:%M}", "—" if mood is None else _number(mood))
+        for mood, when in zip(moods, dates, strict=False)
+    ]
+    return mark_safe(data_table(title, ["Check-in", "Mood (0-10)"], list(reversed(rows))))  # noqa: S308 - escaped
 
 
 # ---------------------------------------------------------------------------
@@ -364,10 +467,10 @@ def _reliable_threshold(definition: dict) -> int | None:
 
 def _column_labels(rows, points) -> list[str]:
     """Item-table column labels: date and session; the time too when two share a day."""
-    days = [f"{row.administered_at:%d %b %Y}" for row in rows]
+    days = [f"{_local(row.administered_at):%d %b %Y}" for row in rows]
     return [
-        f"{point.label} · {row.administered_at:%d %b}"
-        + (f" {row.administered_at:%H:%M}" if days.count(day) > 1 else "")
+        f"{point.label} · {_local(row.administered_at):%-d %b}"
+        + (f" {_local(row.administered_at):%H:%M}" if days.count(day) > 1 else "")
         for row, point, day in zip(rows, points, days, strict=True)
     ]
 
@@ -429,7 +532,7 @@ def measure_panels(
                 MeasurePoint(
                     label=f"S{number}" if number else "Pre",
                     total=row.total,
-                    date_label=f"{row.administered_at:%d %b %Y}",
+                    date_label=f"{_local(row.administered_at):%-d %b %Y}",
                     change=change,
                     change_points=None if change is None else row.total - first,
                     when=row.administered_at,
@@ -453,7 +556,7 @@ def measure_panels(
         latest = rows[-1]
         results = [
             (
-                f"{row.administered_at:%d %b %Y}",
+                f"{_local(row.administered_at):%-d %b %Y}",
                 _words((row.result or {}).get("risk") or (row.result or {}).get("severity")) or "—",
             )
             for row in rows

@@ -29,7 +29,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from clients import selectors, web_safety_plan
-from clients.charts import measure_panels, sparkline
+from clients.charts import measure_panels, mood_table, sparkline
 from clients.models import Client, Consent
 from clients.recovery import practice_curves
 from clients.selectors import assessment_series, client_for_read, client_is_editable, client_outcomes
@@ -138,11 +138,15 @@ def measure_trends(
     )
 
 
-def mood_sparkline(moods: list[int], *, what: str = "Mood"):
+def mood_sparkline(moods: list[int], *, what: str = "Mood", dates: list[dt.datetime] | None = None):
+    """The mood line with its 0-10 axis; with `dates`, the check-ins as a table too."""
     if not moods:
         return None
     label = f"{what}: {len(moods)} check-in{'s' if len(moods) != 1 else ''}, from {moods[0]} to {moods[-1]} (0-10)"
-    return sparkline(moods, label=label)
+    chart = sparkline(moods, label=label, dates=dates)
+    if dates:
+        return chart + mood_table(moods, dates, title=f"{what} (0-10)")
+    return chart
 
 
 # ---------------------------------------------------------------------------
@@ -264,7 +268,7 @@ def _weekly(dates: list[dt.datetime], weeks: int = 12) -> list[tuple[str, int]]:
         index = (timezone.localdate(moment) - start).days // 7
         if 0 <= index < weeks:
             counts[index] += 1
-    return [(f"{start + dt.timedelta(weeks=i):%d %b}", count) for i, count in enumerate(counts)]
+    return [(f"{start + dt.timedelta(weeks=i):%-d %b}", count) for i, count in enumerate(counts)]
 
 
 def _engagement(client: Client, user, _forms: dict) -> dict:
@@ -287,15 +291,26 @@ def _engagement(client: Client, user, _forms: dict) -> dict:
         "toolkit_uses_30d": web_safety_plan.toolkit_uses_30d(client),
         "risk": view.risk if view else None,
         "starters": view.suggestions(status=client.status) if view else [],
-        "mood_chart": mood_sparkline([mood for mood, _ in checkins], what="Check-in mood"),
+        "mood_chart": mood_sparkline(
+            [mood for mood, _ in checkins], what="Check-in mood", dates=[when for _, when in checkins]
+        ),
         "checkin_chart": bar_chart(
-            _weekly([when for _, when in checkins]), width=520, height=170, title="Check-ins per week"
+            _weekly([when for _, when in checkins]),
+            width=440,
+            height=200,
+            title="Check-ins per week",
+            y_label="Check-ins",
+            x_label="Week starting",
+            integer=True,
         ),
         "homework_chart": bar_chart(
             _weekly(list(completed.values_list("completed_at", flat=True))),
-            width=520,
-            height=170,
+            width=440,
+            height=200,
             title="Homework completed per week",
+            y_label="Assignments",
+            x_label="Week starting",
+            integer=True,
         ),
     }
 
@@ -372,8 +387,6 @@ def _ai(client: Client, user, _forms: dict) -> dict:
                 [point["mood"] for point in series],
                 second=[point["sentiment_on_mood_scale"] for point in series],
                 label="Mood (solid) and AI-estimated sentiment of written text (dashed), 0-10",
-                width=320,
-                height=60,
             )
             if series
             else None,

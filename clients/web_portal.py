@@ -335,7 +335,16 @@ def portal_history(request, client: Client):
     mood_chart = None
     if checkins:
         series = [(_short_date(checkin.created_at), checkin.mood) for checkin in reversed(checkins)]
-        mood_chart = line_chart(series, title="Your mood (0 to 10)", y_min=0, y_max=10, width=340, height=180)
+        mood_chart = line_chart(
+            series,
+            title="Your mood (0 to 10)",
+            y_min=0,
+            y_max=10,
+            width=440,
+            height=200,
+            y_label="Mood",
+            x_label="Check-in",
+        )
     completed = HomeworkAssignment.objects.filter(client=client, status=Status.COMPLETED).order_by(
         "-completed_at", "-id"
     )[:HISTORY_LIMIT]

@@ -70,17 +70,42 @@ def reports(request):
 
     trend_charts = []
     for series in practice_reports.trend_series(report):
+        # "2026-01" -> "Jan 2026", then "Feb", ...: short labels the chart can thin without overlap.
+        points = list(
+            zip(
+                charts.month_labels([month for month, _ in series["points"]]),
+                [v for _, v in series["points"]],
+                strict=True,
+            )
+        )
         if series["kind"] == "bar":
-            trend_charts.append(charts.bar_chart(series["points"], width=480, height=200, title=series["title"]))
+            trend_charts.append(
+                charts.bar_chart(
+                    points,
+                    width=440,
+                    height=220,
+                    title=series["title"],
+                    y_label=series.get("unit", "Count"),
+                    integer=True,
+                )
+            )
         elif series["kind"] == "percent":
             trend_charts.append(
                 charts.line_chart(
-                    series["points"], width=480, height=200, title=f"{series['title']} (%)", y_min=0, y_max=100
+                    points, width=440, height=220, title=series["title"], y_min=0, y_max=100, y_label="Percent"
                 )
             )
         else:
             trend_charts.append(
-                charts.line_chart(series["points"], width=480, height=200, title=series["title"], y_min=0)
+                charts.line_chart(
+                    points,
+                    width=440,
+                    height=220,
+                    title=series["title"],
+                    y_min=0,
+                    y_label=series.get("unit", "Count"),
+                    integer=True,
+                )
             )
     query = _report_query(params)
     context = {

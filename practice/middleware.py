@@ -17,6 +17,7 @@ from practice.authentication import SessionState, mfa_required, session_state
 
 __all__ = [
     "MfaEnforcementMiddleware",
+    "PracticeTimeZoneMiddleware",
     "RequestIdMiddleware",
     "SessionTimeoutMiddleware",
     "client_ip",
@@ -173,3 +174,23 @@ class UnsafeInputMiddleware:
                     if problem:
                         return problem
         return None
+
+
+class PracticeTimeZoneMiddleware:
+    """Pages render dates and times in the practice's time zone (the API stays in UTC)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from django.utils import timezone
+
+        from practice.timezones import LazyZone, practice_zone_name
+
+        if request.path.startswith("/api/"):
+            return self.get_response(request)
+        timezone.activate(LazyZone(lambda: practice_zone_name(getattr(request, "user", None))))
+        try:
+            return self.get_response(request)
+        finally:
+            timezone.deactivate()

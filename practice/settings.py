@@ -114,6 +114,7 @@ MIDDLEWARE = [
     "practice.middleware.SessionTimeoutMiddleware",
     "practice.middleware.MfaEnforcementMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "practice.middleware.PracticeTimeZoneMiddleware",
     "clients.web_measures.KioskMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",

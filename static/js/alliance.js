@@ -27,3 +27,21 @@
   document.addEventListener("DOMContentLoaded", function () { applyDataStyles(document); });
   document.addEventListener("htmx:afterSwap", function (event) { applyDataStyles(event.target); });
 })();
+
+// Marks the main-menu link of the current section (aria-current="page"), so the menu shows
+// where you are; the longest matching link wins (/clients/ over /).
+(function () {
+  "use strict";
+  document.addEventListener("DOMContentLoaded", function () {
+    var links = document.querySelectorAll(".topbar nav a[href]");
+    var path = window.location.pathname, best = null, bestLength = 0;
+    for (var i = 0; i < links.length; i++) {
+      var href = links[i].getAttribute("href");
+      if (href && (href === path || (href !== "/" && path.indexOf(href) === 0)) && href.length > bestLength) {
+        best = links[i];
+        bestLength = href.length;
+      }
+    }
+    if (best && !document.querySelector('.topbar nav a[aria-current]')) best.setAttribute("aria-current", "page");
+  });
+})();

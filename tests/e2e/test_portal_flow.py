@@ -117,7 +117,17 @@ def test_client_completes_homework_and_checks_in_on_a_phone(
     check_accessible(phone, "questionnaire form")
 
     phone.goto(f"{base}/portal/history/")
-    assert phone.locator("svg.chart").first.is_visible()
+    # On a phone the narrow drawing is shown, the wide one hidden, and no chart text is
+    # scaled below 12 px (font-size in SVG units x the drawing's scale on screen).
+    assert phone.locator(".chart-narrow svg.chart").first.is_visible()
+    assert not phone.locator(".chart-wide svg.chart").first.is_visible()
+    smallest = phone.evaluate(
+        """() => Math.min(...[...document.querySelectorAll('svg.chart, svg.sparkline')]
+            .filter(svg => svg.getBoundingClientRect().width > 0)
+            .flatMap(svg => [...svg.querySelectorAll('text')].map(
+                text => svg.getScreenCTM().a * parseFloat(text.getAttribute('font-size')))))"""
+    )
+    assert smallest >= 12
     check_accessible(phone, "history")
     phone.goto(f"{base}/portal/settings/")
     check_accessible(phone, "settings")

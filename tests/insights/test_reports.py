@@ -28,7 +28,7 @@ from django.urls import reverse
 from clients.models import Assessment, Client
 from insights import reports
 from insights.api_reports import render_report_pdf
-from insights.charts import bar_chart, line_chart
+from insights.charts import bar_chart, draw_bar, draw_line, line_chart
 from insights.models import AiSuggestion, Alert, PracticeAggregate
 from insights.reports import aggregates
 from insights.tasks.reports import refresh_practice_aggregates as refresh_task
@@ -671,7 +671,8 @@ def test_reports_page_is_for_managers_and_admins_only(frozen, practice, staff, a
         assert page.status_code == 200
     html = page.content.decode()
     assert html.count('<svg class="chart"') >= 6
-    assert "Figures as of" in html and "15 Jun 2025" in html
+    # Computed on the (frozen) day the page is read: a human "Today, HH:MM", ISO in the attribute.
+    assert 'Figures as of <time datetime="2025-06-15' in html and ">Today, " in html
     assert 'data-testid="refresh-figures"' in html
     assert reverse("api-reports-practice-csv") + "?start=2025-03-01&amp;end=2025-05-31" in html
     assert 'data-figure="attendance.sessions_attended">70<' in html
@@ -726,7 +727,7 @@ def test_roster_reassign_of_another_practices_client_is_404(practice, staff, oth
 
 
 def test_line_chart_breaks_at_gaps_and_escapes_labels():
-    svg = line_chart(
+    svg = draw_line(
         [("Jan", 1), ("Feb", 2), ("<b>", None), ("Apr", 4), ("May", 5)],
         width=300,
         height=120,
@@ -739,8 +740,16 @@ def test_line_chart_breaks_at_gaps_and_escapes_labels():
 
 
 def test_bar_chart_leaves_suppressed_slots_empty():
-    svg = bar_chart([("Jan", 6), ("Feb", None)], title="Attended")
+    svg = draw_bar([("Jan", 6), ("Feb", None)], title="Attended")
     assert svg.count("<rect") == 1 and "Feb: no figure" in svg
+
+
+def test_chart_blocks_draw_wide_and_narrow_variants_and_a_table_of_the_figures():
+    block = bar_chart([("Jan", 6), ("Feb", None)], title="Attended", width=560)
+    assert block.count('<svg class="chart"') == 2
+    assert 'class="chart-responsive w-560"' in block and 'viewBox="0 0 320 ' in block
+    assert "<details" in block and '<th scope="row">Feb</th><td>no figure</td>' in block
+    assert line_chart([("Jan", 1)], title="A").count("<polyline") == 0
 
 
 # --- the chosen range, said plainly; PDF headers that fit ---------------------------------

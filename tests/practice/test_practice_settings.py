@@ -300,7 +300,7 @@ def test_settings_page_shows_every_section_and_the_crisis_source(admin):
     body = web_as(admin).get(reverse("practice-settings")).content.decode()
     for text in ("Practice name", "Time zone", "Backup clinician", "Require two-factor", "overdue after", "PCL-5"):
         assert text in body, text
-    assert "checked on 2026-12-07" in body and "988 Suicide &amp; Crisis Lifeline" in body
+    assert "checked on 7 Dec 2026" in body and "988 Suicide &amp; Crisis Lifeline" in body
     assert reverse("practice-settings") in body and reverse("audit-log") in body  # in the menu
 
 

@@ -114,7 +114,9 @@ def test_portal_home_shows_the_next_scheduled_session(client_user, client_record
     with time_machine.travel(NOW, tick=False):
         page = web_as(client_user).get(reverse("portal-home")).content.decode()
     section = page.split('data-testid="next-appointment"')[1].split("</section>")[0]
-    assert "Wednesday 5 March" in section and "14:00" in section
+    # Shown on the practice's clock: 14:00 UTC is 09:00 in New York (EST, before 8 March).
+    assert client_record.practice.time_zone == "America/New_York"
+    assert "Wednesday 5 March" in section and "09:00" in section and "14:00" not in section
 
 
 def test_appointments_lists_upcoming_and_past_without_clinical_words(client_user, client_record):

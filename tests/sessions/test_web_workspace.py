@@ -665,7 +665,9 @@ def test_measures_tab_draws_a_banded_chart_by_date_with_session_ticks_and_outcom
         )
     response = web_as(therapist).get(f"{reverse('client-chart', args=[client_record.pk])}?tab=measures")
     body = response.content.decode()
-    assert body.count('class="chart measure-chart"') == 1
+    # One chart, drawn wide and narrow (CSS shows the one that fits), with its table of scores.
+    assert body.count('class="chart-responsive') == 1 and body.count('class="chart measure-chart"') == 2
+    assert '<details class="chart-data">' in body
     # Issue 16: the x axis is the date; attended sessions are ticks along it.
     assert "moderately severe" in body and "caseness 10+" in body
     assert "<title>Session 1, " in body and "<title>Session 2, " in body

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 import uuid
+import zoneinfo
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -314,7 +315,9 @@ class Command(BaseCommand):
         engagement = [0.9, 0.7, 0.4, 0.2, 0.85, 0.6][index % 6]
         start_score = rng.randint(12, 19)
         hour = [9, 11, 14, 16][index % 4]
-        first_session = timezone.make_aware(dt.datetime.combine(intake, dt.time(hour)))
+        # Office hours on the practice's clock (the pages show times in the practice's zone).
+        zone = zoneinfo.ZoneInfo(client.practice.time_zone)
+        first_session = dt.datetime.combine(intake, dt.time(hour), tzinfo=zone)
         sessions, notes, assessments, homework, submissions, checkins = [], [], [], [], [], []
         starts = []
         when = first_session
