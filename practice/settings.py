@@ -149,6 +149,11 @@ DATABASES["default"]["ATOMIC_REQUESTS"] = False
 # endpoints (#20). Health checks drop a connection the server closed before it is reused.
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and not env.bool("DB_JIT", default=False):
+    # PostgreSQL's JIT compiles any statement whose cost estimate passes jit_above_cost: the
+    # caseload's one query (correlated counts per client) crossed it at 200 clients and spent
+    # 0.5-0.8 s compiling to run in 30 ms (#20). Web and task queries are short: off unless asked.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATA_DIR.mkdir(parents=True, exist_ok=True)
     # WAL keeps the embedded default responsive while a request and a task both write.
