@@ -192,7 +192,7 @@ def measure(views: int) -> dict:
     missing = tables_without_statistics()
     therapist, chart_client, ai_client = subjects()
     browser = Browser()
-    browser.force_login(therapist.user, backend="django.contrib.auth.backends.ModelBackend")
+    browser.force_login(therapist.user, backend=settings.AUTHENTICATION_BACKENDS[-1])
     dashboard = reverse("dashboard")
     browser.get(dashboard)  # warm-up (templates, caches)
     result: dict = {

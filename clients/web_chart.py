@@ -159,7 +159,7 @@ def _header(client: Client, user) -> dict:
         "recent_break_glass": header.recent_break_glass,
         # Whoever reads the chart sees who changed the care team lately (and so who can read it).
         "recent_care_team_changes": recent_care_team_changes(client),
-        "portal": portal_access(client=client),
+        "portal": portal_access(client=client, invites_if_signed_in=False),
     }
 
 

@@ -144,10 +144,14 @@ def audit_record(
     return event
 
 
+@dataclass
+class _ReadBatch:
+    events: list[AuditEvent]
+    depth: int  # transactions open when the batch began (a test case runs inside its own)
+
+
 # Read events collected by `audit_reads_batched` (None: no batch open, each read is written).
-_read_batch: contextvars.ContextVar[list[AuditEvent] | None] = contextvars.ContextVar(
-    "alliance_read_batch", default=None
-)
+_read_batch: contextvars.ContextVar[_ReadBatch | None] = contextvars.ContextVar("alliance_read_batch", default=None)
 
 
 @contextmanager
@@ -163,15 +167,15 @@ def audit_reads_batched() -> Iterator[None]:
     if _read_batch.get() is not None:
         yield
         return
-    events: list[AuditEvent] = []
-    token = _read_batch.set(events)
+    batch = _ReadBatch(events=[], depth=len(connection.atomic_blocks))
+    token = _read_batch.set(batch)
     try:
         yield
     finally:
         _read_batch.reset(token)
-        if events:
+        if batch.events:
             with transaction.atomic():
-                AuditEvent.objects.bulk_create(events)
+                AuditEvent.objects.bulk_create(batch.events)
 
 
 def audit_read(
@@ -183,7 +187,7 @@ def audit_read(
     outside a transaction, the event is written when the block ends; the returned event is
     then unsaved until that moment."""
     batch = _read_batch.get()
-    if batch is not None and not connection.in_atomic_block:
+    if batch is not None and len(connection.atomic_blocks) == batch.depth:
         event = _event(
             actor=actor,
             action=AuditAction.READ,
@@ -192,7 +196,7 @@ def audit_read(
             client_id=client_id,
             fields=fields,
         )
-        batch.append(event)
+        batch.events.append(event)
         return event
     with transaction.atomic():
         return audit_record(

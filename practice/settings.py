@@ -166,7 +166,7 @@ CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://alliance"
 AUTH_USER_MODEL = "practice.User"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "practice.backends.MemberModelBackend",
 ]
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
