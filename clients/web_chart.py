@@ -119,12 +119,13 @@ def measure_trends(
     compact: bool = False,
     tracking: tuple = (),
     curves: dict | None = None,
+    definitions: dict[str, dict] | None = None,
 ):
     """Trend panels per instrument (assessment_series records the read of the answers)."""
     assessments = list(assessment_series(client=client, actor=actor))
     return measure_panels(
         assessments,
-        instruments_for(client.practice_id),
+        definitions if definitions is not None else instruments_for(client.practice_id),
         attended_starts(client),
         only=only,
         compact=compact,
@@ -186,12 +187,13 @@ def _plan(client: Client, user, forms_: dict) -> dict:
 def _measures(client: Client, user, forms_: dict) -> dict:
     outcomes = client_outcomes(client=client, actor=user, with_curves=True)
     tracking = tuple(SimpleNamespace(**row) for row in outcomes["expected_recovery"])
-    panels = measure_trends(client, user, tracking=tracking, curves=outcomes["curves"])
+    definitions = instruments_for(client.practice_id)  # read once for the panels, schedules and forms
+    panels = measure_trends(client, user, tracking=tracking, curves=outcomes["curves"], definitions=definitions)
     return {
         "panels": panels,
         "outcomes": outcomes,
         "tt": outcomes["talking_therapies"],
-        **measures_tab_extras(client, user, forms_),
+        **measures_tab_extras(client, user, forms_, definitions),
     }
 
 

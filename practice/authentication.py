@@ -15,7 +15,7 @@ from enum import StrEnum
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db.models import Exists
+from django.db.models import Exists, OuterRef, Value
 from django.utils import timezone
 from django_otp import device_classes
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
@@ -46,11 +46,21 @@ def user_has_device(user) -> bool:
     `user_has_device` asks each device table in turn: two queries on every page)."""
     if user is None or not getattr(user, "is_authenticated", False):
         return False
-    checks = [Exists(model.objects.filter(user_id=user.pk, confirmed=True)) for model in device_classes()]
+    flagged = getattr(user, DEVICE_FLAG, None)  # loaded with the user (practice.backends)
+    if flagged is not None:
+        return bool(flagged)
+    return with_device_flag(get_user_model()._default_manager.filter(pk=user.pk)).filter(**{DEVICE_FLAG: True}).exists()
+
+
+DEVICE_FLAG = "has_confirmed_otp_device"
+
+
+def with_device_flag(users):
+    """`users` annotated with DEVICE_FLAG: a confirmed device of any installed kind."""
+    checks = [Exists(model.objects.filter(user_id=OuterRef("pk"), confirmed=True)) for model in device_classes()]
     if not checks:
-        return False
-    condition = functools.reduce(operator.or_, checks)
-    return get_user_model()._default_manager.filter(pk=user.pk).filter(condition).exists()
+        return users.annotate(**{DEVICE_FLAG: Value(False)})
+    return users.annotate(**{DEVICE_FLAG: functools.reduce(operator.or_, checks)})
 
 
 def account_is_active(user) -> bool:
