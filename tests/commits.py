@@ -29,7 +29,7 @@ class Counted:
         return [sql for sql in self.writes if not sql.lstrip().upper().startswith('INSERT INTO "PRACTICE_AUDITEVENT"')]
 
 
-class count_statements:  # noqa: N801 - used as a context manager, like django's helpers
+class count_statements:
     def __init__(self):
         self.counted = Counted()
 
