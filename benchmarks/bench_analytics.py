@@ -57,10 +57,9 @@ def measure_size(clients: int, env: dict[str, str]) -> dict:
     print(generated.strip(), flush=True)
     timing = bench_run.measure("analytics", env)
     memory = bench_run.measure("memory", env)
-    row = {"clients": clients, **{k: v for k, v in timing.items() if k != "mode"}, "peak_rss_mb": memory["peak_rss_mb"]}
-    row["ratio_two"] = round(row["recompute_2"] / row["floor_1"], 2)
-    row["ratio_one"] = round(row["recompute_1"] / row["floor_1"], 2)
-    row["ratio_two_vs_two"] = round(row["recompute_2"] / row["floor_2"], 2)
+    row = with_ratios(
+        {"clients": clients, **{k: v for k, v in timing.items() if k != "mode"}, "peak_rss_mb": memory["peak_rss_mb"]}
+    )
     print(
         f"floor: {row['floor_1']:.3f} s on one connection, {row['floor_2']:.3f} s on two | "
         f"recompute: {row['recompute_2']:.3f} s on two, {row['recompute_1']:.3f} s on one | "
@@ -68,6 +67,30 @@ def measure_size(clients: int, env: dict[str, str]) -> dict:
         flush=True,
     )
     return row
+
+
+def with_ratios(row: dict) -> dict:
+    row["ratio_two"] = round(row["recompute_2"] / row["floor_1"], 2)
+    row["ratio_one"] = round(row["recompute_1"] / row["floor_1"], 2)
+    row["ratio_two_vs_two"] = round(row["recompute_2"] / row["floor_2"], 2)
+    return row
+
+
+def print_table(rows: list[dict]) -> None:
+    print("\n   clients  floor 1c  floor 2c  recomp 2c  recomp 1c  2c/floor  1c/floor  2c/floor2c  peak RSS")
+    for row in rows:
+        print(
+            f"{row['clients']:>10,}  {row['floor_1']:8.3f}  {row['floor_2']:8.3f}  {row['recompute_2']:9.3f}"
+            f"  {row['recompute_1']:9.3f}  {row['ratio_two']:7.2f}x  {row['ratio_one']:7.2f}x  {row['ratio_two_vs_two']:9.2f}x"
+            f"  {row['peak_rss_mb']:6.1f} MB"
+        )
+    for before, after in itertools.pairwise(rows):
+        factor = after["clients"] / before["clients"]
+        print(
+            f"growth {before['clients']:,} -> {after['clients']:,} clients (x{factor:g}): "
+            f"floor x{after['floor_1'] / before['floor_1']:.1f}, recompute (2c) x{after['recompute_2'] / before['recompute_2']:.1f}, "
+            f"recompute (1c) x{after['recompute_1'] / before['recompute_1']:.1f}, peak RSS x{after['peak_rss_mb'] / before['peak_rss_mb']:.2f}"
+        )
 
 
 def checks(rows: list[dict]) -> list[tuple[str, float, str, bool]]:
@@ -117,20 +140,7 @@ def main() -> int:
         bench_run.ensure_database(args.database_url)
         bench_run.run(["manage.py", "migrate", "--noinput"], env)
     rows = [measure_size(clients, env) for clients in sizes]
-    print("\n   clients  floor 1c  floor 2c  recomp 2c  recomp 1c  2c/floor  1c/floor  2c/floor2c  peak RSS")
-    for row in rows:
-        print(
-            f"{row['clients']:>10,}  {row['floor_1']:8.3f}  {row['floor_2']:8.3f}  {row['recompute_2']:9.3f}"
-            f"  {row['recompute_1']:9.3f}  {row['ratio_two']:7.2f}x  {row['ratio_one']:7.2f}x  {row['ratio_two_vs_two']:9.2f}x"
-            f"  {row['peak_rss_mb']:6.1f} MB"
-        )
-    for before, after in itertools.pairwise(rows):
-        factor = after["clients"] / before["clients"]
-        print(
-            f"growth {before['clients']:,} -> {after['clients']:,} clients (x{factor:g}): "
-            f"floor x{after['floor_1'] / before['floor_1']:.1f}, recompute (2c) x{after['recompute_2'] / before['recompute_2']:.1f}, "
-            f"recompute (1c) x{after['recompute_1'] / before['recompute_1']:.1f}, peak RSS x{after['peak_rss_mb'] / before['peak_rss_mb']:.2f}"
-        )
+    print_table(rows)
     for name, value, limit, ok in checks(rows):
         print(f"{'PASS' if ok else 'FAIL'}  {name}: {value:.2f} (limit {limit})")
     if args.json:

@@ -284,15 +284,15 @@ def count_queries(browser, url) -> int:
     return len(captured.captured_queries)
 
 
-# Every page: session, user, membership, practice, and the two MFA device checks of the one
-# session rule (practice.authentication.session_state: TOTP and recovery codes), and for a
-# therapist the navigation's counts (sessions.selectors.navigation_counts: one query).
-# The above, clients, overdue, attended, scores, session save x3, and the safety loop (the
-# follow-up tasks and the urgent-alert-without-a-plan flag, one query each).
-DASHBOARD_QUERIES = 16
+# Every page: session, and the user with their membership, practice and MFA-device flag (one
+# query, practice.backends), and for a therapist the navigation's counts (one query); a
+# session's first view also stores its idle clock (savepoint, update, release).
+# The dashboard: the above, clients, overdue, scores (with their session numbers), and the
+# safety loop (the follow-up tasks and the urgent-alert-without-a-plan flag, one query each).
+DASHBOARD_QUERIES = 11
 # The calendar: the above, the time zone, sessions with clients, their notes, working hours, time off,
 # and the video links and cancellation requests of the sessions shown (two queries).
-SCHEDULE_QUERIES = 17
+SCHEDULE_QUERIES = 13
 # Queries per chart tab (statements that read or write data; savepoints and commits are not
 # queries), after a first view (which stores the session's idle clock). Fixed on every tab:
 # session, user (with membership and practice), MFA devices, the client, the next session
@@ -300,20 +300,29 @@ SCHEDULE_QUERIES = 17
 # care-team changes, the navigation's counts, and one bulk insert of the tab's read audits.
 # The portal's invites are read only for a client who does not sign in (this client does).
 CHART_QUERIES = {
-    "overview": 0,
-    "plan": 0,
-    "measures": 0,
-    "engagement": 0,
-    "safety": 0,
-    "toolkit": 0,
-    "homework": 0,
-    "documents": 0,
-    "messages": 0,
-    "consent": 0,
-    "ai": 0,
+    "overview": 15,  # + sessions, notes, homework, check-ins and scores of the timeline
+    "plan": 12,
+    # + outcomes (scores, attended sessions), the practice's expected-recovery curves (their
+    # cache stamp: discharged count and finished courses), the trends' scores and attended
+    # sessions, the practice's instruments (once), schedules and due questionnaires.
+    "measures": 19,
+    "engagement": 13,  # + the coping toolkit's 30-day count
+    "safety": 11,
+    "toolkit": 15,
+    "homework": 14,
+    "documents": 14,
+    "messages": 11,
+    "consent": 12,
+    "ai": 14,  # + AI consent, the stored brief, affect and recommendations, quoted check-ins
 }
-# The goal (#20): every tab within this, and one commit per view.
+# The goal (#20): every tab within this, and one commit per view. The Measures tab is still
+# over it (19): its outcome, curve and trend reads each read scores and attended sessions.
 CHART_QUERY_BUDGET = 15
+OVER_BUDGET = {"measures"}
+
+
+def test_chart_tabs_keep_to_the_query_budget():
+    assert {tab for tab, queries in CHART_QUERIES.items() if queries > CHART_QUERY_BUDGET} == OVER_BUDGET
 
 
 @pytest.mark.parametrize("count", [1, 10, 100])
@@ -342,7 +351,6 @@ def test_chart_query_count_is_the_same_at_1_10_and_100_rows_of_history(
     with count_statements() as counted:
         response = browser.get(url)
     assert response.status_code == 200
-    print(f"CHARTCOUNT {tab} {len(counted.queries)} {counted.commits} {len(counted.writes_other_than_read_audit())}")
     assert len(counted.queries) == CHART_QUERIES[tab], counted.queries
     # One commit: the read audits of the view, in one bulk insert; nothing else is written.
     assert counted.commits == 1
