@@ -183,8 +183,9 @@ def next_session_for_staff(*, client: Client, now: dt.datetime | None = None) ->
         annotate_for_staff([session], practice_id=client.practice_id)
         return session
     session.join_url = ""  # type: ignore[attr-defined]
+    request_pk = session.cancel_request_pk
     session.cancel_request = (  # type: ignore[attr-defined]
-        CancellationRequest.objects.filter(pk=session.cancel_request_pk).first() if session.cancel_request_pk else None  # type: ignore[attr-defined]
+        CancellationRequest.objects.filter(pk=request_pk).first() if request_pk else None
     )
     return session
 
