@@ -35,6 +35,9 @@ from pathlib import Path
 
 ROOT = Path(os.environ.get("ALLIANCE_ROOT") or Path(__file__).resolve().parent.parent)
 sys.path.insert(0, str(ROOT))
+# Loading the settings puts the working directory first on sys.path: run from ROOT, so an
+# ALLIANCE_ROOT run (another checkout's code, for a before/after comparison) imports only it.
+os.chdir(ROOT)
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "practice.settings")
 os.environ.setdefault("LOG_LEVEL", "WARNING")
 MAX_QUERIES = 15
