@@ -64,12 +64,63 @@ def run_reference() -> float:
     return time.perf_counter() - started
 
 
-def run_recompute() -> tuple[float, int]:
+def run_recompute(workers: int | None = None) -> tuple[float, int]:
+    """The nightly recompute; `workers` (PostgreSQL) runs its batches on that many connections
+    instead of the default (insights.engagement.sql.WORKERS)."""
     from insights import engagement
+    from insights.engagement import sql as engagement_sql
 
     started = time.perf_counter()
-    clients = engagement.recompute_all()
+    if workers is None:
+        clients = engagement.recompute_all()
+    else:
+        clients = engagement_sql.recompute_all(engagement_sql.MIN_BATCH_SIZE, workers=workers)
     return time.perf_counter() - started, clients
+
+
+def run_reference_split(parts: int = 2) -> float:
+    """The reference on `parts` connections side by side, each over a disjoint client-id range
+    (the floor for a recompute that uses as many connections)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from django.db import connection, connections, transaction
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT MIN(id), MAX(id) FROM clients_client")
+        low, high = cursor.fetchone()
+    step = (high - low) // parts + 1
+    ranges = [(low + index * step, low + (index + 1) * step) for index in range(parts)]
+    split_sql = REFERENCE_SQL.replace(
+        "GROUP BY e.client_id", "WHERE e.client_id >= %s AND e.client_id < %s GROUP BY e.client_id"
+    )
+
+    def one(bounds):
+        try:
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.execute(split_sql, list(bounds))
+        finally:
+            connections.close_all()
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=parts) as pool:
+        list(pool.map(one, ranges))
+    return time.perf_counter() - started
+
+
+def mode_analytics(repeat: int) -> dict:
+    """benchmarks/bench_analytics.py: the floor on one and on two connections, the recompute on
+    two connections (the nightly default) and on one, alternately after a warm-up; best of each."""
+    run_reference()
+    run_reference_split()
+    run_recompute(2)
+    run_recompute(1)
+    times: dict[str, list[float]] = {"floor_1": [], "floor_2": [], "recompute_2": [], "recompute_1": []}
+    for _ in range(repeat):
+        times["floor_1"].append(run_reference())
+        times["floor_2"].append(run_reference_split())
+        times["recompute_2"].append(run_recompute(2)[0])
+        times["recompute_1"].append(run_recompute(1)[0])
+    return {"mode": "analytics", **{key: round(min(values), 3) for key, values in times.items()}}
 
 
 def mode_timing(repeat: int) -> dict:
@@ -130,7 +181,7 @@ def mode_queries() -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("mode", choices=["timing", "memory", "queries"])
+    parser.add_argument("mode", choices=["timing", "memory", "queries", "analytics"])
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--tracemalloc", action="store_true")
     args = parser.parse_args()
@@ -144,6 +195,8 @@ def main() -> None:
         raise SystemExit("The benchmark runs against PostgreSQL (set DATABASE_URL).")
     if args.mode == "timing":
         result = mode_timing(args.repeat)
+    elif args.mode == "analytics":
+        result = mode_analytics(args.repeat)
     elif args.mode == "memory":
         result = mode_memory(args.tracemalloc)
     else:

@@ -16,6 +16,14 @@ Checks, all measured in this run:
    and the most history, at both sizes;
 4. risk screener latency (benchmarks/bench_risk_latency.py, no database): median time per
    typical entry and the time for one very long entry, against the budgets stated there.
+5. analytics (benchmarks/bench_analytics.py's measure on the same data): recompute on two
+   connections <= 1.5x and on one <= 2.5x the floor at the large size (and 5x it with
+   BENCH_ANALYTICS_50K=1), peak RSS flat; the growth from size to size is printed;
+6. pages (benchmarks/bench_pages.py, on a second database holding a 600-client demo practice):
+   every chart tab <= 15 queries, one commit, no write but the read audit; planner statistics
+   present after seeding; the dashboard and the AI refresh times are printed;
+7. API overhead (benchmarks/bench_api_overhead.py, same database): list endpoints >= 75% of a
+   plain-Django floor view's throughput.
 Also printed (informational, no database): benchmarks/bench_not_on_track.py, how much earlier
 the expected-recovery curves flag courses that end unchanged or worse, and their false alarms.
 Exits 1 when a check fails.
@@ -37,6 +45,9 @@ import bench_risk_latency  # noqa: E402  (its budgets and check lines, not its m
 
 PYTHON = sys.executable
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/alliance_bench"
+# The pages and API benchmarks keep their seeded demo practice between runs (a second database:
+# the recompute's generator empties the first).
+DEFAULT_PAGES_URL = "postgres://postgres@127.0.0.1:5432/alliance_pages_bench"
 TIME_RATIO_MAX = 3.0
 MEMORY_RATIO_MAX = 1.2
 
@@ -85,14 +96,46 @@ def phase(label: str, clients: int, events: int, env: dict[str, str], *, timing:
         "memory": measure("memory", env),
         "tracemalloc": measure("memory", env, "--tracemalloc"),
         "queries": measure("queries", env),
+        # benchmarks/bench_analytics.py's measurement on the data just generated: the floor and
+        # the recompute on one and on two connections.
+        "analytics": measure("analytics", env),
     }
     print(f"memory:  {result['memory']}", flush=True)
     print(f"python heap: {result['tracemalloc']}", flush=True)
     print(f"queries: {result['queries']}", flush=True)
+    print(f"analytics: {result['analytics']}", flush=True)
     if timing:
         result["timing"] = measure("timing", env)
         print(f"timing: {result['timing']}", flush=True)
     return result
+
+
+def analytics_rows(phases: list[tuple[int, dict]]) -> list[dict]:
+    import bench_analytics
+
+    rows = []
+    for clients, result in phases:
+        row = {"clients": clients, **{k: v for k, v in result["analytics"].items() if k != "mode"}}
+        row["peak_rss_mb"] = result["memory"]["peak_rss_mb"]
+        rows.append(bench_analytics.with_ratios(row))
+    bench_analytics.print_table(rows)
+    return rows
+
+
+def pages_and_api(env: dict[str, str]) -> list[tuple[str, float, str, bool]]:
+    """The chart tabs, the dashboard and the API lists on a seeded 600-client demo practice
+    (benchmarks/bench_pages.py seeds it once, about 3 minutes, then reuses it)."""
+    import bench_api_overhead
+    import bench_pages
+
+    print("\n== pages: chart tabs, caseload dashboard, AI refresh ==", flush=True)
+    output = run(["benchmarks/bench_pages.py", "--json"], env)
+    print("\n".join(line for line in output.strip().splitlines()[:-1] if not line.startswith(("PASS", "FAIL"))))
+    page_checks = bench_pages.checks(json.loads(output.strip().splitlines()[-1]))
+    print("\n== API overhead: list endpoints vs a plain-Django floor ==", flush=True)
+    output = run(["benchmarks/bench_api_overhead.py", "--json"], env)
+    print("\n".join(line for line in output.strip().splitlines()[:-1] if not line.startswith(("PASS", "FAIL"))))
+    return page_checks + bench_api_overhead.checks(json.loads(output.strip().splitlines()[-1]))
 
 
 def main() -> int:
@@ -100,9 +143,14 @@ def main() -> int:
     parser.add_argument("--clients", type=int, default=10_000)
     parser.add_argument("--events", type=int, default=1_000_000)
     parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL))
+    parser.add_argument("--pages-database-url", default=os.environ.get("BENCH_PAGES_DATABASE_URL", DEFAULT_PAGES_URL))
+    parser.add_argument("--skip-pages", action="store_true", help="no page or API benchmark")
     args = parser.parse_args()
 
     env = bench_env(args.database_url)
+    if not args.skip_pages:
+        ensure_database(args.pages_database_url)
+        run(["manage.py", "migrate", "--noinput"], bench_env(args.pages_database_url))
     # First, and without the database: the in-request risk screener's latency.
     print("\n== risk screener latency ==", flush=True)
     risk_output = run(["benchmarks/bench_risk_latency.py", "--json"], env)
@@ -115,8 +163,19 @@ def main() -> int:
     ensure_database(args.database_url)
     run(["manage.py", "migrate", "--noinput"], env)
 
-    small = phase("small", max(10, args.clients // 10), max(100, args.events // 10), env, timing=False)
+    page_checks = pages_and_api(bench_env(args.pages_database_url)) if not args.skip_pages else []
+
+    small_clients = max(10, args.clients // 10)
+    small = phase("small", small_clients, max(100, args.events // 10), env, timing=False)
     large = phase("large", args.clients, args.events, env, timing=True)
+    sized = [(small_clients, small), (args.clients, large)]
+    if os.environ.get("BENCH_ANALYTICS_50K", "") not in ("", "0"):
+        huge = 5 * args.clients
+        sized.append((huge, phase("50k", huge, 5 * args.events, env, timing=False)))
+    print("\n== analytics: recompute vs the raw-SQL floor, on two connections and on one ==")
+    import bench_analytics
+
+    analytics_checks = bench_analytics.checks(analytics_rows(sized))
 
     time_ratio = large["timing"]["recompute_seconds"] / large["timing"]["reference_seconds"]
     memory_ratio = large["memory"]["peak_rss_mb"] / small["memory"]["peak_rss_mb"]
@@ -132,6 +191,8 @@ def main() -> int:
         ("python heap peak large / small (info)", heap_ratio, "-", True),
         ("queries per recompute_client", min(query_counts), "same at every size", len(query_counts) == 1),
         *risk_checks,
+        *analytics_checks,
+        *page_checks,
     ]
     print("\n== results ==")
     for name, value, limit, ok in checks:

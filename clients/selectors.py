@@ -31,11 +31,12 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from django.db import transaction
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Exists, JSONField, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -51,7 +52,7 @@ from practice import labels
 from practice.audit import AuditAction, audit_read, audit_record
 from practice.errors import Forbidden, NotFound
 from practice.models import Membership
-from practice.roles import Role
+from practice.roles import Capability, Role, has_capability
 from sessions.models import CheckIn, HomeworkAssignment, HomeworkSubmission, Message, ProgressNote, Session
 
 if TYPE_CHECKING:
@@ -85,8 +86,16 @@ def client_for_read(*, user, client_id, related: tuple[str, ...] = ()) -> Client
 
 
 def client_is_editable(*, user, client: Client) -> bool:
-    """Whether the user may change this (readable) client's clinical record."""
-    return Client.objects.editable_by(user).filter(pk=client.pk).exists()
+    """Whether the user may change this (readable) client's clinical record: the rule of
+    `Client.objects.editable_by` (an active membership with EDIT_CLINICAL in the client's
+    practice, as primary or co-therapist) read off the loaded row, without a query."""
+    membership = Client.objects.none()._membership(user)
+    if membership is None or not has_capability(membership.role, Capability.EDIT_CLINICAL):
+        return False
+    return client.practice_id == membership.practice_id and membership.pk in (
+        client.primary_therapist_id,
+        client.co_therapist_id,
+    )
 
 
 def client_for_write(*, user, client_id, related: tuple[str, ...] = ()) -> Client:
@@ -383,12 +392,23 @@ class ChartHeader:
 def chart_header(*, client: Client, user, care_team: bool) -> ChartHeader:
     """Consents, open alerts, the PHQ-9 item-9 flag and, for the care team, who opened
     emergency access lately (records the read of diagnoses and alerts)."""
-    latest_phq9 = (
-        Assessment.objects.filter(client=client, instrument="phq9")
-        .order_by("-administered_at", "-id")
-        .values_list("result", flat=True)
-        .first()
+    # One query for the consents in force and the latest PHQ-9's item-9 flag.
+    latest_phq9 = Assessment.objects.filter(client=OuterRef("pk"), instrument="phq9").order_by(
+        "-administered_at", "-id"
     )
+    active = Consent.objects.active().filter(client=OuterRef("pk"))
+    facts = (
+        Client.objects.filter(pk=client.pk)
+        .annotate(
+            phq9_result=Subquery(latest_phq9.values("result")[:1], output_field=JSONField()),
+            **{f"consent_{kind}": Exists(active.filter(kind=kind)) for kind in Consent.Kind.values},
+        )
+        .values("phq9_result", *(f"consent_{kind}" for kind in Consent.Kind.values))
+        .first()
+    ) or {}
+    phq9_result = facts.get("phq9_result")
+    if isinstance(phq9_result, str):  # SQLite hands a subquery's JSON back as text
+        phq9_result = json.loads(phq9_result)
     audit_read(actor=user, client_id=client.pk, target_type="clients.client", fields=["diagnosis_codes", "alerts"])
     recent = (
         list(
@@ -400,9 +420,9 @@ def chart_header(*, client: Client, user, care_team: bool) -> ChartHeader:
         else []
     )
     return ChartHeader(
-        active_consents=frozenset(client.consents.active().values_list("kind", flat=True)),
+        active_consents=frozenset(kind for kind in Consent.Kind.values if facts.get(f"consent_{kind}")),
         alerts=open_alerts(client=client),
-        item9_missing=bool(latest_phq9 and latest_phq9.get("safety_item_missing")),
+        item9_missing=bool(phq9_result and phq9_result.get("safety_item_missing")),
         recent_break_glass=recent,
     )
 
@@ -600,8 +620,16 @@ def stored_ai_outputs(*, client: Client, user) -> StoredAiOutputs:
     """The latest stored AI outputs for the client (records the read of the brief's and the
     affect's sources, as computing them for a person does)."""
     latest = AiSuggestion.objects.filter(client=client).order_by("-created_at", "-id")
-    brief = latest.filter(kind=AiSuggestion.Kind.SESSION_BRIEF).first()
-    affect = latest.filter(kind=AiSuggestion.Kind.AFFECT).first()
+    # The latest brief and the latest affect summary in one query.
+    newest = {
+        row.kind: row
+        for row in AiSuggestion.objects.filter(
+            Q(pk=Subquery(latest.filter(kind=AiSuggestion.Kind.SESSION_BRIEF).values("pk")[:1]))
+            | Q(pk=Subquery(latest.filter(kind=AiSuggestion.Kind.AFFECT).values("pk")[:1]))
+        )
+    }
+    brief = newest.get(AiSuggestion.Kind.SESSION_BRIEF)
+    affect = newest.get(AiSuggestion.Kind.AFFECT)
     recommendations = [
         row
         for row in AiSuggestion.objects.filter(

@@ -8,11 +8,11 @@ rules: the caller holds a client it got from `client_for_read` / `client_for_wri
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, Exists, F, Max, OuterRef, Q, Subquery
+from django.db.models import Count, Exists, F, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from clients.forms import safe_resources
@@ -282,21 +282,41 @@ def mood_after_use(uses: list[dt.datetime], checkins: list[tuple[dt.datetime, in
     )
 
 
-def toolkit_summary(*, client: Client, user, now: dt.datetime | None = None) -> ToolkitSummary:
+def toolkit_summary(
+    *,
+    client: Client,
+    user,
+    now: dt.datetime | None = None,
+    toolkit: list[ToolkitItem] | None = None,
+    known: Iterable[CopingStrategy] = (),
+) -> ToolkitSummary:
     """Which strategies the client actually uses, and mood at the check-in after a use (the
-    chart's Toolkit tab). Records the read of check-in moods and the uses."""
+    chart's Toolkit tab). Records the read of check-in moods and the uses.
+
+    `toolkit` (the client's current `toolkit_items`) and `known` (strategies the caller has
+    loaded, e.g. the practice library) save reading them again."""
     now = now or timezone.now()
     since = now - USAGE_WINDOW
-    in_toolkit = set(
-        ToolkitItem.objects.filter(client=client, removed_at__isnull=True).values_list("strategy_id", flat=True)
-    )
-    counts: dict[int, Mapping[str, Any]] = {
-        row["strategy_id"]: row
-        for row in ToolkitUse.objects.filter(client=client)
-        .values("strategy_id")
-        .annotate(n=Count("id"), last=Max("used_at"))
-    }
-    strategies = CopingStrategy.objects.filter(pk__in=set(counts) | in_toolkit)
+    if toolkit is None:
+        toolkit = list(ToolkitItem.objects.filter(client=client, removed_at__isnull=True).select_related("strategy"))
+    in_toolkit = {item.strategy_id for item in toolkit}
+    # Every use of the client's, once: counted per strategy here, the window's kept for the
+    # mood comparison (one read instead of an aggregate and a second scan).
+    counts: dict[int, dict[str, Any]] = {}
+    uses: list[dt.datetime] = []
+    for strategy_id, used_at in ToolkitUse.objects.filter(client=client).values_list("strategy_id", "used_at"):
+        row = counts.setdefault(strategy_id, {"n": 0, "last": used_at})
+        row["n"] += 1
+        row["last"] = max(row["last"], used_at)
+        if used_at >= since:
+            uses.append(used_at)
+    uses.sort()
+    loaded = {strategy.pk: strategy for strategy in known} | {item.strategy_id: item.strategy for item in toolkit}
+    wanted = set(counts) | in_toolkit
+    missing = wanted - set(loaded)
+    strategies = [loaded[pk] for pk in wanted if pk in loaded]
+    if missing:
+        strategies += list(CopingStrategy.objects.filter(pk__in=missing))
     usage = [
         StrategyUsage(
             strategy=strategy,
@@ -307,7 +327,6 @@ def toolkit_summary(*, client: Client, user, now: dt.datetime | None = None) -> 
         for strategy in strategies
     ]
     usage.sort(key=lambda row: (-row.uses, row.strategy.pk))
-    uses = list(ToolkitUse.objects.filter(client=client, used_at__gte=since).values_list("used_at", flat=True))
     checkins = list(CheckIn.objects.filter(client=client, created_at__gte=since).values_list("created_at", "mood"))
     audit_read(actor=user, client_id=client.pk, target_type="clients.toolkituse", fields=["strategy", "used_at"])
     audit_read(actor=user, client_id=client.pk, target_type="clinical_sessions.checkin", fields=["mood"])

@@ -78,16 +78,21 @@ class PortalAccess:
         return self.invites[0] if self.invites else None
 
 
-def portal_access(*, client: Client, now: dt.datetime | None = None) -> PortalAccess:
-    """Whether the client signs in, and their latest invites with their state."""
+def portal_access(*, client: Client, now: dt.datetime | None = None, invites_if_signed_in: bool = True) -> PortalAccess:
+    """Whether the client signs in, and their latest invites with their state (not read for
+    a client who signs in when `invites_if_signed_in` is False: the chart header shows
+    "Signs in" and nothing else then)."""
     now = now or timezone.now()
+    user = client.user if client.user_id else None
+    has_account = user is not None and user.has_usable_password()
+    if has_account and not invites_if_signed_in:
+        return PortalAccess(has_account=True, invites=[])
     invites = list(PortalInvite.objects.filter(client=client).order_by("-created_at", "-id")[:INVITES_SHOWN])
     rows = []
     for invite in invites:
         state = invite.state(now)
         rows.append(InviteRow(invite=invite, state=state, state_label=PortalInvite.State(state).label))
-    user = client.user if client.user_id else None
-    return PortalAccess(has_account=user is not None and user.has_usable_password(), invites=rows)
+    return PortalAccess(has_account=has_account, invites=rows)
 
 
 @dataclass

@@ -124,12 +124,13 @@ def measure_trends(
     compact: bool = False,
     tracking: tuple = (),
     curves: dict | None = None,
+    definitions: dict[str, dict] | None = None,
 ):
     """Trend panels per instrument (assessment_series records the read of the answers)."""
     assessments = list(assessment_series(client=client, actor=actor))
     return measure_panels(
         assessments,
-        instruments_for(client.practice_id),
+        definitions if definitions is not None else instruments_for(client.practice_id),
         attended_starts(client),
         only=only,
         compact=compact,
@@ -168,7 +169,7 @@ def _header(client: Client, user) -> dict:
         "recent_break_glass": header.recent_break_glass,
         # Whoever reads the chart sees who changed the care team lately (and so who can read it).
         "recent_care_team_changes": recent_care_team_changes(client),
-        "portal": portal_access(client=client),
+        "portal": portal_access(client=client, invites_if_signed_in=False),
     }
 
 
@@ -237,12 +238,13 @@ def _plan(client: Client, user, forms_: dict) -> dict:
 def _measures(client: Client, user, forms_: dict) -> dict:
     outcomes = client_outcomes(client=client, actor=user, with_curves=True)
     tracking = tuple(SimpleNamespace(**row) for row in outcomes["expected_recovery"])
-    panels = measure_trends(client, user, tracking=tracking, curves=outcomes["curves"])
+    definitions = instruments_for(client.practice_id)  # read once for the panels, schedules and forms
+    panels = measure_trends(client, user, tracking=tracking, curves=outcomes["curves"], definitions=definitions)
     return {
         "panels": panels,
         "outcomes": outcomes,
         "tt": outcomes["talking_therapies"],
-        **measures_tab_extras(client, user, forms_),
+        **measures_tab_extras(client, user, forms_, definitions),
     }
 
 
@@ -353,7 +355,7 @@ def _ai(client: Client, user, _forms: dict) -> dict:
     # What the practice's AI policy lets run for this client (insights/ai/policy.py); an output
     # of a feature that is off is not shown, even when one was stored before the switch.
     decisions = {
-        key: ai_policy.feature_decision(client.practice, key, client=client)
+        key: ai_policy.feature_decision(client.practice, key, client=client, consent_given=True)
         for key in (
             ai_policy.HOMEWORK_RECOMMENDATIONS.key,
             ai_policy.SESSION_BRIEF.key,

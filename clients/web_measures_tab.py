@@ -27,16 +27,18 @@ class ScheduleForm(forms.Form):
 class NewScheduleForm(ScheduleForm):
     instrument = forms.ChoiceField(label="Measure")
 
-    def __init__(self, *args, client: Client, **kwargs):
+    def __init__(self, *args, client: Client, definitions: dict[str, dict] | None = None, **kwargs):
         super().__init__(*args, prefix="schedule_new", **kwargs)
-        definitions = instruments_for(client.practice_id)
+        if definitions is None:
+            definitions = instruments_for(client.practice_id)
         self.fields["instrument"].choices = [
             (code, d["name"]) for code, d in definitions.items() if d.get("answer_format") == "list"
         ]
 
 
-def measures_tab_extras(client: Client, user, forms_: dict) -> dict:
-    definitions = instruments_for(client.practice_id)
+def measures_tab_extras(client: Client, user, forms_: dict, definitions: dict[str, dict] | None = None) -> dict:
+    if definitions is None:
+        definitions = instruments_for(client.practice_id)
     schedules = list(client.measure_schedules.order_by("instrument"))
     for schedule in schedules:
         schedule.name = definitions.get(schedule.instrument, {}).get("name", schedule.instrument)
@@ -51,7 +53,7 @@ def measures_tab_extras(client: Client, user, forms_: dict) -> dict:
         row.name = definitions.get(row.instrument, {}).get("name", row.instrument)
     return {
         "schedules": schedules,
-        "new_schedule_form": forms_.get("schedule_new") or NewScheduleForm(client=client),
+        "new_schedule_form": forms_.get("schedule_new") or NewScheduleForm(client=client, definitions=definitions),
         "due_now": due,
         "giveable": [(code, definitions[code]["name"]) for code in GIVEABLE if code in definitions],
         "kiosk_giveable": [

@@ -550,7 +550,7 @@ def portal_accept_invite(request):
                     )
                 form.add_error(error.field if error.field in form.fields else None, error.message)
             else:
-                login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+                login(request, user, backend="practice.backends.MemberModelBackend")
                 messages.success(request, "Welcome. Your account is ready.")
                 return redirect(reverse("portal-home"))
         status = 400

@@ -125,10 +125,11 @@ def toolkit_tab(client: Client, user, _forms: dict) -> dict:
     agenda = agenda_since(client=client, user=user, since=None, limit=30)
     agenda.reverse()
     chosen = {item.strategy_id for item in items}
-    summary = toolkit_summary(client=client, user=user)
+    library = library_for(client)
+    summary = toolkit_summary(client=client, user=user, toolkit=items, known=library)
     return {
         "toolkit": items,
-        "library": [strategy for strategy in library_for(client) if strategy.pk not in chosen],
+        "library": [strategy for strategy in library if strategy.pk not in chosen],
         "toolkit_summary": summary,
         "own_errors": _forms.get("own_errors") or {},
         "agenda": agenda,

@@ -62,7 +62,15 @@ class AlertListView(generics.ListAPIView):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return Alert.objects.none()
-        queryset = alerts_visible_to(self.request.user)
+        # The list shows each client's name only: their encrypted columns are not read, and
+        # neither is the alert's excerpt (not an output field).
+        queryset = alerts_visible_to(self.request.user).defer(
+            "excerpt",
+            "client__address",
+            "client__presenting_concerns",
+            "client__diagnosis_codes",
+            "client__discharge_reason",
+        )
         params = self.request.query_params
         if params.get("status"):
             if params["status"] not in Alert.Status.values:

@@ -11,12 +11,13 @@ values, so the log itself holds no PHI.
 from __future__ import annotations
 
 import contextvars
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
-from django.db import models, transaction
+from django.db import connection, models, transaction
 
 from practice.models import AuditEvent
 
@@ -84,7 +85,7 @@ def current_request_context() -> RequestContext:
     return _request_context.get()
 
 
-def audit_record(
+def _event(
     *,
     actor: User | None,
     action: AuditAction | str,
@@ -95,7 +96,7 @@ def audit_record(
     fields: Iterable[str] = (),
     practice_id: int | None = None,
 ) -> AuditEvent:
-    """Append one audit event. Call inside the transaction of the write it records."""
+    """One unsaved audit event (the request's id and address from the request context)."""
     if target is not None:
         target_type = target_type or target._meta.label_lower
         target_id = target.pk
@@ -103,7 +104,7 @@ def audit_record(
     if practice_id is None and membership is not None:
         practice_id = membership.practice_id
     context = current_request_context()
-    return AuditEvent.objects.create(
+    return AuditEvent(
         practice_id=practice_id,
         actor=actor if getattr(actor, "pk", None) else None,
         actor_role=(membership.role if membership else ""),
@@ -117,10 +118,86 @@ def audit_record(
     )
 
 
+def audit_record(
+    *,
+    actor: User | None,
+    action: AuditAction | str,
+    target: models.Model | None = None,
+    target_type: str | None = None,
+    target_id: object = "",
+    client_id: int | None = None,
+    fields: Iterable[str] = (),
+    practice_id: int | None = None,
+) -> AuditEvent:
+    """Append one audit event. Call inside the transaction of the write it records."""
+    event = _event(
+        actor=actor,
+        action=action,
+        target=target,
+        target_type=target_type,
+        target_id=target_id,
+        client_id=client_id,
+        fields=fields,
+        practice_id=practice_id,
+    )
+    event.save(force_insert=True)
+    return event
+
+
+@dataclass
+class _ReadBatch:
+    events: list[AuditEvent]
+    depth: int  # transactions open when the batch began (a test case runs inside its own)
+
+
+# Read events collected by `audit_reads_batched` (None: no batch open, each read is written).
+_read_batch: contextvars.ContextVar[_ReadBatch | None] = contextvars.ContextVar("alliance_read_batch", default=None)
+
+
+@contextmanager
+def audit_reads_batched() -> Iterator[None]:
+    """Collect the READ events recorded inside the block and write them in one bulk insert,
+    one transaction, when it ends (also when it raises: the reads happened).
+
+    A page that shows five kinds of clinical content recorded five events in five
+    transactions; batched, a GET commits once. A read recorded inside a transaction is still
+    written at once, in that transaction (it must roll back with it). Nested blocks join the
+    outer one.
+    """
+    if _read_batch.get() is not None:
+        yield
+        return
+    batch = _ReadBatch(events=[], depth=len(connection.atomic_blocks))
+    token = _read_batch.set(batch)
+    try:
+        yield
+    finally:
+        _read_batch.reset(token)
+        if batch.events:
+            with transaction.atomic():
+                AuditEvent.objects.bulk_create(batch.events)
+
+
 def audit_read(
     *, actor, client_id: int | None, target_type: str, fields: Iterable[str] = (), target_id: object = ""
 ) -> AuditEvent:
-    """Record that `actor` read `fields` of `target_type` in `client_id`'s record (a READ event)."""
+    """Record that `actor` read `fields` of `target_type` in `client_id`'s record (a READ event).
+
+    Inside `audit_reads_batched` (every GET, practice.middleware.AuditReadBatchMiddleware) and
+    outside a transaction, the event is written when the block ends; the returned event is
+    then unsaved until that moment."""
+    batch = _read_batch.get()
+    if batch is not None and len(connection.atomic_blocks) == batch.depth:
+        event = _event(
+            actor=actor,
+            action=AuditAction.READ,
+            target_type=target_type,
+            target_id=target_id,
+            client_id=client_id,
+            fields=fields,
+        )
+        batch.events.append(event)
+        return event
     with transaction.atomic():
         return audit_record(
             actor=actor,

@@ -9,6 +9,7 @@ Built on django-fernet-encrypted-fields, with two deliberate changes:
 
 from __future__ import annotations
 
+import functools
 import json
 from typing import TYPE_CHECKING, Any
 
@@ -25,8 +26,16 @@ else:
     from encrypted_fields.fields import EncryptedTextField as PackageEncryptedTextField
 
 
+@functools.lru_cache(maxsize=8)
+def _cipher_for(keys: tuple[str, ...]) -> MultiFernet:
+    return MultiFernet([Fernet(key.encode()) for key in keys])
+
+
 def current_cipher() -> MultiFernet:
-    return MultiFernet([Fernet(key.encode()) for key in settings.FIELD_ENCRYPTION_KEYS])
+    """The cipher for the configured keys, built once per key set (not once per value: an API
+    list decrypted hundreds of values, each paying for key parsing). Keyed by the keys
+    themselves, so a rotation or a test's override_settings gets its own cipher."""
+    return _cipher_for(tuple(settings.FIELD_ENCRYPTION_KEYS))
 
 
 class EncryptedTextField(PackageEncryptedTextField):
@@ -36,7 +45,7 @@ class EncryptedTextField(PackageEncryptedTextField):
 
     @property
     def f(self) -> MultiFernet:
-        # Not cached: settings may change (key rotation, tests); building is cheap.
+        # Cached per key set in current_cipher (rotation and tests change the keys).
         return current_cipher()
 
     def get_prep_value(self, value: Any) -> Any:

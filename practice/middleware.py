@@ -12,10 +12,11 @@ from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
 from django.utils.http import urlencode
 
-from practice.audit import RequestContext, reset_request_context, set_request_context
+from practice.audit import RequestContext, audit_reads_batched, reset_request_context, set_request_context
 from practice.authentication import SessionState, mfa_required, session_state
 
 __all__ = [
+    "AuditReadBatchMiddleware",
     "MfaEnforcementMiddleware",
     "PracticeTimeZoneMiddleware",
     "RequestIdMiddleware",
@@ -55,6 +56,21 @@ class RequestIdMiddleware:
         return response
 
 
+class AuditReadBatchMiddleware:
+    """A GET or HEAD writes the read events it records in one bulk insert, one commit, at
+    the end of the request (practice.audit.audit_reads_batched), instead of one transaction
+    per event."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.method not in ("GET", "HEAD"):
+            return self.get_response(request)
+        with audit_reads_batched():
+            return self.get_response(request)
+
+
 class SessionTimeoutMiddleware:
     """Absolute session lifetime on top of the idle timeout that SESSION_COOKIE_AGE gives.
 
@@ -81,7 +97,9 @@ class SessionTimeoutMiddleware:
                 if request.path.startswith("/api/"):
                     return self.get_response(request)
                 return redirect(f"{reverse('login')}?expired=1")
-            request.session["alliance_last_seen"] = now
+            if now - last_seen >= settings.SESSION_TOUCH_SECONDS or "alliance_last_seen" not in request.session:
+                # Saving the session refreshes its expiry too (SESSION_COOKIE_AGE from now).
+                request.session["alliance_last_seen"] = now
         return self.get_response(request)
 
 

@@ -105,6 +105,7 @@ MIDDLEWARE = [
     "practice.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "practice.middleware.RequestIdMiddleware",
+    "practice.middleware.AuditReadBatchMiddleware",
     "practice.middleware.UnsafeInputMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -145,7 +146,15 @@ TEMPLATES = [
 
 DATABASES = {"default": env.db_url("DATABASE_URL", default=f"sqlite:///{DATA_DIR / 'alliance.sqlite3'}")}
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
-DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=0)
+# Persistent connections: a new PostgreSQL connection per request halved throughput on light
+# endpoints (#20). Health checks drop a connection the server closed before it is reused.
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and not env.bool("DB_JIT", default=False):
+    # PostgreSQL's JIT compiles any statement whose cost estimate passes jit_above_cost: the
+    # caseload's one query (correlated counts per client) crossed it at 200 clients and spent
+    # 0.5-0.8 s compiling to run in 30 ms (#20). Web and task queries are short: off unless asked.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATA_DIR.mkdir(parents=True, exist_ok=True)
     # WAL keeps the embedded default responsive while a request and a task both write.
@@ -158,7 +167,7 @@ CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://alliance"
 AUTH_USER_MODEL = "practice.User"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "practice.backends.MemberModelBackend",
 ]
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
@@ -175,12 +184,16 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
-# Sessions: idle timeout (cookie age refreshed on every request) and an absolute limit
-# enforced by practice.middleware.SessionTimeoutMiddleware.
+# Sessions: idle timeout and an absolute limit enforced by
+# practice.middleware.SessionTimeoutMiddleware. The session row is saved when it changes, and
+# the idle clock is refreshed at most once per SESSION_TOUCH_SECONDS (a page view does not
+# commit a session write each time; the idle limit can end a session up to that much early,
+# never late).
 SESSION_IDLE_TIMEOUT = env.int("SESSION_IDLE_TIMEOUT_SECONDS", default=15 * 60)
 SESSION_ABSOLUTE_TIMEOUT = env.int("SESSION_ABSOLUTE_TIMEOUT_SECONDS", default=12 * 60 * 60)
 SESSION_COOKIE_AGE = SESSION_IDLE_TIMEOUT
-SESSION_SAVE_EVERY_REQUEST = True
+SESSION_SAVE_EVERY_REQUEST = False
+SESSION_TOUCH_SECONDS = env.int("SESSION_TOUCH_SECONDS", default=60)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True

@@ -223,7 +223,7 @@ def staff_accept_invite(request):
                     )
                 form.add_error("new_password1" if error.field == "password" else None, error.message)
             else:
-                login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+                login(request, user, backend="practice.backends.MemberModelBackend")
                 if mfa_required(user):
                     messages.info(
                         request, "Welcome. Your practice asks every staff member to set up two-factor sign-in first."

@@ -28,13 +28,25 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
+from django.db.models import (
+    Count,
+    DateTimeField,
+    Exists,
+    ExpressionWrapper,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from clients.models import Assessment, Client, Goal
 from clients.outcomes import not_on_track
-from clients.selectors import open_alerts, session_number_at
+from clients.selectors import SESSION_MATCH_WINDOW, open_alerts
 from clients.selectors_between import agenda_since
 from insights.models import Alert
 from insights.selectors import EngagementBadge, engagement_badge, engagement_view
@@ -411,28 +423,40 @@ class CaseloadRow:
     badge: EngagementBadge
 
 
+CASELOAD_UNREAD = ("address", "presenting_concerns", "diagnosis_codes", "discharge_reason")
+
+
 def _count_per_client(queryset: QuerySet):
     rows = queryset.filter(client=OuterRef("pk")).order_by().values("client").annotate(n=Count("pk")).values("n")
     return Coalesce(Subquery(rows, output_field=IntegerField()), Value(0))
 
 
 def _not_on_track_by_client(scope: QuerySet[Client], session_n: int) -> dict[int, dict]:
-    """Not-on-track for every client in scope from two set-based reads (no per-client query)."""
-    starts: dict[int, list[dt.datetime]] = {}
-    for client_id, starts_at in (
-        Session.objects.filter(client__in=scope, status=Session.Status.ATTENDED)
-        .order_by("starts_at")
-        .values_list("client_id", "starts_at")
-    ):
-        starts.setdefault(client_id, []).append(starts_at)
-    series: dict[int, dict[str, list]] = {}
-    scores = Assessment.objects.filter(client__in=scope, instrument__in=("phq9", "gad7")).order_by(
-        "administered_at", "id"
+    """Not-on-track for every client in scope from one set-based read (no per-client query).
+
+    Each PHQ-9/GAD-7 score comes with its session number counted by the database (attended
+    sessions started by then, `clients.selectors.session_number_at`), so the caseload no
+    longer reads every attended session of every client on each view."""
+    attended_by_then = (
+        Session.objects.filter(
+            client=OuterRef("client_id"),
+            status=Session.Status.ATTENDED,
+            starts_at__lte=ExpressionWrapper(
+                OuterRef("administered_at") + SESSION_MATCH_WINDOW, output_field=DateTimeField()
+            ),
+        )
+        .order_by()
+        .values("client")
+        .annotate(n=Count("pk"))
+        .values("n")
     )
-    for client_id, instrument, total, administered_at in scores.values_list(
-        "client_id", "instrument", "total", "administered_at"
-    ):
-        number = session_number_at(starts.get(client_id, []), administered_at)
+    scores = (
+        Assessment.objects.filter(client__in=scope, instrument__in=("phq9", "gad7"))
+        .annotate(number=Coalesce(Subquery(attended_by_then, output_field=IntegerField()), Value(0)))
+        .order_by("administered_at", "id")
+    )
+    series: dict[int, dict[str, list]] = {}
+    for client_id, instrument, total, number in scores.values_list("client_id", "instrument", "total", "number"):
         series.setdefault(client_id, {"phq9": [], "gad7": []})[instrument].append((number, total))
     return {client_id: not_on_track(s["phq9"], s["gad7"], session_n=session_n) for client_id, s in series.items()}
 
@@ -473,13 +497,19 @@ def caseload(
         client=OuterRef("pk"), status=Session.Status.SCHEDULED, starts_at__gte=now
     ).order_by("starts_at")
     unresolved = Alert.objects.visible_to(user).unresolved()
-    clients = clients.select_related("engagement", "primary_therapist__user").annotate(
-        next_session_at=Subquery(upcoming.values("starts_at")[:1]),
-        last_signed_at=Subquery(signed.values("signed_at")[:1]),
-        last_signed_id=Subquery(signed.values("id")[:1]),
-        urgent_alerts=_count_per_client(unresolved.filter(severity=Alert.Severity.URGENT)),
-        concern_alerts=_count_per_client(unresolved.filter(severity=Alert.Severity.CONCERN)),
-        unread_messages=_count_per_client(Message.objects.filter(from_client=True, read_at__isnull=True)),
+    # The rows show names, status and the engagement badge: the encrypted columns are not
+    # read (each would be decrypted per client on every view), nor the therapist's rows.
+    clients = (
+        clients.defer(*CASELOAD_UNREAD)
+        .select_related("engagement")
+        .annotate(
+            next_session_at=Subquery(upcoming.values("starts_at")[:1]),
+            last_signed_at=Subquery(signed.values("signed_at")[:1]),
+            last_signed_id=Subquery(signed.values("id")[:1]),
+            urgent_alerts=_count_per_client(unresolved.filter(severity=Alert.Severity.URGENT)),
+            concern_alerts=_count_per_client(unresolved.filter(severity=Alert.Severity.CONCERN)),
+            unread_messages=_count_per_client(Message.objects.filter(from_client=True, read_at__isnull=True)),
+        )
     )
     clients_list = list(clients)
     overdue = dict(

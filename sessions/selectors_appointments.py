@@ -10,6 +10,7 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from clients.models import Client
@@ -162,16 +163,30 @@ def annotate_for_staff(sessions: Iterable[Session], *, practice_id: int) -> None
 def next_session_for_staff(*, client: Client, now: dt.datetime | None = None) -> Session | None:
     """The client's next scheduled session for the chart header, annotated like the schedule."""
     now = now or timezone.now()
+    # The open cancellation request comes with the row; the practice's video settings are
+    # read only for a video session (the chart header asked for both on every tab).
     session = (
         Session.objects.filter(
             client=client, status=Session.Status.SCHEDULED, starts_at__gt=now - dt.timedelta(hours=2)
+        )
+        .annotate(
+            cancel_request_pk=Subquery(
+                CancellationRequest.objects.filter(session=OuterRef("pk")).order_by("-pk").values("pk")[:1]
+            )
         )
         .order_by("starts_at", "id")
         .first()
     )
     if session is None or session.starts_at + dt.timedelta(minutes=session.duration_minutes) <= now:
         return None
-    annotate_for_staff([session], practice_id=client.practice_id)
+    if session.modality == Session.Modality.VIDEO and session.video_room:
+        annotate_for_staff([session], practice_id=client.practice_id)
+        return session
+    session.join_url = ""  # type: ignore[attr-defined]
+    request_pk = session.cancel_request_pk
+    session.cancel_request = (  # type: ignore[attr-defined]
+        CancellationRequest.objects.filter(pk=request_pk).first() if request_pk else None
+    )
     return session
 
 

@@ -147,7 +147,7 @@ def web_as(user) -> WebClient:
     """A browser-like test client signed in as `user` (session auth; anonymous for None)."""
     browser = WebClient()
     if user is not None:
-        browser.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+        browser.force_login(user, backend="practice.backends.MemberModelBackend")
     return browser
 
 

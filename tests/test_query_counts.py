@@ -194,15 +194,15 @@ def test_member_list_reports_mfa_only_for_confirmed_devices(manager):
 # ---------------------------------------------------------------------------
 # The alerts triage page (HTML): /alerts/ (open, grouped by client) and ?show=resolved
 
-# Session, user, membership, the two MFA device checks, practice, the navigation's counts (one
-# query, with the unresolved-alert badge) and the session save (savepoint, update, release);
+# Session, the user with membership, practice and MFA-device flag (one query, practice.backends),
+# the MFA device check, the navigation's counts (one query, with the unresolved-alert badge);
 # then the unresolved alerts with their clients and acknowledgers, and one INSERT of the READ
 # events of the clients on the page (25 clients a page: one INSERT even on SQLite, which
-# batches a bulk insert at 999 parameters).
-ALERTS_PAGE_OPEN = 12
+# batches a bulk insert at 999 parameters), with its savepoint and release.
+ALERTS_PAGE_OPEN = 8
 # The same frame; then the COUNT, the page of resolved alerts with their clients, acknowledgers
 # and resolvers, and the one INSERT of the READ events.
-ALERTS_PAGE_RESOLVED = 13
+ALERTS_PAGE_RESOLVED = 9
 
 
 def _alert_per_client(therapist, client_record, rows: int, **changes) -> None:

@@ -272,16 +272,19 @@ def notice_accepted(practice: Practice, client: Client) -> bool:
     )
 
 
-def feature_decision(practice: Practice, key: str, *, client: Client | None = None) -> PolicyDecision:
+def feature_decision(
+    practice: Practice, key: str, *, client: Client | None = None, consent_given: bool | None = None
+) -> PolicyDecision:
     """Whether `key` may run for `client` (or at all, without a client) under the practice's policy.
 
-    Reads the client's consent only when the answer depends on it. Records nothing.
+    Reads the client's consent only when the answer depends on it and the caller did not pass
+    what it already read (``consent_given``). Records nothing.
     """
     profile, toggles = practice.ai_policy_profile, practice.ai_policy_features or {}
     decision = decide(profile=profile, toggles=toggles, key=key, consent_given=None, notice_accepted=None)
     if client is None or not decision.allowed or not feature(key).needs_client_consent:
         return decision
-    given = ai_consent_given(client)
+    given = ai_consent_given(client) if consent_given is None else consent_given
     accepted = notice_accepted(practice, client) if given and needs_notice(profile, key) else None
     return decide(profile=profile, toggles=toggles, key=key, consent_given=given, notice_accepted=accepted)
 

@@ -23,6 +23,8 @@ there is one embedding path (and one model instance, owned by ``insights.risk``)
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import logging
 import math
 import re
 from collections import Counter
@@ -31,6 +33,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import numpy as np
+from django.core.cache import cache
 from django.utils import timezone
 
 from clients.models import Goal
@@ -132,7 +135,55 @@ def default_encoder() -> Encoder | None:
         embedder = risk.load_embedder()
     except Exception:  # noqa: BLE001 - the fallback must keep suggestions working
         return None
-    return embedder.encode if embedder is not None else None
+    if embedder is None:
+        return None
+    return cached_encoder(embedder.encode, model_key=_model_key(embedder))
+
+
+# Embeddings of texts already seen (homework templates, a client's sentences), in the Django
+# cache (Redis in production, shared by the web and worker processes). A recomputation
+# re-embedded every template and every recent sentence each time (86% of a "Refresh now");
+# a text is now embedded once per model. The key is the model and a hash of the text, so an
+# edited template or note is simply a new key; entries expire unused after a week.
+EMBEDDING_CACHE_SECONDS = 7 * 24 * 3600
+logger = logging.getLogger(__name__)
+
+
+def _model_key(embedder: Any) -> str:
+    from insights import risk
+
+    kind = type(embedder)
+    name = getattr(embedder, "model_name", None) or getattr(risk, "MODEL_NAME", "")
+    return hashlib.sha256(f"{kind.__module__}.{kind.__qualname__}|{name}".encode()).hexdigest()[:16]
+
+
+def cached_encoder(encode: Encoder, *, model_key: str) -> Encoder:
+    """`encode` with each text's embedding kept in the cache (one batched encode of the misses).
+
+    A cache failure (Redis down) only costs the encoding: it never fails the computation."""
+
+    def key_for(text: str) -> str:
+        return f"ai-embedding:{model_key}:{hashlib.sha256(text.encode()).hexdigest()}"
+
+    def encode_cached(texts: list[str]) -> np.ndarray:
+        keys = [key_for(text) for text in texts]
+        try:
+            found: dict[str, Any] = cache.get_many(list(set(keys)))
+        except Exception:  # a cache outage falls back to encoding
+            logger.warning("embedding cache unavailable", exc_info=True)
+            found = {}
+        missing = list(dict.fromkeys(text for text, key in zip(texts, keys, strict=True) if key not in found))
+        if missing:
+            rows = np.asarray(encode(missing))
+            fresh = {key_for(text): np.array(row) for text, row in zip(missing, rows, strict=True)}
+            found.update(fresh)
+            try:
+                cache.set_many(fresh, timeout=EMBEDDING_CACHE_SECONDS)
+            except Exception:
+                logger.warning("embedding cache unavailable", exc_info=True)
+        return np.vstack([found[key] for key in keys]) if keys else np.zeros((0, 1))
+
+    return encode_cached
 
 
 def resolve_encoder(encoder: EncoderArg) -> Encoder | None:

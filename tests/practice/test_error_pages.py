@@ -117,7 +117,7 @@ def test_500_renders_without_touching_the_database(django_assert_num_queries):
 
 def test_csrf_failure_is_branded_and_explains_the_expired_form(admin, practice):
     browser = WebClient(enforce_csrf_checks=True)
-    browser.force_login(admin, backend="django.contrib.auth.backends.ModelBackend")
+    browser.force_login(admin, backend="practice.backends.MemberModelBackend")
     response = browser.post(reverse("practice-settings"), {"name": "Hijacked"})
     body = response.content.decode()
     assert response.status_code == 403

@@ -259,6 +259,7 @@ def test_the_staff_page_query_count_does_not_grow_with_the_staff(admin, practice
             assert browser.get(reverse("staff")).status_code == 200
         return len(captured)
 
+    browser.get(reverse("staff"))  # the first view stores the session's idle clock
     small = queries()
     for index in range(10):
         member = make_member(practice, Role.THERAPIST, f"extra{index}@northside.example").membership

@@ -118,10 +118,10 @@ def test_the_navigation_shows_the_unread_count(therapist, client_record, client_
     assert "unread" not in nav
 
 
-# Session, user, membership, practice, the two MFA checks, the threads (one query), the
-# navigation's counts (one), the clients one may start a thread with (one), and the session
-# save (savepoint, update, release).
-INBOX_QUERIES = 12
+# Session, user (with membership, practice and MFA-device flag), the threads (one query), the
+# navigation's counts (one), the clients one may start a thread with (one), and the first
+# view's session save (savepoint, update, release).
+INBOX_QUERIES = 8
 
 
 @pytest.mark.parametrize("count", [1, 10, 100])

@@ -25,6 +25,7 @@ from clients.instruments import BUILTIN_INSTRUMENTS
 from clients.models import Assessment, Client, Consent, Goal, Objective
 from clients.scoring import score
 from insights.models import Alert
+from practice.db_maintenance import refresh_planner_statistics
 from practice.demo import seed_settings
 from practice.demo_accounts import seed_accounts
 from practice.models import Membership, Practice
@@ -248,6 +249,8 @@ class Command(BaseCommand):
             seed_today(practice, rng, timezone.now())
         self.print_logins()
         seed_settings(practice, rng, password=DEMO_PASSWORD, stdout=self.stdout)
+        # A bulk load leaves no planner statistics: gather them before anyone opens a page.
+        refresh_planner_statistics()
 
     def seed_client(self, rng, practice, therapist: Membership, templates, index: int, now: dt.datetime) -> None:
         first, last = FIRST_NAMES[index % len(FIRST_NAMES)], LAST_NAMES[(index * 7) % len(LAST_NAMES)]
