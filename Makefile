@@ -6,6 +6,8 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell sha1sum requirements.txt | cut -c1-12)
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# One worker for every queue (practice/settings.py TASK_QUEUES_ALL; deploy/ runs one per queue).
+WORKER_QUEUES ?= safety,analytics,ai,celery
 
 .PHONY: demo test install migrate seed serve worker beat bench lint format schema e2e screenshots clean-demo
 
@@ -41,7 +43,7 @@ serve: migrate
 	$(VENV)/bin/gunicorn practice.wsgi:application --bind $(HOST):$(PORT) --workers 2
 
 worker: install
-	$(VENV)/bin/celery -A practice worker --loglevel=INFO --concurrency=2
+	$(VENV)/bin/celery -A practice worker --loglevel=INFO --concurrency=2 -Q $(WORKER_QUEUES)
 
 beat: install
 	$(VENV)/bin/celery -A practice beat --loglevel=INFO
