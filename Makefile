@@ -9,7 +9,7 @@ PORT ?= 8000
 # One worker for every queue (practice/settings.py TASK_QUEUES_ALL; deploy/ runs one per queue).
 WORKER_QUEUES ?= safety,analytics,ai,celery
 
-.PHONY: demo test install migrate seed serve worker beat bench lint format schema e2e screenshots clean-demo
+.PHONY: demo test install migrate seed serve worker beat bench loadtest lint format schema e2e screenshots clean-demo
 
 $(STAMP): requirements.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -57,6 +57,12 @@ e2e: install
 bench: install
 	$(PY) benchmarks/nudge_simulation.py
 	$(PY) benchmarks/run.py
+
+# The production topology under load (benchmarks/loadtest.py, docs/capacity.md): loopback only,
+# its own Redis and PostgreSQL database `loadtest`; LOADTEST_SCENARIOS=all adds the Redis outage
+# and the killed worker, LOADTEST_DURATION (seconds, default 120) bounds each scenario.
+loadtest: install
+	$(PY) benchmarks/loadtest.py
 
 # The README's pictures, from a freshly seeded demo in a temporary folder (needs /usr/bin/chromium).
 screenshots: install
