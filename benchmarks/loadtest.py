@@ -27,6 +27,7 @@ Every process it starts it stops (by pid); it never touches another Redis or Pos
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import json
 import os
@@ -34,9 +35,9 @@ import random
 import re
 import shutil
 import signal
-import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import urllib.parse
@@ -54,7 +55,7 @@ WORKER_CONCURRENCY = int(os.environ.get("LOADTEST_WORKER_CONCURRENCY", "2"))
 PORT = int(os.environ.get("LOADTEST_PORT", "8615"))
 REDIS_PORT = int(os.environ.get("LOADTEST_REDIS_PORT", "8616"))
 DATABASE_URL = os.environ.get("LOADTEST_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/loadtest")
-WORKDIR = Path(os.environ.get("LOADTEST_DIR", "/tmp/alliance-loadtest"))
+WORKDIR = Path(os.environ.get("LOADTEST_DIR") or Path(tempfile.gettempdir()) / "alliance-loadtest")
 OUTAGE_SECONDS = float(os.environ.get("LOADTEST_OUTAGE_SECONDS", "30"))
 CATCHUP_SECONDS = float(os.environ.get("LOADTEST_CATCHUP_SECONDS", "240"))
 QUEUES = ("safety", "analytics", "ai", "celery")
@@ -138,10 +139,8 @@ class Service:
 
     def kill9(self) -> None:
         for pid in reversed(self.pids()):
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
         if self.process is not None:
             self.process.wait(timeout=10)
 
@@ -277,11 +276,9 @@ class Topology:
 def wait_for(check, timeout: float, what: str) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        try:
+        with contextlib.suppress(Exception):  # not up yet, whatever the reason
             if check():
                 return
-        except Exception:
-            pass
         time.sleep(0.5)
     raise SystemExit(f"timed out waiting for {what}")
 
@@ -398,9 +395,9 @@ class Mix:
     def call(self, route: str, method: str, path: str, **kwargs):
         started = time.monotonic()
         try:
-            status, data, headers = request(method, path, **kwargs)
-        except Exception:
-            status, data, headers = 599, b"", []
+            status, data, _ = request(method, path, **kwargs)
+        except (OSError, http.client.HTTPException):
+            status, data = 599, b""
         self.recorder.record(route, status, time.monotonic() - started)
         return status, data
 
@@ -463,7 +460,7 @@ class Mix:
             try:
                 cookie = web_login(account["email"], self.password)
                 status = 302
-            except Exception:
+            except (OSError, RuntimeError, http.client.HTTPException):
                 cookie, status = None, 599
             self.recorder.record("POST /accounts/login/ (web)", status, time.monotonic() - started)
             if cookie:
@@ -626,7 +623,7 @@ def queue_sampler(stop: threading.Event, lengths: dict[str, list[int]], outage: 
         try:
             for queue in QUEUES:
                 lengths[queue].append(int(client.llen(queue)))
-        except Exception:
+        except Exception:  # noqa: BLE001 - the broker is down (the outage scenario): count it
             outage.append(time.monotonic())
 
 
@@ -745,10 +742,8 @@ def run_scenario(scenario: str, accounts: dict) -> dict:
         if scenario == "redis-outage":
             time.sleep(DURATION / 3)
             events.append(f"{time.monotonic() - recorder.started:.0f}s: Redis stopped (SHUTDOWN)")
-            try:
+            with contextlib.suppress(Exception):
                 redis_client().shutdown()
-            except Exception:
-                pass
             topology.redis.process.wait(timeout=15)
             time.sleep(OUTAGE_SECONDS)
             topology.redis.start()
@@ -786,10 +781,8 @@ def run_scenario(scenario: str, accounts: dict) -> dict:
         outbox["waited_after_test_s"] = round(time.monotonic() - catchup_started)
         stop.set()
         unacked = None
-        try:
+        with contextlib.suppress(Exception):
             unacked = int(redis_client().hlen("unacked"))
-        except Exception:
-            pass
         summary = {
             "scenario": scenario,
             "duration_s": round(elapsed, 1),
@@ -891,7 +884,7 @@ def ensure_seeded() -> dict:
                 reuse = bool(
                     connection.execute("SELECT 1 FROM practice_apitoken WHERE key_hash = %s", [probe]).fetchone()
                 )
-        except Exception:
+        except Exception:  # noqa: BLE001 - no schema yet, or another database: seed
             reuse = False
     if not reuse:
         print("seeding the load-test practice (100 therapists, 3,000 clients)...", flush=True)

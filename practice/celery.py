@@ -32,6 +32,8 @@ def log_queue_lag(task=None, **kwargs) -> None:
     if request is None or request.is_eager:
         return
     stamp = getattr(request, ENQUEUED_AT, None) or (request.headers or {}).get(ENQUEUED_AT)
+    if stamp is None:  # published by a process without this hook (or before it existed)
+        return
     try:
         lag_ms = max(0, round((time.time() - float(stamp)) * 1000))
     except (TypeError, ValueError):

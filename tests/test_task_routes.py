@@ -65,3 +65,33 @@ def test_all_queue_workers_consume_every_queue():
     assert "-Q $(WORKER_QUEUES)" in makefile
     conftest = (ROOT / "tests" / "integration" / "conftest.py").read_text()
     assert '",".join(settings.TASK_QUEUES_ALL)' in conftest
+
+
+def test_published_tasks_are_stamped_and_the_worker_logs_their_queue_lag(caplog):
+    """The publisher stamps each message; the worker logs enqueue-to-start lag per task."""
+    import logging
+    import time
+    from types import SimpleNamespace
+
+    from practice.celery import ENQUEUED_AT, log_queue_lag, stamp_enqueued_at
+
+    headers: dict = {}
+    stamp_enqueued_at(headers=headers)
+    assert abs(headers[ENQUEUED_AT] - time.time()) < 5
+
+    request = SimpleNamespace(
+        is_eager=False, headers={ENQUEUED_AT: time.time() - 2.5}, delivery_info={"routing_key": "safety"}
+    )
+    task = SimpleNamespace(name="practice.send_notification", request=request)
+    with caplog.at_level(logging.INFO, logger="alliance.tasks.lag"):
+        log_queue_lag(task=task)
+    (record,) = [r for r in caplog.records if r.name == "alliance.tasks.lag"]
+    message = record.getMessage()
+    assert message.startswith("task practice.send_notification queue=safety lag_ms=")
+    assert 2400 <= int(message.rsplit("=", 1)[1]) < 10_000
+
+    caplog.clear()
+    eager = SimpleNamespace(name="x", request=SimpleNamespace(is_eager=True, headers={}, delivery_info={}))
+    with caplog.at_level(logging.INFO, logger="alliance.tasks.lag"):
+        log_queue_lag(task=eager)
+    assert not [r for r in caplog.records if r.name == "alliance.tasks.lag"]
