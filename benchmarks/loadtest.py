@@ -205,6 +205,8 @@ class Topology:
 
     def __init__(self) -> None:
         self.env = service_env()
+        self.restarts: list[str] = []
+        self.stopping = threading.Event()
         redis_dir = WORKDIR / "redis"
         shutil.rmtree(redis_dir, ignore_errors=True)
         redis_dir.mkdir(parents=True)
@@ -272,9 +274,23 @@ class Topology:
         self.web.start()
         self.worker.start()
         self.beat.start()
+        threading.Thread(target=self.supervise, daemon=True).start()
         wait_for(lambda: http_status("/health/ready") == 200, 180, "gunicorn /health/ready")
 
+    def supervise(self) -> None:
+        """Restart the Celery worker 2 s after it exits, as systemd (Restart=always, RestartSec=2)
+        and compose (restart: unless-stopped) do in deploy/. A Redis outage ends the worker
+        process (kombu's Redis transport fails restoring unacknowledged messages)."""
+        while not self.stopping.wait(1.0):
+            process = self.worker.process
+            if process is not None and process.poll() is not None:
+                self.restarts.append(time.strftime("%H:%M:%S") + f" worker exited ({process.returncode}), restarted")
+                time.sleep(2)
+                if not self.stopping.is_set():
+                    self.worker.start()
+
     def stop(self) -> None:
+        self.stopping.set()
         for service in (self.beat, self.worker, self.web, self.redis):
             service.stop()
 
@@ -394,7 +410,7 @@ class Mix:
         self.sessions: dict[str, str] = {}
         self.session_lock = threading.Lock()
         self.homework_lock = threading.Lock()
-        self.open_homework = {entry["token"]: list(entry["homework"]) for entry in accounts["clients"]}
+        self.submitted: dict[str, set[int]] = {}
         today = time.strftime("%Y-%m-%d")
         self.report_path = f"/api/v1/reports/practice/?start={int(today[:4]) - 1}{today[4:]}&end={today}"
 
@@ -447,10 +463,17 @@ class Mix:
                     self.recorder.risky_clients.add(int(account["client"]))
                     self.recorder.crisis_shown += bool(body.get("crisis_resources"))
         else:
-            self.call("GET /me/homework/", "GET", "/api/v1/me/homework/?status=assigned", token=token)
+            status, data = self.call("GET /me/homework/", "GET", "/api/v1/me/homework/?status=assigned", token=token)
+            try:  # what the client sees as still open (an earlier run may have done the seeded ones)
+                listed = [item["id"] for item in json.loads(data)["results"]] if status == 200 else []
+            except (ValueError, KeyError, TypeError):
+                listed = []
             with self.homework_lock:
-                pending = self.open_homework.get(token) or []
-                assignment = pending.pop() if pending else None
+                done = self.submitted.setdefault(token, set())
+                choices = [pk for pk in listed if pk not in done]
+                assignment = rng.choice(choices) if choices else None
+                if assignment is not None:
+                    done.add(assignment)
             if assignment is not None:
                 status, data = self.call(
                     "POST /me/homework/{id}/submissions/", "POST", f"/api/v1/me/homework/{assignment}/submissions/",
@@ -720,6 +743,7 @@ def run_scenario(scenario: str, topology: Topology, mix: Mix, model_wait: float)
         f"\n=== scenario: {scenario} ({DURATION:.0f} s, {USERS} virtual users, {WEB_WORKERS} web workers)", flush=True
     )
     events: list[str] = []
+    restarts_before = len(topology.restarts)
     recorder = Recorder()
     mix.recorder = recorder
     log_offset = topology.worker.log.stat().st_size if topology.worker.log.exists() else 0
@@ -762,9 +786,7 @@ def run_scenario(scenario: str, topology: Topology, mix: Mix, model_wait: float)
         events.append(
             f"{time.monotonic() - recorder.started:.0f}s: Celery worker killed (SIGKILL, master and children)"
         )
-        time.sleep(5)
-        topology.worker.start()
-        events.append(f"{time.monotonic() - recorder.started:.0f}s: Celery worker started again")
+        # The supervisor (Topology.supervise) starts it again, as systemd would.
     for thread in users:
         thread.join()
     recorder.measuring = False
@@ -796,6 +818,7 @@ def run_scenario(scenario: str, topology: Topology, mix: Mix, model_wait: float)
         "web_workers": WEB_WORKERS,
         "worker_concurrency": WORKER_CONCURRENCY,
         "events": events,
+        "worker_restarts": topology.restarts[restarts_before:],
         "model_ready_after_s": round(model_wait),
         "routes": route_table(recorder, elapsed),
         "writes": writes,
@@ -845,6 +868,8 @@ def print_summary(summary: dict) -> None:
           f"{total / summary['duration_s']:.1f} req/s; errors {errors} ({100 * errors / max(total, 1):.2f}%)")  # fmt: skip
     for event in summary["events"]:
         print(f"    {event}")
+    for restart in summary["worker_restarts"]:
+        print(f"    supervisor: {restart}")
     print(f"{'route':<44} {'n':>6} {'req/s':>6} {'p50':>7} {'p95':>7} {'p99':>7} {'err':>5}  statuses")
     for route, row in routes.items():
         print(
