@@ -11,8 +11,10 @@ Scenarios (LOADTEST_SCENARIOS, comma-separated, or "all"):
 - redis-outage  Redis is stopped for LOADTEST_OUTAGE_SECONDS (30) a third of the way in, then
                 started again: every 2xx write must be in the database, every risky check-in
                 must have raised an alert, and the notification outbox must catch up;
-- worker-kill   the Celery worker (master and children) gets SIGKILL 40% of the way in and is
-                started again 5 s later (as systemd's Restart= would): nothing may be lost.
+- worker-kill   the Celery worker (master and children) gets SIGKILL 40% of the way in: nothing
+                may be lost.
+The Celery worker runs under a supervisor here as in deploy/ (systemd Restart=always, compose
+restart: unless-stopped): whenever it exits it is started again 2 s later.
 
 Environment (defaults): LOADTEST_DURATION=120 (seconds per scenario), LOADTEST_USERS=8
 (concurrent virtual users, no think time: the figures are at saturation),
@@ -26,6 +28,8 @@ The services start once; the web workers load the risk model and are warmed befo
 scenario, and the scenarios then run one after another against the same processes.
 
 Every process it starts it stops (by pid); it never touches another Redis or PostgreSQL database.
+No extra packages: the driver is the standard library (threads and http.client), so nothing
+beyond requirements.txt is installed. Figures and their reading: docs/capacity.md.
 """
 
 from __future__ import annotations
