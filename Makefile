@@ -6,8 +6,10 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell sha1sum requirements.txt | cut -c1-12)
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# One worker for every queue (practice/settings.py TASK_QUEUES_ALL; deploy/ runs one per queue).
+WORKER_QUEUES ?= safety,analytics,ai,celery
 
-.PHONY: demo test install migrate seed serve worker beat bench lint format schema e2e screenshots clean-demo
+.PHONY: demo test install migrate seed serve worker beat bench loadtest lint format schema e2e screenshots clean-demo
 
 $(STAMP): requirements.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -41,7 +43,7 @@ serve: migrate
 	$(VENV)/bin/gunicorn practice.wsgi:application --bind $(HOST):$(PORT) --workers 2
 
 worker: install
-	$(VENV)/bin/celery -A practice worker --loglevel=INFO --concurrency=2
+	$(VENV)/bin/celery -A practice worker --loglevel=INFO --concurrency=2 -Q $(WORKER_QUEUES)
 
 beat: install
 	$(VENV)/bin/celery -A practice beat --loglevel=INFO
@@ -55,6 +57,12 @@ e2e: install
 bench: install
 	$(PY) benchmarks/nudge_simulation.py
 	$(PY) benchmarks/run.py
+
+# The production topology under load (benchmarks/loadtest.py, docs/capacity.md): loopback only,
+# its own Redis and PostgreSQL database `loadtest`; LOADTEST_SCENARIOS=all adds the Redis outage
+# and the killed worker, LOADTEST_DURATION (seconds, default 120) bounds each scenario.
+loadtest: install
+	$(PY) benchmarks/loadtest.py
 
 # The README's pictures, from a freshly seeded demo in a temporary folder (needs /usr/bin/chromium).
 screenshots: install

@@ -35,6 +35,8 @@ database; the benchmark (benchmarks/bench_not_on_track.py) runs without one.
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import math
 import random
 from collections.abc import Mapping, Sequence
@@ -45,6 +47,8 @@ from typing import Any
 import numpy as np
 
 from clients.instruments import BUILTIN_INSTRUMENTS
+
+logger = logging.getLogger(__name__)
 
 QUANTILES = (0.25, 0.5, 0.75, 0.9)
 MAX_SESSION = 20
@@ -346,8 +350,17 @@ def practice_curves(practice_id: int) -> dict:
         Assessment.objects.filter(client__practice_id=practice_id).order_by("-id").values_list("id", flat=True).first(),
     )
     key = f"alliance:recovery-curves:{practice_id}:{stamp[0]}:{stamp[1]}"
-    curves = cache.get(key)
+    # The cache is an optimisation: with Redis down the chart fits the curves itself (the
+    # load test's Redis outage turned this into a 500 on the Measures tab).
+    cache_up = True
+    try:
+        curves = cache.get(key)
+    except Exception:  # any cache backend failure
+        logger.warning("recovery curves: cache unavailable, computing without it", exc_info=True)
+        curves, cache_up = None, False
     if curves is None:
         curves = fit_curves(practice_courses(practice_id))
-        cache.set(key, curves, 3600)
+        if cache_up:
+            with contextlib.suppress(Exception):  # a failed write costs a refit next time, nothing else
+                cache.set(key, curves, 3600)
     return curves

@@ -388,6 +388,28 @@ if CELERY_TASK_TIME_LIMIT >= CELERY_BROKER_VISIBILITY_TIMEOUT:
 if not 0 < CELERY_TASK_SOFT_TIME_LIMIT < CELERY_TASK_TIME_LIMIT:
     raise ImproperlyConfigured("CELERY_TASK_SOFT_TIME_LIMIT must be positive and below CELERY_TASK_TIME_LIMIT")
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
+# Queues (deploy/README.md): the safety notices (alert and break-glass mail, the outbox) never wait
+# behind an analytics recompute or an AI refresh, and each queue can have its own workers.
+# Tasks not named here go to the default queue. A worker for everything (`make worker`, the
+# integration tests) consumes TASK_QUEUES_ALL; eager mode (no broker) ignores routing.
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+TASK_QUEUE_SAFETY, TASK_QUEUE_ANALYTICS, TASK_QUEUE_AI = "safety", "analytics", "ai"
+TASK_QUEUES_ALL = (TASK_QUEUE_SAFETY, TASK_QUEUE_ANALYTICS, TASK_QUEUE_AI, CELERY_TASK_DEFAULT_QUEUE)
+CELERY_TASK_ROUTES = {
+    # Notification outbox and safety escalation (practice.tasks, insights.tasks.safety, clients.tasks).
+    "practice.send_notification": {"queue": TASK_QUEUE_SAFETY},
+    "practice.sweep_outbox": {"queue": TASK_QUEUE_SAFETY},
+    "insights.notify_alert": {"queue": TASK_QUEUE_SAFETY},
+    "insights.escalate_overdue_alerts": {"queue": TASK_QUEUE_SAFETY},
+    "clients.notify_break_glass": {"queue": TASK_QUEUE_SAFETY},
+    # Engagement and report recomputes (insights.tasks.engagement, insights.tasks.reports).
+    "insights.recompute_client": {"queue": TASK_QUEUE_ANALYTICS},
+    "insights.recompute_all": {"queue": TASK_QUEUE_ANALYTICS},
+    "insights.sweep_stale": {"queue": TASK_QUEUE_ANALYTICS},
+    "insights.refresh_practice_aggregates": {"queue": TASK_QUEUE_ANALYTICS},
+    # AI refresh and drafting (insights.tasks.ai and any later insights.ai_* task).
+    "insights.ai_*": {"queue": TASK_QUEUE_AI},
+}
 
 # The documentation assistant (issue 18): which drafter writes note drafts. "structured" (the
 # embedded default) writes only what the therapist's bullets and the record say; "openai" asks an

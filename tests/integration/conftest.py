@@ -73,6 +73,8 @@ class Worker:
     """One `celery -A practice worker` process we started (and only we stop)."""
 
     def __init__(self, env: dict[str, str]) -> None:
+        from django.conf import settings
+
         self.name = f"itest-{uuid.uuid4().hex[:8]}@%h"
         self.output: list[str] = []
         self.process = subprocess.Popen(
@@ -83,7 +85,7 @@ class Worker:
                 "worker",
                 "--pool=solo",
                 "-Q",
-                "celery",
+                ",".join(settings.TASK_QUEUES_ALL),  # every queue (practice/settings.py routes)
                 "--loglevel=INFO",
                 "--without-gossip",
                 "--without-mingle",
