@@ -23,6 +23,9 @@ if TYPE_CHECKING:
     from practice.models import User
 
 LEVEL_ORDER = {"none": 0, "concern": 1, "urgent": 2}
+# Fields that hold a thought the client is examining (a thought record's automatic thought), not
+# a statement of their own intent: screened, reviewable, never urgent by themselves.
+QUOTED_THOUGHT_FIELDS = frozenset({"automatic_thought"})
 
 
 @dataclass
@@ -72,6 +75,8 @@ def raise_alert(
     source_id: int | None = None,
     excerpt: str = "",
     actor: User | None = None,
+    detector_method: str = "",
+    detector_version: str = "",
 ) -> Alert:
     """Create an alert and its outbox notice now (call inside the write's transaction)."""
     now = timezone.now()
@@ -83,6 +88,8 @@ def raise_alert(
         source_type=source_type,
         source_id=source_id,
         excerpt=excerpt[:1000],
+        detector_method=detector_method,
+        detector_version=detector_version,
         created_at=now,
         acknowledge_by=acknowledgement_deadline(client, severity, now),
     )
@@ -92,7 +99,9 @@ def raise_alert(
         target=alert,
         client_id=client.pk,
         practice_id=client.practice_id,
-        fields=["kind", "severity", "reason"],
+        fields=["kind", "severity", "reason", "detector_method", "detector_version"]
+        if detector_method
+        else ["kind", "severity", "reason"],
     )
     # The notice is an outbox row in this same transaction: sent after commit by a task, and
     # re-sent by the outbox sweeper if the broker or SMTP is down.
@@ -120,7 +129,7 @@ def screen_client_text(
     for field_name, text in texts:
         if not text or not text.strip():
             continue
-        result = screen_text(text)
+        result = screen_text(text, quoted_thought=field_name in QUOTED_THOUGHT_FIELDS)
         if LEVEL_ORDER.get(result.level, 0) > LEVEL_ORDER[outcome.level]:
             outcome.level = result.level
             worst = (field_name, result)
@@ -128,7 +137,8 @@ def screen_client_text(
             outcome.reasons.append(result.reason)
     if worst is not None:
         field_name, result = worst
-        reason = f"Risk language in {source_type.replace('_', ' ')} ({field_name.replace('_', ' ')}): {result.reason}"
+        label = "Risk model suggestion" if result.model_output else "Risk language"
+        reason = f"{label} in {source_type.replace('_', ' ')} ({field_name.replace('_', ' ')}): {result.reason}"
         outcome.alerts.append(
             raise_alert(
                 client=client,
@@ -139,6 +149,8 @@ def screen_client_text(
                 source_id=source_id,
                 excerpt=result.span or "",
                 actor=actor,
+                detector_method=result.method,
+                detector_version=result.version,
             )
         )
         outcome.crisis_resources = crisis_resources_for(client)
