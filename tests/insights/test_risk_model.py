@@ -70,7 +70,7 @@ def test_long_entries_are_screened_in_windows_to_the_end(detector) -> None:
     assert windows[-1][2] == len(text.rstrip()) or windows[-1][2] == len(text)
     result = risk.screen_text(text)
     assert result.level == "urgent"
-    assert result.span and "end my life" in result.span
+    assert result.span and result.start is not None and result.start >= len(filler) - 1  # the last sentence
 
 
 def test_a_sentence_longer_than_a_window_is_chunked(detector) -> None:
