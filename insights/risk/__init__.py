@@ -30,8 +30,9 @@ How a text is decided
        urgent threshold (``model/detector.json``, calibrated on the training data's validation split).
     2. The rules can only raise to ``urgent``, and only for explicit categories (``RULE_URGENT``:
        an attempt, a method with intent or a time); the model never talks those down.
-    3. A confidently non-English text the model leaves at ``none`` becomes ``concern`` for a person
-       to read (the model reads English); the reason says so.
+    3. A confidently non-English text becomes ``concern`` for a person to read (the model reads
+       English), unless the model is confident it is urgent (P(urgent) >= NON_ENGLISH_CONFIDENT)
+       or an explicit rule says urgent; the reason says so.
     4. A thought record's automatic thought (``quoted_thought=True``) is the thought the client is
        examining, not a statement of intent: it is at most ``concern``, reviewable, never urgent
        by itself.
@@ -66,6 +67,8 @@ LEVELS = ("none", "concern", "urgent")
 LEVEL_ORDER = {level: rank for rank, level in enumerate(LEVELS)}
 # Rule categories that make a text urgent whatever the model says: explicit and specific.
 RULE_URGENT = frozenset({"suicide_attempt", "plan", "preparation", "intent"})
+# On a non-English text the model's urgent stands only at this P(urgent); otherwise concern.
+NON_ENGLISH_CONFIDENT = 0.9
 QUOTED_THOUGHT_REASON = (
     "written as an automatic thought in a thought record (the thought being examined, not by itself "
     "the client's own statement of intent): please review"
@@ -264,18 +267,28 @@ def _screen_with_model(text: str, detector: Any, quoted_thought: bool) -> RiskRe
             start, end, category = found.start, found.end, found.category
         else:
             start, end = detector.locate(text, score.start, score.end)
+    spoken = language.non_english(text)
+    if (
+        spoken is not None
+        and method == METHOD_MODEL
+        and not (level == "urgent" and score.urgent >= NON_ENGLISH_CONFIDENT)
+    ):
+        # The model reads English: on other languages its scores are noise either way, so a
+        # person reads the text (concern), unless the model is confident it is urgent.
+        return RiskResult(
+            "concern",
+            _span(text, start, end),
+            f"written in {spoken.name}, which the risk model cannot read reliably (it rates it "
+            f"P(risk) {score.flag:.2f}, P(urgent) {score.urgent:.2f}): routed for human review",
+            "non_english",
+            METHOD_MODEL,
+            RISK_DETECTOR_VERSION,
+            start,
+            end,
+        )
+    if spoken is not None:
+        reason = f"{reason}; written in {spoken.name}"
     if level == "none":
-        spoken = language.non_english(text)
-        if spoken is not None:
-            return RiskResult(
-                "concern",
-                None,
-                f"written in {spoken.name}, which the risk model cannot read reliably (it rates it "
-                f"P(risk) {score.flag:.2f}): routed for human review",
-                "non_english",
-                METHOD_MODEL,
-                RISK_DETECTOR_VERSION,
-            )
         return RiskResult("none", None, "no risk language found by the model", None, method, RISK_DETECTOR_VERSION)
     result = RiskResult(level, _span(text, start, end), reason, category, method, RISK_DETECTOR_VERSION, start, end)
     return _cap_quoted(result) if quoted_thought else result

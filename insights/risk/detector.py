@@ -165,7 +165,7 @@ class Detector:
             return "none"
         return "urgent" if score.urgent >= self.thresholds["urgent"] else "concern"
 
-    def locate(self, text: str, start: int, end: int, limit: int = 12) -> tuple[int, int]:
+    def locate(self, text: str, start: int, end: int, limit: int = 8) -> tuple[int, int]:
         """The sentence (or pair of neighbouring sentences) in text[start:end] that scores highest."""
         spans = [(s + start, e + start) for s, e in sentence_spans(text[start:end])]
         if len(spans) <= 1:
