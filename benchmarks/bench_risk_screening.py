@@ -31,6 +31,8 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+if "--child-load" not in sys.argv and "--child-throughput" not in sys.argv and str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))  # children import from their own PYTHONPATH (new or old tree)
 OLD_COMMIT = "424a714"  # the last commit with detector 1.2.0
 NOTES = [
     "Slept ok, bit tired.",
@@ -178,7 +180,6 @@ def checkin_ratio(rounds: int) -> tuple[float, float, float]:
     os.environ["ALLIANCE_RISK_EMBEDDINGS"] = "1"
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "practice.settings")
     os.environ.pop("CELERY_BROKER_URL", None)
-    sys.path.insert(0, str(ROOT))
     import django
 
     django.setup()

@@ -48,8 +48,8 @@ MODEL_DIR = Path(__file__).with_name("model")
 
 
 def _torch_modules(torch: Any) -> tuple[Any, Any]:
-    nn = torch.nn
-    functional = torch.nn.functional
+    nn: Any = torch.nn
+    functional: Any = torch.nn.functional
 
     class TunedLayer(nn.Module):
         """One BERT layer, the same arithmetic as insights.risk.encoder.Layer."""
@@ -148,7 +148,7 @@ def _pad(torch: Any, states: list[np.ndarray]) -> tuple[Any, Any]:
 
 def _bucketed_batches(order: np.ndarray, states: list[np.ndarray], generator: Any) -> list[np.ndarray]:
     """Batches of similar lengths (little padding), in a shuffled order."""
-    batches = []
+    batches: list[np.ndarray] = []
     span = BATCH_SIZE * 16
     for start in range(0, len(order), span):
         pool = sorted(order[start : start + span], key=lambda index: states[index].shape[0])
@@ -285,7 +285,7 @@ def train(
         arrays.update(layer.export())
     arrays["head.weight"] = detector.head.weight.detach().numpy().astype(np.float16)
     arrays["head.bias"] = detector.head.bias.detach().numpy().astype(np.float16)
-    np.savez_compressed(out_dir / "detector.npz", **arrays)
+    np.savez_compressed(out_dir / "detector.npz", **arrays)  # type: ignore[arg-type]
 
     # Thresholds from what production runs: the numpy runtime on the float16 file.
     from insights.risk.detector import Detector as RuntimeDetector
