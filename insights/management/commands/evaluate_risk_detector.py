@@ -52,9 +52,11 @@ class Command(BaseCommand):
         heldout = risk_data.heldout_files()
         if not heldout:
             self.stdout.write(f"No held-out sets in {risk_data.HELDOUT_DIR} yet (add *.jsonl files there).")
-        for path in [*heldout, *(Path(p) for p in options["paths"])]:
+        named = [(f"held-out {path.stem}", path) for path in heldout]
+        named += [(f"file {path}", path) for path in (Path(p) for p in options["paths"])]
+        for name, path in named:
             try:
-                sets.append((f"held-out {path.stem}", risk_data.load_file(path)))
+                sets.append((name, risk_data.load_file(path)))
             except (OSError, ValueError, KeyError) as error:
                 raise CommandError(f"cannot read {path}: {error}") from error
         if not options["no_validation"]:
