@@ -32,9 +32,9 @@ import numpy as np
 from insights.risk import data as risk_data
 from insights.risk import encoder as risk_encoder
 
-TUNED_LAYERS = 1
+TUNED_LAYERS = 2
 SEED = 20261207
-EPOCHS = 3
+EPOCHS = 6
 BATCH_SIZE = 32
 LAYER_LR = 6e-5
 HEAD_LR = 1e-3
