@@ -3,7 +3,7 @@ SHELL := /bin/bash
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 PY := $(VENV)/bin/python
-STAMP := $(VENV)/.installed-$(shell sha1sum requirements.txt | cut -c1-12)
+STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-nodeps.txt | sha1sum | cut -c1-12)
 HOST ?= 127.0.0.1
 PORT ?= 8000
 # One worker for every queue (practice/settings.py TASK_QUEUES_ALL; deploy/ runs one per queue).
@@ -11,10 +11,11 @@ WORKER_QUEUES ?= safety,analytics,ai,celery
 
 .PHONY: demo test install migrate seed serve worker beat bench loadtest lint format schema e2e screenshots clean-demo
 
-$(STAMP): requirements.txt
+$(STAMP): requirements.txt requirements-nodeps.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements.txt
+	$(PY) -m pip install --quiet --no-deps -r requirements-nodeps.txt
 	@rm -f $(VENV)/.installed-*
 	@touch $(STAMP)
 
@@ -40,7 +41,7 @@ demo: seed
 	ALLIANCE_DEMO=1 $(PY) manage.py runserver $(HOST):$(PORT) --noreload
 
 serve: migrate
-	$(VENV)/bin/gunicorn practice.wsgi:application --bind $(HOST):$(PORT) --workers 2
+	$(VENV)/bin/gunicorn practice.wsgi:application --preload --bind $(HOST):$(PORT) --workers 2
 
 worker: install
 	$(VENV)/bin/celery -A practice worker --loglevel=INFO --concurrency=2 -Q $(WORKER_QUEUES)

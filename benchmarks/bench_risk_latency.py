@@ -6,7 +6,7 @@ figure. It used to be asserted in the unit tests (a median under 2 ms, a long te
 so the tests assert behaviour and this script reports the time.
 
 Measured, in this process, without Django (the detector is pure Python):
-- typical entries: every text of tests/insights/data/risk-tuning.jsonl, screened one by one
+- typical entries: every text of insights/risk/training.jsonl, screened one by one
   after one warm-up call; best of ROUNDS rounds of the median and the 95th percentile (ms);
 - a long entry: about 242,000 characters of ordinary prose with one urgent sentence near the
   end (the whole text is screened); best of ROUNDS (s).
@@ -33,9 +33,9 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from insights import risk  # noqa: E402
-from insights.risk.evaluation import load_examples  # noqa: E402
+from insights.risk.data import load_file  # noqa: E402
 
-TYPICAL_SET = ROOT / "tests/insights/data/risk-tuning.jsonl"
+TYPICAL_SET = ROOT / "insights/risk/training.jsonl"
 ROUNDS = 3
 BUDGET_TYPICAL_MEDIAN_MS = 2.0
 BUDGET_LONG_SECONDS = 5.0
@@ -53,7 +53,7 @@ def percentile(values: list[float], fraction: float) -> float:
 
 
 def measure(rounds: int) -> dict[str, float | int]:
-    texts = [example.text for example in load_examples(TYPICAL_SET)]
+    texts = [example.text for example in load_file(TYPICAL_SET)]
     screen(texts[0])  # compile-time caches, so the first timed text is like the rest
     medians, p95s, longs = [], [], []
     for _ in range(rounds):

@@ -24,6 +24,9 @@ AlertPermission = capability_required(Capability.ACKNOWLEDGE_ALERTS)
 
 class AlertSerializer(serializers.ModelSerializer):
     client_name = serializers.CharField(source="client.full_name", read_only=True)
+    model_output = serializers.BooleanField(
+        read_only=True, help_text="Raised by the learned risk model (an AI output), not by a rule or a questionnaire."
+    )
 
     class Meta:
         model = Alert
@@ -43,6 +46,9 @@ class AlertSerializer(serializers.ModelSerializer):
             "resolved_at",
             "outcome",
             "escalation_level",
+            "detector_method",
+            "detector_version",
+            "model_output",
         ]
 
 

@@ -110,6 +110,10 @@ class Alert(models.Model):
     escalation_level = models.PositiveSmallIntegerField(default=0)
     escalated_at = models.DateTimeField(null=True, blank=True)
     notified_at = models.DateTimeField(null=True, blank=True)
+    # Which detector raised a risk-language alert and how ("model", "model+rules", "rules",
+    # "unavailable"): an alert a learned model raised is an AI output and is labelled as such.
+    detector_method = models.CharField(max_length=20, blank=True, default="")
+    detector_version = models.CharField(max_length=20, blank=True, default="")
 
     objects = AlertQuerySet.as_manager()
 
@@ -119,6 +123,13 @@ class Alert(models.Model):
             models.Index(fields=["client", "status"]),
             models.Index(fields=["status", "acknowledge_by"]),
         ]
+
+    MODEL_METHODS = frozenset({"model", "model+rules"})
+
+    @property
+    def model_output(self) -> bool:
+        """Raised by the learned risk model (an AI output), not by a rule or a questionnaire."""
+        return self.detector_method in self.MODEL_METHODS
 
 
 class AiSuggestion(models.Model):

@@ -24,6 +24,9 @@ if TYPE_CHECKING:
     from practice.models import User
 
 LEVEL_ORDER = {"none": 0, "concern": 1, "urgent": 2}
+# Fields that hold a thought the client is examining (a thought record's automatic thought), not
+# a statement of their own intent: screened, reviewable, never urgent by themselves.
+QUOTED_THOUGHT_FIELDS = frozenset({"automatic_thought"})
 
 
 @dataclass
@@ -73,6 +76,8 @@ def raise_alert(
     source_id: int | None = None,
     excerpt: str = "",
     actor: User | None = None,
+    detector_method: str = "",
+    detector_version: str = "",
 ) -> Alert:
     """Create an alert and its outbox notice now (call inside the write's transaction)."""
     now = timezone.now()
@@ -84,6 +89,8 @@ def raise_alert(
         source_type=source_type,
         source_id=source_id,
         excerpt=excerpt[:1000],
+        detector_method=detector_method,
+        detector_version=detector_version,
         created_at=now,
         acknowledge_by=acknowledgement_deadline(client, severity, now),
     )
@@ -93,7 +100,9 @@ def raise_alert(
         target=alert,
         client_id=client.pk,
         practice_id=client.practice_id,
-        fields=["kind", "severity", "reason"],
+        fields=["kind", "severity", "reason", "detector_method", "detector_version"]
+        if detector_method
+        else ["kind", "severity", "reason"],
     )
     # The notice is an outbox row in this same transaction: sent after commit by a task, and
     # re-sent by the outbox sweeper if the broker or SMTP is down.
@@ -121,7 +130,7 @@ def screen_client_text(
     for field_name, text in texts:
         if not text or not text.strip():
             continue
-        result = screen_text(text)
+        result = screen_text(text, quoted_thought=field_name in QUOTED_THOUGHT_FIELDS)
         if LEVEL_ORDER.get(result.level, 0) > LEVEL_ORDER[outcome.level]:
             outcome.level = result.level
             worst = (field_name, result)
@@ -129,7 +138,11 @@ def screen_client_text(
             outcome.reasons.append(result.reason)
     if worst is not None:
         field_name, result = worst
-        reason = f"Worrying language in {labels.article(labels.source(source_type, field_name))}: {result.reason}"
+        where = f"Worrying language in {labels.article(labels.source(source_type, field_name))}"
+        # A model's alert says so first, like every AI output (a suggestion for a person to review).
+        reason = (
+            f"Risk model suggestion. {where}: {result.reason}" if result.model_output else f"{where}: {result.reason}"
+        )
         outcome.alerts.append(
             raise_alert(
                 client=client,
@@ -140,6 +153,8 @@ def screen_client_text(
                 source_id=source_id,
                 excerpt=result.span or "",
                 actor=actor,
+                detector_method=result.method,
+                detector_version=result.version,
             )
         )
         outcome.crisis_resources = crisis_resources_for(client)

@@ -48,20 +48,38 @@ def _check_broker() -> str | None:
     return None
 
 
+def _check_risk_model() -> tuple[str | None, dict]:
+    """The risk detector must be loaded: without it every client text goes to a person for
+    review, which is safe but not a working service. Turned off by the operator
+    (ALLIANCE_RISK_EMBEDDINGS=0, rules only) it is reported, not failed."""
+    try:
+        from insights.risk import embedding_status
+
+        status = embedding_status()
+    except Exception as error:  # noqa: BLE001
+        return f"risk module unavailable ({type(error).__name__})", {"loaded": False}
+    if not status["enabled"] or status["loaded"]:
+        return None, status
+    if status["error"]:
+        return f"risk model failed to load: {status['error']}", status
+    return "risk model still loading", status
+
+
 @require_GET
 @never_cache
 def ready(request):
-    checks = {"database": _check_database(), "cache": _check_cache(), "broker": _check_broker()}
+    risk_problem, risk_status = _check_risk_model()
+    checks = {
+        "database": _check_database(),
+        "cache": _check_cache(),
+        "broker": _check_broker(),
+        "risk_model": risk_problem,
+    }
     down = [name for name, problem in checks.items() if problem]
     body = {
         "status": "ok" if not down else "unavailable",
         "checks": {name: ("ok" if problem is None else f"down: {problem}") for name, problem in checks.items()},
         "down": down,
+        "risk_model": risk_status,
     }
-    try:
-        from insights.risk import embedding_status
-
-        body["risk_model"] = embedding_status()
-    except Exception:  # noqa: BLE001 - the detector's rules still run; report, don't fail
-        body["risk_model"] = {"loaded": False, "error": "risk module unavailable"}
     return JsonResponse(body, status=503 if down else 200)

@@ -1,28 +1,24 @@
-"""Evaluation of the risk screener against labelled JSON Lines files.
+"""Figures for the risk detector on labelled sets: the held-out sets and the validation split.
 
-Used by ``manage.py evaluate_risk_detector`` and by the tests; it depends on nothing but
-``insights.risk`` so it runs without Django settings.
+For each set: flagged precision and recall (concern + urgent against none), urgent recall (urgent
+texts rated urgent), urgent texts scored none (listed), per-category recall (for a category of
+risk texts: the share flagged; for a category of harmless texts: the share left at none), the
+confusion matrix, and latency p50/p95 per text. Used by ``manage.py evaluate_risk_detector`` and
+tests/insights/test_risk_heldout.py; no Django.
 """
 
 from __future__ import annotations
 
-import json
 import statistics
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from insights import risk
+from insights.risk import data as risk_data
 
-LABELS = ("none", "concern", "urgent")
-RULES_MODE = "rules"
-EMBEDDING_MODE = "rules+embedding"
-
-
-@dataclass(frozen=True)
-class Example:
-    text: str
-    label: str
+LABELS = risk_data.LEVELS
 
 
 @dataclass(frozen=True)
@@ -31,52 +27,28 @@ class Miss:
     text: str
     expected: str
     got: str
+    category: str
     reason: str
 
 
-@dataclass(frozen=True)
-class Latency:
-    mean_ms: float
-    median_ms: float
-    p95_ms: float
-
-
 @dataclass
-class ModeReport:
-    mode: str
+class SetReport:
+    name: str
+    counts: dict[str, int]
     confusion: dict[str, dict[str, int]]
     precision: float
     recall: float
-    exact_accuracy: float
-    latency: Latency
+    urgent_recall: float
+    urgent_scored_none: list[str]
+    per_category: dict[str, tuple[int, int, str]]  # category -> (right, total, "flagged"|"none")
+    latency_p50_ms: float
+    latency_p95_ms: float
+    methods: dict[str, int]
     misses: list[Miss] = field(default_factory=list)
 
-
-@dataclass
-class EvaluationReport:
-    path: str
-    counts: dict[str, int]
-    modes: dict[str, ModeReport]
-    embedding_status: dict[str, object]
-    embedding_unavailable_reason: str | None = None
-
     @property
-    def primary(self) -> ModeReport:
-        """The mode production uses: embeddings when they load, rules otherwise."""
-        return self.modes.get(EMBEDDING_MODE) or self.modes[RULES_MODE]
-
-
-def load_examples(path: str | Path) -> list[Example]:
-    examples = []
-    for number, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), start=1):
-        if not line.strip():
-            continue
-        row = json.loads(line)
-        label = str(row["label"]).strip().lower()
-        if label not in LABELS:
-            raise ValueError(f"{path}:{number}: label must be one of {LABELS}, got {label!r}")
-        examples.append(Example(str(row["text"]), label))
-    return examples
+    def total(self) -> int:
+        return sum(self.counts.values())
 
 
 def _percentile(values: list[float], fraction: float) -> float:
@@ -85,95 +57,87 @@ def _percentile(values: list[float], fraction: float) -> float:
     return ordered[index]
 
 
-def evaluate_mode(examples: list[Example], use_embeddings: bool) -> ModeReport:
+def evaluate_examples(
+    name: str,
+    examples: Sequence[risk_data.Example],
+    screen: Callable[[str], risk.RiskResult] = risk.screen_text,
+) -> SetReport:
     confusion = {expected: dict.fromkeys(LABELS, 0) for expected in LABELS}
-    misses: list[Miss] = []
     timings: list[float] = []
-    true_positive = false_positive = false_negative = exact = 0
+    misses: list[Miss] = []
+    urgent_none: list[str] = []
+    categories: dict[str, list[int]] = {}
+    methods: dict[str, int] = {}
     for example in examples:
         started = time.perf_counter()
-        result = risk.screen_text(example.text, use_embeddings=use_embeddings)
+        result = screen(example.text)
         timings.append((time.perf_counter() - started) * 1000)
-        confusion[example.label][result.level] += 1
-        expected_flag, got_flag = example.label != "none", result.level != "none"
-        true_positive += expected_flag and got_flag
-        false_positive += got_flag and not expected_flag
-        false_negative += expected_flag and not got_flag
-        exact += example.label == result.level
+        confusion[example.level][result.level] += 1
+        methods[result.method] = methods.get(result.method, 0) + 1
+        expected_flag, got_flag = example.level != "none", result.level != "none"
+        right = expected_flag == got_flag
+        tally = categories.setdefault(example.category, [0, 0, 0])
+        tally[0] += right
+        tally[1] += 1
+        tally[2] += expected_flag
+        if example.level == "urgent" and result.level == "none":
+            urgent_none.append(example.text)
         if expected_flag != got_flag:
             kind = "false negative" if expected_flag else "false positive"
-        elif example.label != result.level:
+        elif example.level != result.level:
             kind = "wrong level"
         else:
             continue
-        misses.append(Miss(kind, example.text, example.label, result.level, result.reason))
-    flagged = true_positive + false_positive
-    positives = true_positive + false_negative
-    return ModeReport(
-        mode=EMBEDDING_MODE if use_embeddings else RULES_MODE,
+        misses.append(Miss(kind, example.text, example.level, result.level, example.category, result.reason))
+    true_positive = sum(confusion[e][g] for e in ("concern", "urgent") for g in ("concern", "urgent"))
+    flagged = true_positive + sum(confusion["none"][g] for g in ("concern", "urgent"))
+    positives = sum(sum(confusion[e].values()) for e in ("concern", "urgent"))
+    urgent_total = sum(confusion["urgent"].values())
+    return SetReport(
+        name=name,
+        counts={label: sum(confusion[label].values()) for label in LABELS},
         confusion=confusion,
         precision=true_positive / flagged if flagged else 1.0,
         recall=true_positive / positives if positives else 1.0,
-        exact_accuracy=exact / len(examples) if examples else 1.0,
-        latency=Latency(statistics.fmean(timings), statistics.median(timings), _percentile(timings, 0.95))
-        if timings
-        else Latency(0.0, 0.0, 0.0),
+        urgent_recall=confusion["urgent"]["urgent"] / urgent_total if urgent_total else 1.0,
+        urgent_scored_none=urgent_none,
+        per_category={
+            category: (right, total, "flagged" if positive * 2 >= total else "none")
+            for category, (right, total, positive) in sorted(categories.items())
+        },
+        latency_p50_ms=statistics.median(timings) if timings else 0.0,
+        latency_p95_ms=_percentile(timings, 0.95) if timings else 0.0,
+        methods=methods,
         misses=misses,
     )
 
 
-def evaluate(path: str | Path, *, embeddings: bool = True) -> EvaluationReport:
-    """Evaluate rules-only and, when the model loads, rules plus embeddings."""
-    examples = load_examples(path)
-    counts = {label: sum(example.label == label for example in examples) for label in LABELS}
-    modes = {RULES_MODE: evaluate_mode(examples, use_embeddings=False)}
-    unavailable = None
-    if not embeddings:
-        unavailable = "disabled by the caller"
-    elif risk.load_embedder() is None:
-        unavailable = str(risk.embedding_status()["error"])
-    else:
-        # One untimed call so the first timed text does not pay for lazy initialisation.
-        risk.screen_text("warming up", use_embeddings=True)
-        modes[EMBEDDING_MODE] = evaluate_mode(examples, use_embeddings=True)
-    return EvaluationReport(str(path), counts, modes, risk.embedding_status(), unavailable)
+def evaluate_file(path: Path, screen: Callable[[str], risk.RiskResult] = risk.screen_text) -> SetReport:
+    return evaluate_examples(path.stem, risk_data.load_file(path), screen)
 
 
-def format_report(report: EvaluationReport) -> str:
-    lines = [f"Risk detector {risk.RISK_DETECTOR_VERSION} on {report.path}"]
-    lines.append("Examples: " + ", ".join(f"{label}={count}" for label, count in report.counts.items()))
-    lines.append(f"Total: {sum(report.counts.values())}")
-    status = report.embedding_status
-    if report.embedding_unavailable_reason:
-        lines.append(f"Embeddings: not used ({report.embedding_unavailable_reason})")
-    else:
-        lines.append(f"Embeddings: {status['model']} loaded in {status['load_seconds']:.2f}s")
-    for mode in report.modes.values():
-        lines.append("")
-        lines.append(f"== {mode.mode} ==")
-        lines.append(f"Flagged (concern+urgent vs none): precision {mode.precision:.3f}  recall {mode.recall:.3f}")
-        lines.append(f"Exact-level accuracy: {mode.exact_accuracy:.3f}")
-        lines.append("Confusion (rows expected, columns got):")
-        lines.append(f"  {'':>8} " + " ".join(f"{label:>8}" for label in LABELS))
-        for expected in LABELS:
-            row = " ".join(f"{mode.confusion[expected][got]:>8}" for got in LABELS)
-            lines.append(f"  {expected:>8} {row}")
-        latency = mode.latency
-        lines.append(
-            f"Latency per text: mean {latency.mean_ms:.2f} ms, median {latency.median_ms:.2f} ms, "
-            f"p95 {latency.p95_ms:.2f} ms"
-        )
-        lines.append(f"Misses ({len(mode.misses)}):")
-        for miss in mode.misses:
-            lines.append(f"  [{miss.kind}] expected={miss.expected} got={miss.got} :: {miss.text}")
+def format_report(report: SetReport, *, show_misses: bool = True) -> str:
+    lines = [
+        f"== {report.name}: {report.total} texts (" + ", ".join(f"{k} {v}" for k, v in report.counts.items()) + ")"
+    ]
+    lines.append(
+        f"precision {report.precision:.3f}  recall {report.recall:.3f}  (concern+urgent vs none)  "
+        f"urgent recall {report.urgent_recall:.3f}  urgent scored none: {len(report.urgent_scored_none)}"
+    )
+    for text in report.urgent_scored_none:
+        lines.append(f"  URGENT SCORED NONE: {text}")
+    lines.append("confusion (rows expected, columns got):")
+    lines.append(f"  {'':>8} " + " ".join(f"{label:>8}" for label in LABELS))
+    for expected in LABELS:
+        lines.append(f"  {expected:>8} " + " ".join(f"{report.confusion[expected][got]:>8}" for got in LABELS))
+    lines.append("per category (share right; 'flagged' categories: flagged, 'none' categories: left at none):")
+    for category, (right, total, kind) in report.per_category.items():
+        lines.append(f"  {category:<28} {right:>4}/{total:<4} {right / total:.2f}  ({kind})")
+    lines.append(f"latency per text: p50 {report.latency_p50_ms:.1f} ms, p95 {report.latency_p95_ms:.1f} ms")
+    lines.append("methods: " + ", ".join(f"{k} {v}" for k, v in sorted(report.methods.items())))
+    if show_misses:
+        lines.append(f"misses ({len(report.misses)}):")
+        for miss in report.misses:
+            lines.append(f"  [{miss.kind}] {miss.expected}->{miss.got} ({miss.category}) :: {miss.text[:200]}")
             lines.append(f"      reason: {miss.reason}")
-    if EMBEDDING_MODE in report.modes:
-        rules_latency, embedding_latency = report.modes[RULES_MODE].latency, report.modes[EMBEDDING_MODE].latency
-        lines.append("")
-        lines.append(
-            f"Added by the embedding layer per text: mean {embedding_latency.mean_ms - rules_latency.mean_ms:.2f} ms, "
-            f"median {embedding_latency.median_ms - rules_latency.median_ms:.2f} ms, "
-            f"p95 {embedding_latency.p95_ms - rules_latency.p95_ms:.2f} ms "
-            "(texts the rules already rate urgent skip the model)"
-        )
     return "\n".join(lines)

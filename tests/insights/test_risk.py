@@ -1,16 +1,15 @@
-"""Tests for the client-text risk screener (insights.risk). Pure Python: no Django needed.
+"""Tests for the rules layer of the risk screener (insights.risk.rules), screened with the model
+turned off (``use_embeddings=False``). Pure Python: no Django needed.
 
-Run alone with ``.venv/bin/pytest -p no:django --noconftest -q tests/insights/test_risk.py``
-(the shared tests/conftest.py imports Django models, hence ``--noconftest`` without the
-Django plugin); under the normal Django-enabled run they pass as well. Tests that need the
-sentence-embedding model carry the ``embeddings`` marker, opt in with
-``use_embeddings=True`` and skip with the load error when the model is unavailable.
+Since detector 2.0 the learned model decides (tests/insights/test_risk_model.py); the rules are
+kept where they are safer than the model (an explicit method with intent makes a text urgent) and
+screen alone when the operator turns the model off. These tests pin the rules' own behaviour.
+Run alone with ``.venv/bin/pytest -p no:django --noconftest -q tests/insights/test_risk.py``.
 """
 
 from __future__ import annotations
 
 import sys
-import threading
 from pathlib import Path
 
 import pytest
@@ -22,86 +21,17 @@ if str(PROJECT_ROOT) not in sys.path:  # without pytest-django nothing puts the 
     sys.path.insert(0, str(PROJECT_ROOT))
 
 from insights import risk  # noqa: E402
-from insights.risk import evaluation as risk_eval  # noqa: E402
+from insights.risk import data as risk_data  # noqa: E402
 
-DATA = Path(__file__).parent / "data"
-DEV_SET = DATA / "risk-dev.jsonl"
-EXTRA_SET = DATA / "risk-extra.jsonl"
-# Written for this round of tuning: categories of language (subject ellipsis, cross-sentence
-# plans, preparation, research, conditional deadlines, threats) and their look-alike negatives.
-TUNING_SET = DATA / "risk-tuning.jsonl"
-RECALL_TARGET = 0.95
-PRECISION_TARGET = 0.85
-TUNING_PRECISION_TARGET = 0.9
-# Speed is a benchmark figure, not a unit-test assertion (a busy machine would fail it):
-# `manage.py evaluate_risk_detector --no-embeddings` prints the latency per text.
+
+@pytest.fixture(autouse=True)
+def _rules_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These tests pin the rules: the model is off, as the operator's switch turns it off."""
+    monkeypatch.setenv(risk.EMBEDDINGS_ENV_VAR, "0")
 
 
 def rules(text: str) -> risk.RiskResult:
     return risk.screen_text(text, use_embeddings=False)
-
-
-@pytest.fixture(scope="module")
-def embedder() -> risk.Embedder:
-    loaded = risk.load_embedder()
-    if loaded is None:
-        pytest.skip(f"sentence-embedding model unavailable: {risk.embedding_status()['error']}")
-    return loaded
-
-
-# --- Metrics -------------------------------------------------------------------------------
-
-
-def test_dev_set_rules_only_meets_targets() -> None:
-    report = risk_eval.evaluate_mode(risk_eval.load_examples(DEV_SET), use_embeddings=False)
-    assert report.recall >= RECALL_TARGET, report.misses
-    assert report.precision >= PRECISION_TARGET, report.misses
-
-
-@pytest.mark.embeddings
-def test_dev_set_with_embeddings_meets_targets(embedder: risk.Embedder) -> None:
-    report = risk_eval.evaluate_mode(risk_eval.load_examples(DEV_SET), use_embeddings=True)
-    assert report.recall >= RECALL_TARGET, report.misses
-    assert report.precision >= PRECISION_TARGET, report.misses
-
-
-def test_held_out_set_does_not_regress() -> None:
-    # The extra set was written before tuning and never tuned on; these floors sit just
-    # under the honest first measurement (rules only: precision 1.00, recall 0.875) so a
-    # change that loses ground on unseen phrasing fails loudly.
-    report = risk_eval.evaluate_mode(risk_eval.load_examples(EXTRA_SET), use_embeddings=False)
-    assert report.recall >= 0.85, report.misses
-    assert report.precision >= 0.9, report.misses
-
-
-def test_tuning_set_rules_only_meets_targets() -> None:
-    report = risk_eval.evaluate_mode(risk_eval.load_examples(TUNING_SET), use_embeddings=False)
-    assert report.recall >= RECALL_TARGET, report.misses
-    assert report.precision >= TUNING_PRECISION_TARGET, report.misses
-
-
-@pytest.mark.embeddings
-def test_tuning_set_with_embeddings_meets_targets(embedder: risk.Embedder) -> None:
-    report = risk_eval.evaluate_mode(risk_eval.load_examples(TUNING_SET), use_embeddings=True)
-    assert report.recall >= RECALL_TARGET, report.misses
-    assert report.precision >= TUNING_PRECISION_TARGET, report.misses
-
-
-def test_evaluate_reports_both_modes_without_embeddings() -> None:
-    report = risk_eval.evaluate(DEV_SET, embeddings=False)
-    assert report.counts == {"none": 30, "concern": 16, "urgent": 17}
-    assert set(report.modes) == {"rules"}
-    text = risk_eval.format_report(report)
-    assert "precision" in text
-    assert "Confusion" in text
-    assert "Latency" in text
-
-
-def test_evaluate_rejects_unknown_labels(tmp_path: Path) -> None:
-    path = tmp_path / "bad.jsonl"
-    path.write_text('{"text": "hello", "label": "maybe"}\n', encoding="utf-8")
-    with pytest.raises(ValueError, match="label"):
-        risk_eval.load_examples(path)
 
 
 # --- Levels and categories ----------------------------------------------------------------
@@ -389,7 +319,7 @@ def test_threats_to_others() -> None:
 
 
 def test_flagged_dev_examples_have_verbatim_spans() -> None:
-    for example in risk_eval.load_examples(DEV_SET):
+    for example in risk_data.load_file(risk_data.TRAIN_DIR / "legacy-dev.jsonl"):
         result = rules(example.text)
         assert result.version == risk.RISK_DETECTOR_VERSION
         assert result.method == "rules"
@@ -489,97 +419,6 @@ def test_risky_word_soup_gives_a_valid_result(text: str) -> None:
         assert text[result.start : result.end] == result.span
 
 
-# --- Embedding layer -----------------------------------------------------------------------
-
-
-def test_environment_variable_disables_embeddings(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv(risk.EMBEDDINGS_ENV_VAR, "0")
-    assert not risk.embeddings_enabled()
-    assert risk.screen_text("I want to die.").method == "rules"
-    monkeypatch.setenv(risk.EMBEDDINGS_ENV_VAR, "1")
-    assert risk.embeddings_enabled()
-
-
-def test_unavailable_model_falls_back_to_rules(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(risk, "_load_attempted", True)
-    monkeypatch.setattr(risk, "_embedder", None)
-    monkeypatch.setattr(risk, "_load_error", "ModuleNotFoundError: No module named 'torch'")
-    result = risk.screen_text("Everyone would be better off without me.", use_embeddings=True)
-    assert result.level == "concern"
-    assert result.method == "rules"
-    status = risk.embedding_status()
-    assert status["loaded"] is False
-    assert "torch" in status["error"]
-    assert status["model"] == risk.MODEL_NAME
-
-
-@pytest.mark.embeddings
-def test_model_is_loaded_once(embedder: risk.Embedder) -> None:
-    assert risk.load_embedder() is embedder
-    assert risk.load_embedder() is risk.load_embedder()
-    seen: list[risk.Embedder | None] = []
-    threads = [threading.Thread(target=lambda: seen.append(risk.load_embedder())) for _ in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert all(item is embedder for item in seen)
-    status = risk.warm_up()
-    assert status["loaded"] is True
-    assert status["error"] is None
-
-
-@pytest.mark.embeddings
-def test_concurrent_screening_with_embeddings(embedder: risk.Embedder) -> None:
-    texts = ["I keep picturing the train coming towards me.", "Had a calm day.", "I want to die."] * 4
-    results: list[risk.RiskResult] = []
-    threads = [
-        threading.Thread(target=lambda t=t: results.append(risk.screen_text(t, use_embeddings=True))) for t in texts
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert len(results) == len(texts)
-    assert all(result.method == "rules+embedding" for result in results)
-
-
-@pytest.mark.embeddings
-def test_embeddings_catch_a_paraphrase_the_rules_miss(embedder: risk.Embedder) -> None:
-    text = "I keep picturing the train coming towards me."
-    assert rules(text).level == "none"
-    result = risk.screen_text(text, use_embeddings=True)
-    assert result.level in {"concern", "urgent"}
-    assert result.method == "rules+embedding"
-    assert result.span == text.rstrip()
-
-
-@pytest.mark.embeddings
-@pytest.mark.parametrize(
-    "text",
-    [
-        "These deadlines are killing me.",
-        "I'm dying to see the new exhibition.",
-        "I'm not suicidal, just exhausted.",
-        "My friend said she wanted to die.",
-        "I'd love to just sleep for a week.",
-        "I'm going to end this chapter of my life and move abroad.",
-    ],
-)
-def test_embeddings_respect_guards(embedder: risk.Embedder, text: str) -> None:
-    assert risk.screen_text(text, use_embeddings=True).level == "none"
-
-
-@pytest.mark.embeddings
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(st.text(max_size=300))
-def test_any_text_with_embeddings_gives_a_valid_result(embedder: risk.Embedder, text: str) -> None:
-    result = risk.screen_text(text, use_embeddings=True)
-    assert result.level in risk.LEVELS
-    if result.flagged and result.span is not None:
-        assert text[result.start : result.end] == result.span
-
-
 # --- Categories of language (sentences that appear in no data file) -------------------------
 
 # Each category is screened by rules alone and, in the embeddings test below, with the model.
@@ -658,28 +497,9 @@ CATEGORY_PARAMS = [
 ]
 
 
-def test_category_sentences_are_not_in_any_data_file() -> None:
-    # They are checks of generalisation, so none may have been tuned on. (The blind held-out
-    # file is deliberately not read.)
-    seen = set()
-    for path in (DEV_SET, EXTRA_SET, TUNING_SET):
-        seen |= {example.text.casefold() for example in risk_eval.load_examples(path)}
-    seen |= {anchor.text.casefold() for anchor in risk.load_anchors()}
-    assert not [
-        text for text, _ in (case for cases in CATEGORY_CASES.values() for case in cases) if text.casefold() in seen
-    ]
-
-
 @pytest.mark.parametrize(("text", "level"), CATEGORY_PARAMS)
 def test_category_levels_with_rules(text: str, level: str) -> None:
     assert rules(text).level == level, rules(text)
-
-
-@pytest.mark.embeddings
-@pytest.mark.parametrize(("text", "level"), CATEGORY_PARAMS)
-def test_category_levels_with_embeddings(embedder: risk.Embedder, text: str, level: str) -> None:
-    result = risk.screen_text(text, use_embeddings=True)
-    assert result.level == level, result
 
 
 def test_cross_sentence_plan_reports_a_verbatim_span_over_both_sentences() -> None:
