@@ -281,7 +281,7 @@ def _screen_with_model(text: str, detector: Any, quoted_thought: bool) -> RiskRe
         return RiskResult(
             "concern",
             _span(text, start, end),
-            f"written in {spoken.name}, which the risk model cannot read reliably: routed for a person to read",
+            f"written in {spoken.name}, which the risk model cannot read reliably: routed for human review by a person",
             "non_english",
             METHOD_MODEL,
             RISK_DETECTOR_VERSION,
