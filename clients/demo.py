@@ -18,7 +18,8 @@ from practice.models import Membership
 from practice.roles import Role
 
 EMERGENCY_FIRST_NAMES = ["Alex", "Jordan", "Sam", "Priya", "Tom", "Fatima", "Grace", "Luis", "Hana", "Owen"]
-RELATIONSHIPS = ["partner", "mother", "father", "sister", "brother", "friend", "spouse", "daughter", "son"]
+# Words that fit any of the names above (a "Grace Alvarez (son)" reads like a data error).
+RELATIONSHIPS = ["partner", "parent", "sibling", "friend", "spouse", "adult child", "cousin", "neighbour", "flatmate"]
 PRONOUNS = ["she/her", "he/him", "they/them", "", ""]
 TREATMENT_V2_EXTRA = (
     "\n\nSessions last 50 minutes. If I cannot come, I will let the practice know at least 24 hours "

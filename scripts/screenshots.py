@@ -31,8 +31,11 @@ PHONE = {"width": 390, "height": 844}
 # skipped with a notice, so the list can name pages that other branches add.
 SHOTS = [
     ("dashboard", THERAPIST, "/caseload/", DESKTOP, False),
+    ("dashboard-phone", THERAPIST, "/caseload/", PHONE, False),
     ("chart", THERAPIST, "/clients/{client}/", DESKTOP, False),
     ("chart-measures", THERAPIST, "/clients/{client}/?tab=measures", DESKTOP, False),
+    ("chart-engagement", THERAPIST, "/clients/{client}/?tab=engagement", DESKTOP, False),
+    ("chart-ai", THERAPIST, "/clients/{client}/?tab=ai", DESKTOP, False),
     ("chart-safety-plan", THERAPIST, "/clients/{client}/?tab=safety", DESKTOP, False),
     ("schedule", THERAPIST, "/schedule/", DESKTOP, False),
     ("inbox", THERAPIST, "/inbox/", DESKTOP, False),
@@ -47,6 +50,7 @@ SHOTS = [
     ("portal-home", CLIENT, "/portal/", PHONE, False),
     ("portal-crisis", CLIENT, "/portal/crisis/", PHONE, False),
     ("portal-checkin", CLIENT, "/portal/check-in/", PHONE, False),
+    ("portal-history", CLIENT, "/portal/history/", PHONE, False),
     ("portal-appointments", CLIENT, "/portal/appointments/", PHONE, False),
 ]
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
