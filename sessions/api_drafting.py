@@ -62,10 +62,10 @@ class NoteDraftSerializer(serializers.Serializer):
     sentences = DraftSentenceSerializer(many=True)
     faithfulness = serializers.DictField()
     duration_ms = serializers.IntegerField(allow_null=True)
-    created_at = serializers.DateTimeField()
-    inserted_at = serializers.DateTimeField(allow_null=True)
+    created_at = serializers.DateTimeField(read_only=True)
+    inserted_at = serializers.DateTimeField(allow_null=True, read_only=True)
     decision = serializers.ChoiceField(choices=NoteDraft.Decision.values)
-    decided_at = serializers.DateTimeField(allow_null=True)
+    decided_at = serializers.DateTimeField(allow_null=True, read_only=True)
     draft_words = serializers.IntegerField(allow_null=True)
     edit_distance = serializers.IntegerField(allow_null=True)
 

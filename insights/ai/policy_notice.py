@@ -10,66 +10,24 @@ stacking notices. Pure Python.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
-from insights.ai.policy import FEATURES, FeatureClass, Profile, effective_states
-
-NOTICE_HEADING = "How this practice uses AI (notice)"
-SAFETY_SENTENCE = (
-    "The safety check of what you write always runs, whatever you choose about AI: it looks for signs that "
-    "you may be at risk so that your therapist is told and you see help numbers straight away. It is part of "
-    "your care, not an optional AI feature, and no setting turns it off."
+# The notice's wording lives in insights/ai/policy.py (the policy decides with it, and a module
+# the policy imported back would be an import cycle); this module names it for its callers.
+from insights.ai.policy import (
+    ILLINOIS_LAW,
+    NOTICE_HEADING,
+    SAFETY_SENTENCE,
+    notice_text,
+    supplementary_keys,
+    with_notice,
+    without_notice,
 )
-ILLINOIS_LAW = "the Illinois Wellness and Oversight for Psychological Resources Act (Public Act 104-0054)"
 
-
-def _listed(keys: list[str]) -> str:
-    return "\n".join(f"- {FEATURES[key].label}: {FEATURES[key].description}" for key in keys)
-
-
-def notice_text(profile: str, toggles: Mapping[str, Any]) -> str:
-    """The notice section for a profile: which AI features run, which are off, and safety."""
-    states = effective_states(profile, toggles)
-    on = [key for key, state in states.items() if state and not FEATURES[key].safety]
-    off = [key for key, state in states.items() if not state]
-    lines = [NOTICE_HEADING, ""]
-    if profile == Profile.ILLINOIS:
-        lines += [
-            f"This practice follows {ILLINOIS_LAW}. AI is never used to detect your emotions or mental "
-            "states, to make decisions about your therapy, or to talk with you in place of your therapist.",
-            "",
-            "With your written consent, AI tools may help your therapist with administrative and "
-            "supplementary support only:",
-            _listed(on),
-        ]
-    else:
-        lines += ["With your consent, AI tools may help your therapist with:", _listed(on) if on else "- nothing"]
-    if off:
-        lines += ["", "This practice has switched these AI features off:", _listed(off)]
-    lines += [
-        "",
-        "Your therapist reviews everything these tools produce and decides what to do with it. "
-        + (
-            "Supplementary tools run only after you have read this notice and signed this consent."
-            if profile == Profile.ILLINOIS
-            else "The tools run only while you consent."
-        ),
-        "",
-        SAFETY_SENTENCE,
-    ]
-    return "\n".join(lines).strip()
-
-
-def without_notice(body: str) -> str:
-    """The practice's own wording: the body with any earlier notice section removed."""
-    index = body.find(NOTICE_HEADING)
-    return (body[:index] if index >= 0 else body).rstrip()
-
-
-def with_notice(body: str, profile: str, toggles: Mapping[str, Any]) -> str:
-    return f"{without_notice(body)}\n\n{notice_text(profile, toggles)}"
-
-
-def supplementary_keys() -> list[str]:
-    return [key for key, feature in FEATURES.items() if feature.feature_class == FeatureClass.SUPPLEMENTARY]
+__all__ = [
+    "ILLINOIS_LAW",
+    "NOTICE_HEADING",
+    "SAFETY_SENTENCE",
+    "notice_text",
+    "supplementary_keys",
+    "with_notice",
+    "without_notice",
+]
