@@ -147,7 +147,14 @@ def test_client_completes_homework_and_checks_in_on_a_phone(
     desktop.wait_for_url(f"{base}/caseload/")
     if chart_page_exists(client_record.pk):
         desktop.goto(f"{base}/clients/{client_record.pk}/?tab=homework")
-        assert desktop.get_by_text(SITUATION).first.is_visible()
+        # Finished assignments are collapsed under "Past assignments": open this one.
+        finished = desktop.locator("details.homework.past").filter(has_text=SITUATION).first
+        finished.locator("summary").first.click()
+        submissions = finished.locator("details")
+        for index in range(submissions.count()):
+            if submissions.nth(index).get_attribute("open") is None:
+                submissions.nth(index).locator("summary").click()
+        assert finished.get_by_text(SITUATION).first.is_visible()
     else:
         response = desktop.request.get(f"{base}/api/v1/clients/{client_record.pk}/homework/")
         assert response.status == 200

@@ -125,9 +125,8 @@ def test_the_day_the_alerts_and_the_long_chart_lists(browser, live_server, thera
         assert page.get_by_test_id("prep-brief").count() == 1
         assert "4 check-ins" in sessions.inner_text()
         assert "1" in page.get_by_test_id("notes-due").inner_text()
-        assert "Risk Language" in page.get_by_test_id("today-alerts").inner_text().replace(
-            "Risk language", "Risk Language"
-        )
+        # The alert's kind in clinician words (practice/labels.py), not "Risk Language".
+        assert "Worrying language" in page.get_by_test_id("today-alerts").inner_text()
         assert "1 unread" in page.get_by_test_id("today-unread").inner_text()
         assert "2" in page.get_by_test_id("nav-alerts").inner_text()
         _checked(page, f"dashboard-today-{tag}", size[0])
