@@ -283,10 +283,6 @@ def completion_rates(history: dict[str, KindHistory]) -> tuple[dict[str, float],
     return rates, overall
 
 
-def _kind_label(kind: str) -> str:
-    return labels.homework_kind_noun(kind)
-
-
 def _completion_reason(
     kind: str, history: dict[str, KindHistory], overall: float, who: labels.Person | None = None
 ) -> str:

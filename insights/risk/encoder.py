@@ -189,11 +189,6 @@ class MiniLM:
             out.append(ids)
         return out
 
-    def count_tokens(self, text: str) -> int:
-        """Word-piece tokens without [CLS]/[SEP] and without truncation."""
-        with self._tokenizer_lock:
-            return len(self.raw_tokenizer.encode(text, add_special_tokens=False).ids)
-
     @staticmethod
     def batch(ids: Sequence[Sequence[int]]) -> Batch:
         length = max(len(row) for row in ids)

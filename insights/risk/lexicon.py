@@ -1643,10 +1643,3 @@ ACCIDENT = _compile(
     r"|oven|stove|iron|kettle|pan|hob|grill|cupboard|cabinet|shelf|door(?:\s*frame)?|ceiling|car\s+door|table|desk"
     r"|bed\s+frame)|sunburn\w*|ouch|oops)\b"
 )
-
-# Words that make a sentence worth embedding first when a text is too long to embed whole.
-HINT_WORDS = _compile(
-    r"\b(?:die|dying|dead|death|kill|suicid\w*|life|live|living|alive|exist\w*|end|ending|hurt|harm|cut|cutting"
-    r"|pills?|meds|burden|point|gone|goodbye|last|wake|bleed|bled|blood|rope|bridge|knife|gun|hopeless|disappear"
-    r"|anymore|forever|permanently|better\s+off|tired\s+of|funeral|jump|overdose|stop)\b"
-)

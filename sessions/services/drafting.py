@@ -44,13 +44,6 @@ DRAFTING_FEATURE = "note_drafting"
 FACT_READ_FIELDS = ["session.status", "homework.status", "checkin.mood", "assessment.total", "alert.severity"]
 
 
-def drafting_allowed(note: ProgressNote) -> bool:
-    """Consent given and the practice's AI policy lets drafting run (insights/ai/policy.py)."""
-    return ai_consent_given(note.client) and policy.feature_allowed(
-        note.client.practice, DRAFTING_FEATURE, client=note.client
-    )
-
-
 def drafting_off_reason(note: ProgressNote) -> str | None:
     """Why the assistant is off for this note's client (no consent, or the practice's AI
     policy), or None when it may run."""
