@@ -17,7 +17,6 @@ from functools import wraps
 from zoneinfo import ZoneInfo
 
 from django import forms
-from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -33,6 +32,7 @@ from practice.roles import Capability
 from practice.web_guards import capability_required
 from sessions import selectors
 from sessions.models import Session, SessionSeries
+from sessions.recurrence import zone_named
 from sessions.selectors_appointments import annotate_for_staff
 from sessions.services import availability as availability_services
 from sessions.services import scheduling
@@ -811,7 +811,7 @@ def initials(session: Session) -> str:
 @practice_page
 @require_GET
 def practice_schedule(request) -> HttpResponse:
-    zone = ZoneInfo(settings.TIME_ZONE)
+    zone = zone_named(request.user.membership.practice.time_zone)
     with timezone.override(zone):
         view = "day" if request.GET.get("view") == "day" else "week"
         anchor = _anchor(request.GET.get("date"), zone)

@@ -25,11 +25,11 @@ WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturd
 
 
 def therapist_zone(membership: Membership | None) -> ZoneInfo:
-    """The therapist's time zone, else the practice's (settings.TIME_ZONE)."""
+    """The therapist's own time zone, else their practice's (Practice.time_zone), else the server's."""
     if membership is None:
         return zone_named("")
     name = TherapistCalendar.objects.filter(membership=membership).values_list("time_zone", flat=True).first()
-    return zone_named(name or "")
+    return zone_named(name or membership.practice.time_zone or "")
 
 
 def zone_choices() -> list[str]:

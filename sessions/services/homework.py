@@ -39,6 +39,7 @@ from sessions.homework_schema import (
     validate_responses,
 )
 from sessions.models import HomeworkAssignment, HomeworkSubmission, HomeworkTemplate
+from sessions.recurrence import zone_named
 
 if TYPE_CHECKING:
     from practice.models import User
@@ -216,7 +217,11 @@ def template_update(*, template: HomeworkTemplate, actor: User, data: dict) -> H
 # Assignments
 
 
-def _occurrence_dues(due_at: dt.datetime, recurrence: object) -> tuple[list[dt.datetime], list[str]]:
+def _occurrence_dues(
+    due_at: dt.datetime, recurrence: object, zone: dt.tzinfo | None = None
+) -> tuple[list[dt.datetime], list[str]]:
+    """The due dates of a recurring assignment, each at the first one's wall-clock time in `zone`
+    (the client's practice's), so a weekly 6 pm stays 6 pm across a DST change."""
     """Due times of each occurrence: the same local time on each chosen day of N weeks.
 
     The window is the 7*N days starting on the first due date, so a weekly rule yields
@@ -253,7 +258,7 @@ def _occurrence_dues(due_at: dt.datetime, recurrence: object) -> tuple[list[dt.d
         chosen = set()
     if errors:
         return [], errors
-    zone = ZoneInfo(settings.TIME_ZONE)
+    zone = zone or ZoneInfo(settings.TIME_ZONE)
     local_due = due_at.astimezone(zone)
     dues = []
     for offset in range(7 * weeks):  # type: ignore[operator]
@@ -308,7 +313,9 @@ def homework_assign(
                 errors["fields"] = problems
     if goal is not None and goal.client_id != client.pk:
         errors["goal"] = ["Choose one of this client's goals."]
-    dues, recurrence_errors = _occurrence_dues(due_at, recurrence) if due_at else ([], [])
+    dues, recurrence_errors = (
+        _occurrence_dues(due_at, recurrence, zone_named(client.practice.time_zone)) if due_at else ([], [])
+    )
     if recurrence_errors:
         errors["recurrence"] = recurrence_errors
     if errors:

@@ -450,7 +450,8 @@ def _queries(browser, url) -> int:
 @pytest.mark.parametrize("view", ["day", "week", "month"])
 def test_calendar_queries_do_not_grow_with_sessions(therapist, client_record, view):
     browser = web_as(therapist)
-    day = timezone.localdate()
+    zone = availability.therapist_zone(therapist.membership)  # the calendar's zone: the practice's here
+    day = timezone.localdate(timezone=zone)
     url = f"{reverse('schedule')}?view={view}&date={day.isoformat()}"
     counts = []
     made = 0
@@ -460,7 +461,7 @@ def test_calendar_queries_do_not_grow_with_sessions(therapist, client_record, vi
             client = ClientFactory(primary_therapist=therapist.membership, practice=therapist.membership.practice)
             SessionFactory(
                 client=client,
-                starts_at=timezone.make_aware(dt.datetime.combine(day, dt.time(0))) + dt.timedelta(minutes=number * 7),
+                starts_at=dt.datetime.combine(day, dt.time(0), tzinfo=zone) + dt.timedelta(minutes=number * 7),
                 status="scheduled",
             )
         made = total
@@ -525,3 +526,13 @@ def test_working_hours_follow_the_london_clock_change(working_hours, therapist, 
         book(client_record, therapist, at(2030, 3, 25, 8, 30))
     book(client_record, therapist, at(2030, 4, 1, 8, 30))
     assert Session.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_a_therapist_without_their_own_zone_gets_the_practice_zone_not_the_server_zone(therapist):
+    practice = therapist.membership.practice
+    practice.time_zone = "Australia/Sydney"
+    practice.save(update_fields=["time_zone"])
+    assert str(availability.therapist_zone(therapist.membership)) == "Australia/Sydney"
+    TherapistCalendar.objects.update_or_create(membership=therapist.membership, defaults={"time_zone": "Europe/Berlin"})
+    assert str(availability.therapist_zone(therapist.membership)) == "Europe/Berlin"
