@@ -307,7 +307,17 @@ class Assessment(models.Model):
 
     class Meta:
         ordering = ["administered_at", "id"]
-        indexes = [models.Index(fields=["client", "instrument", "administered_at"])]
+        indexes = [
+            # Newest first per client and instrument, covering total and created_at: the
+            # engagement recompute's latest-two-per-instrument window
+            # (insights.engagement.bulk.measure_sql) reads it in order, with no sort and no
+            # heap access. Ascending reads (administered_at, id) scan it backwards.
+            models.Index(
+                fields=["client", "instrument", "-administered_at", "-id"],
+                include=["total", "created_at"],
+                name="assessment_client_latest_idx",
+            )
+        ]
 
 
 class MeasureSchedule(models.Model):
