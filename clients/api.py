@@ -68,10 +68,9 @@ def _client_for_role(component_name: str, clinical_serializer, *, many: bool = F
     )
 
 
+# The caseload (clinicians) or the roster (managers, admins): rows read with `values()`
+# (practice.api_rows), so the encrypted columns neither shape outputs are never read.
 class ClientListView(ValuesListMixin, generics.ListCreateAPIView):
-    """The caseload (clinicians) or the roster (managers, admins): rows read with `values()`
-    (practice.api_rows), so the encrypted columns neither shape outputs are never read."""
-
     permission_classes = [StaffOnly]
 
     def get_serializer_class(self):

@@ -95,13 +95,12 @@ class ValuesPagination(StandardPagination):
     django_paginator_class = WindowCountPaginator
 
 
+# For a generics.ListAPIView: GET pages `values(*row_columns())` of the filtered queryset and
+# answers `build_rows(page)`, in the paginator's envelope. `build_rows` must output exactly
+# what `get_serializer_class()` outputs for the same rows (same keys, order and types): tests
+# compare both for every view using this. (Comments, not a docstring: drf-spectacular would
+# publish a view's docstring, inherited ones included, as the operation's description.)
 class ValuesListMixin:
-    """For a generics.ListAPIView: GET pages `values(*row_columns())` of the filtered queryset
-    and answers `build_rows(page)`, in the paginator's envelope.
-
-    `build_rows` must output exactly what `get_serializer_class()` outputs for the same rows
-    (same keys, order and types): tests compare both for every view using this."""
-
     pagination_class = ValuesPagination
 
     def row_columns(self) -> Iterable[str]:

@@ -551,10 +551,9 @@ class MyCheckInsView(generics.ListAPIView):
         )
 
 
+# A client's check-ins, for their clinicians: rows read with `values()` a page at a time
+# (practice.api_rows), the same JSON as CheckInSerializer (the schema).
 class ClientCheckInsView(generics.ListAPIView):
-    """A client's check-ins, for their clinicians: rows read with `values()` a page at a time
-    (practice.api_rows), the same JSON as CheckInSerializer (the schema)."""
-
     permission_classes = (ClinicalOnly,)
     serializer_class = CheckInSerializer
     pagination_class = ValuesPagination
