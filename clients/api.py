@@ -21,6 +21,8 @@ from clients.selectors import (
     roster,
 )
 from clients.serializers import (
+    CASELOAD_COLUMNS,
+    ROSTER_COLUMNS,
     AcceptInviteSerializer,
     CaseloadClientSerializer,
     ClientDetailSerializer,
@@ -31,8 +33,10 @@ from clients.serializers import (
     PortalInviteResponseSerializer,
     PortalReminderResponseSerializer,
     RosterClientSerializer,
+    client_list_rows,
 )
 from clients.services import records
+from practice.api_rows import ValuesListMixin
 from practice.api_support import AuthRateThrottle
 from practice.permissions import capability_required
 from practice.roles import Capability, has_capability
@@ -64,11 +68,9 @@ def _client_for_role(component_name: str, clinical_serializer, *, many: bool = F
     )
 
 
-# Encrypted client columns neither list shape outputs (the caseload shows discharge_reason).
-UNLISTED_ENCRYPTED = ("address", "presenting_concerns", "diagnosis_codes")
-
-
-class ClientListView(generics.ListCreateAPIView):
+# The caseload (clinicians) or the roster (managers, admins): rows read with `values()`
+# (practice.api_rows), so the encrypted columns neither shape outputs are never read.
+class ClientListView(ValuesListMixin, generics.ListCreateAPIView):
     permission_classes = [StaffOnly]
 
     def get_serializer_class(self):
@@ -79,9 +81,7 @@ class ClientListView(generics.ListCreateAPIView):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return roster(user=None)
-        # Encrypted columns the list does not output are not read (nor decrypted, per row).
-        unlisted = (*UNLISTED_ENCRYPTED, *(() if is_clinician(self.request.user) else ("discharge_reason",)))
-        queryset = roster(user=self.request.user).defer(*unlisted)
+        queryset = roster(user=self.request.user)
         params = self.filter_params()
         if params.get("status"):
             queryset = queryset.filter(status=params["status"])
@@ -97,6 +97,12 @@ class ClientListView(generics.ListCreateAPIView):
 
     def filter_params(self):
         return self.request.query_params
+
+    def row_columns(self):
+        return CASELOAD_COLUMNS if is_clinician(self.request.user) else ROSTER_COLUMNS
+
+    def build_rows(self, rows):
+        return client_list_rows(rows, clinical=is_clinician(self.request.user))
 
     @extend_schema(
         parameters=[

@@ -80,9 +80,14 @@ def _get(queryset, client_id) -> Client:
         raise NotFound() from None
 
 
-def client_for_read(*, user, client_id, related: tuple[str, ...] = ()) -> Client:
-    """The client if the user may read its clinical record, else NotFound."""
-    return _get(Client.objects.clinical_scope(user).select_related("practice", *related), client_id)
+def client_for_read(*, user, client_id, related: tuple[str, ...] = (), columns: tuple[str, ...] = ()) -> Client:
+    """The client if the user may read its clinical record, else NotFound.
+
+    `columns`: load only these (no related row), for a caller that needs no more than, say,
+    the id (a list of the client's records): no encrypted column is then read or decrypted."""
+    queryset = Client.objects.clinical_scope(user)
+    queryset = queryset.only(*columns) if columns else queryset.select_related("practice", *related)
+    return _get(queryset, client_id)
 
 
 def client_is_editable(*, user, client: Client) -> bool:

@@ -5,6 +5,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from clients.models import Client, Consent, Goal, Objective
+from practice.api_rows import date_text, datetime_text
 from practice.bounds import BoundedDateField, BoundedDateTimeField
 from practice.models import Membership
 
@@ -66,6 +67,74 @@ class CaseloadClientSerializer(RosterClientSerializer):
 
     def get_has_portal(self, client) -> bool:
         return client.user_id is not None
+
+
+# The caseload/roster list, built from `values()` rows (practice.api_rows): the same JSON as
+# RosterClientSerializer / CaseloadClientSerializer (tests/clients/test_list_rows.py).
+ROSTER_COLUMNS = (
+    "id",
+    "first_name",
+    "last_name",
+    "status",
+    "primary_therapist_id",
+    "primary_therapist__user__first_name",
+    "primary_therapist__user__last_name",
+    "primary_therapist__user__email",
+    "referred_at",
+    "intake_date",
+    "discharged_at",
+    "created_at",
+    "version",
+)
+CASELOAD_COLUMNS = (
+    *ROSTER_COLUMNS,
+    "preferred_name",
+    "date_of_birth",
+    "email",
+    "phone",
+    "co_therapist_id",
+    "supervisor_id",
+    "discharge_reason",
+    "user_id",
+)
+
+
+def client_list_rows(rows: list[dict], *, clinical: bool) -> list[dict]:
+    """The caseload rows (`clinical`, from CASELOAD_COLUMNS) or the roster rows (from
+    ROSTER_COLUMNS) of the client list."""
+    when = datetime_text()
+    output = []
+    for row in rows:
+        therapist = row["primary_therapist_id"]
+        therapist_name = None
+        if therapist is not None:  # Membership.display_name
+            full = f"{row['primary_therapist__user__first_name']} {row['primary_therapist__user__last_name']}".strip()
+            therapist_name = full or row["primary_therapist__user__email"]
+        item = {
+            "id": row["id"],
+            "name": f"{row['first_name']} {row['last_name']}",
+            "first_name": row["first_name"],
+            "last_name": row["last_name"],
+            "status": row["status"],
+            "therapist": therapist,
+            "therapist_name": therapist_name,
+            "referred_at": date_text(row["referred_at"]),
+            "intake_date": date_text(row["intake_date"]),
+            "discharged_at": date_text(row["discharged_at"]),
+            "created_at": when(row["created_at"]),
+            "version": row["version"],
+        }
+        if clinical:
+            item["preferred_name"] = row["preferred_name"]
+            item["date_of_birth"] = date_text(row["date_of_birth"])
+            item["email"] = row["email"]
+            item["phone"] = row["phone"]
+            item["co_therapist"] = row["co_therapist_id"]
+            item["supervisor"] = row["supervisor_id"]
+            item["discharge_reason"] = row["discharge_reason"]
+            item["has_portal"] = row["user_id"] is not None
+        output.append(item)
+    return output
 
 
 class ConsentSerializer(serializers.ModelSerializer):

@@ -16,6 +16,7 @@ from rest_framework.views import APIView
 from insights.models import Alert
 from insights.safety import alert_acknowledge, alert_resolve
 from insights.selectors import alert_for_read, alert_for_write, alerts_visible_to
+from practice.api_rows import ValuesListMixin, datetime_text
 from practice.permissions import capability_required
 from practice.roles import Capability
 
@@ -52,6 +53,58 @@ class AlertSerializer(serializers.ModelSerializer):
         ]
 
 
+# The alert list, built from `values()` rows (practice.api_rows): the same JSON as
+# AlertSerializer (tests/insights/test_alert_list_rows.py). The client's name is its only
+# column read: no encrypted client column, nor the alert's excerpt and notes (not output).
+ALERT_LIST_COLUMNS = (
+    "id",
+    "client_id",
+    "client__first_name",
+    "client__last_name",
+    "kind",
+    "severity",
+    "reason",
+    "status",
+    "source_type",
+    "source_id",
+    "created_at",
+    "acknowledge_by",
+    "acknowledged_at",
+    "resolved_at",
+    "outcome",
+    "escalation_level",
+    "detector_method",
+    "detector_version",
+)
+
+
+def alert_list_rows(rows: list[dict]) -> list[dict]:
+    when = datetime_text()
+    return [
+        {
+            "id": row["id"],
+            "client": row["client_id"],
+            "client_name": f"{row['client__first_name']} {row['client__last_name']}",  # Client.full_name
+            "kind": row["kind"],
+            "severity": row["severity"],
+            "reason": row["reason"],
+            "status": row["status"],
+            "source_type": row["source_type"],
+            "source_id": row["source_id"],
+            "created_at": when(row["created_at"]),
+            "acknowledge_by": when(row["acknowledge_by"]),
+            "acknowledged_at": when(row["acknowledged_at"]),
+            "resolved_at": when(row["resolved_at"]),
+            "outcome": row["outcome"],
+            "escalation_level": row["escalation_level"],
+            "detector_method": row["detector_method"],
+            "detector_version": row["detector_version"],
+            "model_output": row["detector_method"] in Alert.MODEL_METHODS,  # Alert.model_output
+        }
+        for row in rows
+    ]
+
+
 class AcknowledgeSerializer(serializers.Serializer):
     note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
 
@@ -61,22 +114,14 @@ class ResolveSerializer(serializers.Serializer):
     note = serializers.CharField(max_length=4000)
 
 
-class AlertListView(generics.ListAPIView):
+class AlertListView(ValuesListMixin, generics.ListAPIView):
     permission_classes = [AlertPermission]
     serializer_class = AlertSerializer
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return Alert.objects.none()
-        # The list shows each client's name only: their encrypted columns are not read, and
-        # neither is the alert's excerpt (not an output field).
-        queryset = alerts_visible_to(self.request.user).defer(
-            "excerpt",
-            "client__address",
-            "client__presenting_concerns",
-            "client__diagnosis_codes",
-            "client__discharge_reason",
-        )
+        queryset = alerts_visible_to(self.request.user)
         params = self.request.query_params
         if params.get("status"):
             if params["status"] not in Alert.Status.values:
@@ -85,6 +130,12 @@ class AlertListView(generics.ListAPIView):
         if params.get("client", "").isdigit():
             queryset = queryset.filter(client_id=int(params["client"]))
         return queryset.order_by("-created_at", "-id")
+
+    def row_columns(self):
+        return ALERT_LIST_COLUMNS
+
+    def build_rows(self, rows):
+        return alert_list_rows(rows)
 
     @extend_schema(
         parameters=[

@@ -157,7 +157,8 @@ _read_batch: contextvars.ContextVar[_ReadBatch | None] = contextvars.ContextVar(
 @contextmanager
 def audit_reads_batched() -> Iterator[None]:
     """Collect the READ events recorded inside the block and write them in one bulk insert,
-    one transaction, when it ends (also when it raises: the reads happened).
+    one transaction, when it ends (also when it raises: the reads happened). A single event
+    outside any transaction is one INSERT, in autocommit.
 
     A page that shows five kinds of clinical content recorded five events in five
     transactions; batched, a GET commits once. A read recorded inside a transaction is still
@@ -173,7 +174,11 @@ def audit_reads_batched() -> Iterator[None]:
         yield
     finally:
         _read_batch.reset(token)
-        if batch.events:
+        if len(batch.events) == 1 and not connection.in_atomic_block:
+            # Autocommit: one INSERT is its own transaction. BEGIN and COMMIT around it would
+            # be two more round trips to the database on most GETs (one read recorded).
+            batch.events[0].save(force_insert=True)
+        elif batch.events:
             with transaction.atomic():
                 AuditEvent.objects.bulk_create(batch.events)
 

@@ -148,9 +148,11 @@ class ExpiringTokenAuthentication(authentication.BaseAuthentication):
             raw = header[1].decode()
         except UnicodeError as error:
             raise exceptions.AuthenticationFailed("Invalid token header.") from error
-        token = (
-            ApiToken.objects.select_related("user__membership__practice").filter(key_hash=ApiToken.hash(raw)).first()
-        )
+        # key_hash is unique: get(), not first(), whose ORDER BY would be compiled on every request.
+        try:
+            token = ApiToken.objects.select_related("user__membership__practice").get(key_hash=ApiToken.hash(raw))
+        except ApiToken.DoesNotExist:
+            token = None
         if token is None or not token.is_live(timezone.now()):
             raise exceptions.AuthenticationFailed("Invalid or expired token.")
         user = token.user

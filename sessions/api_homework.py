@@ -27,6 +27,7 @@ from rest_framework.views import APIView
 from clients.models import Goal
 from clients.selectors import client_for_portal, client_for_read, client_for_write
 from insights.safety import ScreeningOutcome, crisis_resources_for
+from practice.api_rows import ValuesPagination, datetime_text
 from practice.bounds import BoundedDateTimeField
 from practice.permissions import IsClientUser, capability_required
 from practice.roles import Capability
@@ -264,6 +265,25 @@ class CheckInSerializer(serializers.ModelSerializer):
     class Meta:
         model = CheckIn
         fields = ("id", "mood", "emotions", "note", "created_at")
+
+
+# A client's check-ins for their clinicians, built from `values()` rows (practice.api_rows):
+# the same JSON as CheckInSerializer (tests/sessions/test_checkins_api.py compares them).
+CHECKIN_COLUMNS = ("id", "mood", "emotions", "note", "created_at")
+
+
+def checkin_rows(rows: list[dict]) -> list[dict]:
+    when = datetime_text()
+    return [
+        {
+            "id": row["id"],
+            "mood": row["mood"],
+            "emotions": row["emotions"],
+            "note": row["note"],
+            "created_at": when(row["created_at"]),
+        }
+        for row in rows
+    ]
 
 
 class CheckInWriteSerializer(serializers.Serializer):
@@ -531,16 +551,22 @@ class MyCheckInsView(generics.ListAPIView):
         )
 
 
+# A client's check-ins, for their clinicians: rows read with `values()` a page at a time
+# (practice.api_rows), the same JSON as CheckInSerializer (the schema).
 class ClientCheckInsView(generics.ListAPIView):
     permission_classes = (ClinicalOnly,)
     serializer_class = CheckInSerializer
-    queryset = CheckIn.objects.none()
+    pagination_class = ValuesPagination
+    queryset = CheckIn.objects.none()  # schema only
 
-    def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):
-            return CheckIn.objects.none()
-        client = client_for_read(user=self.request.user, client_id=self.kwargs["pk"])
-        return selectors.checkins_for_client(client=client, actor=self.request.user)
+    def list(self, request, *args, **kwargs):
+        # The selector decides the scope (in the page's query) and records the read.
+        rows = selectors.checkins_page_for_client(
+            user=request.user,
+            client_id=self.kwargs["pk"],
+            read_page=lambda checkins: self.paginate_queryset(checkins.values(*CHECKIN_COLUMNS)),
+        )
+        return self.get_paginated_response(checkin_rows(rows))
 
 
 class MyCrisisResourcesView(APIView):

@@ -24,6 +24,7 @@ number of queries does not grow with the caseload or the history.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
@@ -46,7 +47,7 @@ from django.utils import timezone
 
 from clients.models import Assessment, Client, Goal
 from clients.outcomes import not_on_track
-from clients.selectors import SESSION_MATCH_WINDOW, open_alerts
+from clients.selectors import SESSION_MATCH_WINDOW, client_for_read, open_alerts
 from clients.selectors_between import agenda_since
 from insights.models import Alert
 from insights.selectors import EngagementBadge, engagement_badge, engagement_view
@@ -387,6 +388,27 @@ def checkins_for_client(*, client: Client, actor: User) -> QuerySet[CheckIn]:
     """A client's check-ins, newest first. Records the read of mood, emotions and note."""
     audit_read(actor=actor, client_id=client.pk, target_type=CHECKIN_TARGET, fields=["mood", "emotions", "note"])
     return portal_checkins(client=client)
+
+
+def checkins_page_for_client(*, user: User, client_id: int, read_page: Callable[[QuerySet[CheckIn]], list]) -> list:
+    """The page `read_page` reads of a client's check-ins (newest first), if the user may
+    read the client's clinical record, else NotFound. Records the read of mood, emotions and
+    note.
+
+    The clinical scope is a condition of the check-ins' query (`client__in` the scope), so a
+    page with rows needs no look-up of the client first; the client is looked up (NotFound
+    outside the scope) only when the page is empty or cannot be read, so that an empty list
+    and a client out of scope stay told apart as before (200 and 404)."""
+    scoped = CheckIn.objects.filter(client__in=Client.objects.clinical_scope(user).filter(pk=client_id))
+    try:
+        rows = read_page(scoped.order_by("-created_at", "-id"))
+    except Exception:
+        client_for_read(user=user, client_id=client_id, columns=("id",))  # out of scope: NotFound first
+        raise
+    if not rows:
+        client_for_read(user=user, client_id=client_id, columns=("id",))
+    audit_read(actor=user, client_id=client_id, target_type=CHECKIN_TARGET, fields=["mood", "emotions", "note"])
+    return rows
 
 
 def portal_checkins(*, client: Client) -> QuerySet[CheckIn]:

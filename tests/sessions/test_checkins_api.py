@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from django.core import mail
 from django.urls import reverse
+from django.utils import timezone
 
+from clients.selectors import client_for_read
 from insights.models import Alert
 from practice.celery import app as celery_app
 from practice.models import AuditEvent, Notification
+from sessions import selectors
+from sessions.api_homework import ClientCheckInsView
 from sessions.models import CheckIn, Message
+from tests.api_reference import serializer_list_content
 from tests.conftest import Snapshot, as_user
 from tests.factories import CheckInFactory
 
@@ -168,8 +175,62 @@ def test_checkin_lists_query_count_is_flat(me, therapist, client_record, django_
     staff = as_user(therapist)
     with django_assert_num_queries(5):  # token, client, portal consent, count, page
         assert me.get(reverse("api-me-checkins")).status_code == 200
-    with django_assert_num_queries(7):  # token, client, count, page, audit (savepoint, insert, release)
+    # token, the page with its count (the scope in the query), audit (savepoint, insert, release)
+    with django_assert_num_queries(5):
         assert staff.get(reverse("api-client-checkins", kwargs={"pk": client_record.pk})).status_code == 200
+
+
+def reference_checkins(view, user, pk: int, query: str = "") -> tuple[int, bytes]:
+    """The list as CheckInSerializer answered it: the client looked up, then its check-ins."""
+
+    def get_queryset(self):
+        client = client_for_read(user=self.request.user, client_id=self.kwargs["pk"])
+        return selectors.checkins_for_client(client=client, actor=self.request.user)
+
+    path = reverse("api-client-checkins", kwargs={"pk": pk}) + query
+    return serializer_list_content(view, user=user, path=path, kwargs={"pk": pk}, get_queryset=get_queryset)
+
+
+def test_client_checkins_match_the_serializer(therapist, supervisor, client_record, other_client_record):
+    moment = timezone.now()
+    notes = ["", "Tired — “long” day \u2028", "Slept well"]
+    for index in range(12):
+        CheckInFactory(
+            client=client_record,
+            mood=index % 11,
+            emotions=[] if index % 2 else ["calm", "anxious"],
+            note=notes[index % 3],
+            created_at=moment - dt.timedelta(hours=index // 2),  # pairs at the same instant: id decides
+        )
+    for user in (therapist, supervisor):
+        for query in ("", "?page_size=5&page=2", "?page_size=5&page=last", "?page_size=200"):
+            response = as_user(user).get(reverse("api-client-checkins", kwargs={"pk": client_record.pk}) + query)
+            status, expected = reference_checkins(ClientCheckInsView, user, client_record.pk, query)
+            assert response.status_code == status == 200
+            assert response.content == expected
+    # A client in scope with no check-ins: an empty page, and its read still recorded.
+    before = AuditEvent.objects.filter(client_id=other_client_record.pk).count()
+    response = as_user(therapist).get(reverse("api-client-checkins", kwargs={"pk": other_client_record.pk}))
+    assert response.status_code == 200
+    assert response.content == reference_checkins(ClientCheckInsView, therapist, other_client_record.pk)[1]
+    # Two reads: the API's and the reference's.
+    assert AuditEvent.objects.filter(client_id=other_client_record.pk).count() == before + 2
+
+
+@pytest.mark.parametrize("query", ["", "?page=2", "?page=x"])
+def test_client_checkins_out_of_scope_are_404_without_an_audit(colleague, therapist, client_record, query):
+    CheckInFactory(client=client_record, note="Private")
+    api = as_user(colleague)
+    before = AuditEvent.objects.count()
+    url = reverse("api-client-checkins", kwargs={"pk": client_record.pk}) + query
+    response = api.get(url)
+    assert response.status_code == 404 and response.json() == {"detail": "Not found."}
+    assert AuditEvent.objects.count() == before
+    # An invalid page of a client in scope stays DRF's answer.
+    if query:
+        response = as_user(therapist).get(url)
+        assert response.status_code == 404
+        assert response.content == reference_checkins(ClientCheckInsView, therapist, client_record.pk, query)[1]
 
 
 # ---------------------------------------------------------------------------
