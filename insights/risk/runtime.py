@@ -105,7 +105,7 @@ class _Graph:
         self.counter += 1
         return f"{stem}_{self.counter}"
 
-    def const(self, stem: str, value: np.ndarray | float | Sequence[int]) -> str:
+    def const(self, stem: str, value: np.ndarray | np.floating | float | Sequence[int]) -> str:
         from onnx import numpy_helper
 
         array = np.asarray(value)
