@@ -3,11 +3,14 @@
     .venv/bin/python benchmarks/bench_risk_screening.py            # everything below
     .venv/bin/python benchmarks/bench_risk_screening.py --quick    # fewer rounds, shorter windows
     .venv/bin/python benchmarks/bench_risk_screening.py --no-http  # skip 4 (no PostgreSQL, no gunicorn)
+    .venv/bin/python benchmarks/bench_risk_screening.py --variants # add 2b: each graph variant
 
 Prints, from one run (every comparison interleaved, because the machine is shared):
 1. model load time and resident memory, onnxruntime (the default) and numpy (goal load <= 5 s);
 2. the time screening adds per check-in note at concurrency 1 (``screen_text``), onnxruntime
    against numpy in the same process, alternating: p50 and p95 (goal p95 <= 30 ms);
+2b. with ``--variants``: the forward pass alone for each graph flavour (contrib fused kernels,
+   standard operators), onnxruntime's optimiser off/on, fp32 and int8, against numpy;
 3. ``POST /api/v1/me/checkins/`` in process (Django test client, SQLite in /tmp) without a note,
    with a harmless note screened by onnxruntime and with one screened by numpy, interleaved:
    medians and ratios (goal <= 1.5x);
@@ -138,6 +141,41 @@ def per_text_latency(rounds: int, by_runtime: dict) -> dict[str, tuple[float, fl
     return {name: (statistics.median(values), _percentile(values, 0.95)) for name, values in timings.items()}
 
 
+def graph_variants(rounds: int, detector) -> None:
+    """The detector's forward pass per graph flavour, optimiser setting and precision, alternating."""
+    from insights.risk import runtime as risk_runtime
+
+    layers = [*detector.model.layers[: detector.first_tuned], *detector.tuned]
+    head = (detector.head_w, detector.head_b)
+    batches = [detector.model.batch([ids]) for ids in detector.model.token_ids(NOTES)]
+    variants = {"numpy (reference)": detector.reference_probabilities}
+    for flavour in risk_runtime.FLAVOURS:
+        for precision, optimise in (("fp32", False), ("fp32", True), ("int8", True)):
+            session = risk_runtime.session_for(
+                detector.model, layers, head=head, precision=precision, flavour=flavour, optimise=optimise
+            )
+            label = f"{flavour}, {precision}, onnxruntime optimiser {'on' if optimise else 'off'}"
+            variants[label] = session.run
+    deviation = {
+        name: max(float(abs(run(batch) - detector.reference_probabilities(batch)).max()) for batch in batches)
+        for name, run in variants.items()
+    }
+    timings: dict[str, list[float]] = {name: [] for name in variants}
+    for _ in range(rounds):
+        for batch in batches:
+            for name, run in variants.items():
+                started = time.perf_counter()
+                run(batch)
+                timings[name].append((time.perf_counter() - started) * 1000)
+    base = statistics.median(timings["numpy (reference)"])
+    for name, values in timings.items():
+        median = statistics.median(values)
+        print(
+            f"  {name:<50} p50 {median:6.1f} ms  {base / median:4.2f}x numpy  "
+            f"max |probability - numpy| {deviation[name]:.1e}"
+        )
+
+
 # --- 3. Check-in ratio in process ---------------------------------------------------------------
 
 
@@ -234,6 +272,7 @@ class Tree:
         # the most any screener could reach.
         self.ceiling = ceiling
         self.ceiling_rates: list[float] = []
+        self.served_by = ""  # the runtime /health/ready reports
 
     def env(self) -> dict[str, str]:
         env = dict(os.environ)
@@ -309,6 +348,7 @@ class Tree:
                     raise RuntimeError(f"{self.name}: gunicorn did not get ready (see {log.name})")
                 ready = ready + 1 if _status("GET", "/health/ready") == 200 else 0
                 time.sleep(0.25 if ready else 0.5)
+            self.served_by = _ready_runtime()
             for index in range(4 * CONCURRENCY):  # both workers' first requests
                 _checkin(self.tokens[index % len(self.tokens)], NOTES[index % len(NOTES)])
             rate = _drive(self.tokens, seconds)
@@ -354,6 +394,18 @@ def _status(method: str, path: str, body: dict | None = None, token: str | None 
         return 0
     finally:
         connection.close()
+
+
+def _ready_runtime() -> str:
+    connection = http.client.HTTPConnection(HOST, PORT, timeout=60)
+    try:
+        connection.request("GET", "/health/ready", headers={"Host": f"{HOST}:{PORT}"})
+        status = json.loads(connection.getresponse().read()).get("risk_model", {})
+    except (OSError, ValueError):
+        return "unknown"
+    finally:
+        connection.close()
+    return str(status.get("runtime") or status.get("model") or "unknown")
 
 
 def _checkin(token: str, note: str | None) -> int:
@@ -440,7 +492,8 @@ def http_throughput(rounds: int, seconds: float) -> None:
                     continue
                 ceiling = f"; without a note {tree.ceiling_rates[-1]:.1f}/s" if tree.ceiling else ""
                 print(
-                    f"  round {round_number + 1}: {tree.name}: {rate:.1f} check-ins/s{ceiling} (load {_load_average()})"
+                    f"  round {round_number + 1}: {tree.name} [{tree.served_by}]: {rate:.1f} check-ins/s{ceiling} "
+                    f"(load {_load_average()})"
                 )
     finally:
         if old is not None:
@@ -468,6 +521,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--no-http", action="store_true", help="skip the gunicorn/PostgreSQL throughput")
+    parser.add_argument(
+        "--variants", action="store_true", help="also time each graph flavour, optimiser setting and precision"
+    )
     parser.add_argument("--child-load", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child_load:
@@ -491,6 +547,10 @@ def main() -> int:
         print(f"  {name:<12} p50 {p50:.1f} ms  p95 {p95:.1f} ms")
     speedup = latency["numpy"][0] / latency["onnxruntime"][0]
     print(f"  onnxruntime / numpy: {speedup:.2f}x faster at p50")
+
+    if args.variants:
+        print("2b. the detector's forward pass alone per graph variant (one note per call, alternating):")
+        graph_variants(max(5, rounds // 4), by_runtime["onnxruntime"])
 
     medians = checkin_ratio(rounds, by_runtime)
     base = medians["without a note"]
