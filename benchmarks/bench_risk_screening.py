@@ -32,6 +32,7 @@ import argparse
 import http.client
 import json
 import os
+import shutil
 import signal
 import statistics
 import subprocess
@@ -459,6 +460,7 @@ def old_worktree() -> tuple[Path | None, str]:
 
 def remove_worktree(folder: Path) -> None:
     subprocess.run(["git", "worktree", "remove", "--force", str(folder)], cwd=ROOT, capture_output=True)
+    shutil.rmtree(folder.parent, ignore_errors=True)  # the mkdtemp folder around it
 
 
 def http_throughput(rounds: int, seconds: float) -> None:
