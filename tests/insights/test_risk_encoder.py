@@ -1,4 +1,5 @@
-"""The numpy forward pass of all-MiniLM-L6-v2 gives sentence-transformers' embeddings.
+"""The forward pass of all-MiniLM-L6-v2 (numpy, and onnxruntime built from the same weights)
+gives sentence-transformers' embeddings.
 
 The reference vectors (tests/insights/data/risk_encoder_reference.json) were produced once by
 sentence-transformers 6.2.0 (torch) from the same packaged weights; this test needs no torch.
@@ -15,17 +16,25 @@ import pytest
 REFERENCE = Path(__file__).parent / "data" / "risk_encoder_reference.json"
 
 
-@pytest.fixture(scope="module")
-def encoder():
+@pytest.fixture(scope="module", params=["onnx", "numpy"])
+def encoder(request):
+    """The encoder on onnxruntime (the default, when installed) and on the numpy reference pass."""
     from insights.risk import encoder as risk_encoder
+    from insights.risk import runtime as risk_runtime
 
+    if request.param == "onnx" and not risk_runtime.available():
+        pytest.skip("onnxruntime is not installed")
+    factory = risk_runtime.embedding_session if request.param == "onnx" else None
     try:
-        return risk_encoder.MiniLM()
+        model = risk_encoder.MiniLM(embedding_session=factory)
     except Exception as error:  # noqa: BLE001
         pytest.skip(f"packaged model unavailable: {error}")
+    uses_session = model.embedding_forward() != model.reference_embeddings
+    assert uses_session == (request.param == "onnx")
+    return model
 
 
-def test_numpy_encoder_matches_the_reference_embeddings(encoder) -> None:
+def test_encoder_matches_the_reference_embeddings(encoder) -> None:
     rows = json.loads(REFERENCE.read_text(encoding="utf-8"))["rows"]
     texts = [row["text"] for row in rows]
     expected = np.array([row["vector"] for row in rows], dtype=np.float32)
