@@ -287,11 +287,13 @@ def count_queries(browser, url) -> int:
 # Every page: session, and the user with their membership, practice and MFA-device flag (one
 # query, practice.backends), and for a therapist the navigation's counts (one query); a
 # session's first view also stores its idle clock (savepoint, update, release).
-# The dashboard: the above, clients, overdue, scores (with their session numbers), and the
-# safety loop (the follow-up tasks and the urgent-alert-without-a-plan flag, one query each).
-# Then the day (sessions.selectors_today.today_view): today's sessions, notes due, unresolved
-# alerts, unread threads and questionnaires due, one query each.
-DASHBOARD_QUERIES = 16
+# The dashboard: the above, the notes due (read once: the day lists them, the caseload counts
+# the overdue among them), clients (with their not-on-track scores and session numbers as
+# columns), and the safety loop (the follow-up tasks and the urgent-alert-without-a-plan flag,
+# one query each). Then the rest of the day (sessions.selectors_today.today_view): today's
+# sessions, unresolved alerts (the first few with their count), unread threads and
+# questionnaires due, one query each.
+DASHBOARD_QUERIES = 14
 # With sessions today: + the practice's video policy and the clients' latest prep briefs.
 DASHBOARD_TODAY_QUERIES = DASHBOARD_QUERIES + 2
 CASELOAD_PER_PAGE = 25
