@@ -333,6 +333,7 @@ def client_outcomes(
     With `reads` (`measures_reads`, which the caller holds for the trends too) nothing is
     read again but the curves, from the cache under its stamp."""
     outcome_codes = ("phq9", "gad7", "wai_sr")
+    rows: list[tuple[str, int | None, dt.datetime, dt.datetime | None]]
     if reads is None:
         rows = list(
             Assessment.objects.filter(client=client, instrument__in=outcome_codes)

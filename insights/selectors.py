@@ -119,7 +119,7 @@ def unresolved_alerts_head(*, user: User, limit: int) -> tuple[list[Alert], int]
     """The first `limit` of `unresolved_alerts_for_triage` and how many there are, in one
     query (a window count over the rows before the LIMIT): the dashboard's alert panel."""
     rows = list(_unresolved_for_triage(user).annotate(in_all=Window(Count("pk")))[:limit])
-    return rows, (rows[0].in_all if rows else 0)  # type: ignore[attr-defined]
+    return rows, (rows[0].in_all if rows else 0)
 
 
 @dataclass(frozen=True)

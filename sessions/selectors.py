@@ -474,7 +474,7 @@ def _tracking(client: Client, session_n: int) -> dict:
     only the first and latest scores of a measure with two or more, and the latest's session."""
     if not client.tracked_any:  # type: ignore[attr-defined]
         return {"flag": False, "reason": ""}
-    series = {}
+    series: dict[str, list[tuple[int, int | None]]] = {}
     for code in TRACKED:
         if getattr(client, f"{code}_second_id") is None:
             series[code] = []
