@@ -303,9 +303,10 @@ SCHEDULE_QUERIES = 13
 # Queries per chart tab (statements that read or write data; savepoints and commits are not
 # queries), after a first view (which stores the session's idle clock). Fixed on every tab:
 # session, user (with membership and practice), MFA devices, the client, the next session
-# (with its cancellation request), consents and item 9, recent break-glass, open alerts,
-# care-team changes, the navigation's counts, and one bulk insert of the tab's read audits.
-# The portal's invites are read only for a client who does not sign in (this client does).
+# (with its open cancellation request's id and the practice's video address), consents and
+# item 9, recent break-glass, open alerts, care-team changes, the navigation's counts, and one
+# bulk insert of the tab's read audits. The portal's invites are read only for a client who
+# does not sign in (this client does), a cancellation request only when there is one.
 CHART_QUERIES = {
     # + one page of sessions, notes, homework, check-ins and scores, each query counting its
     # source's rows too (a window count: the page count needs no query of its own).
@@ -379,6 +380,26 @@ def test_dashboard_with_the_day_filled_is_the_same_at_1_10_and_100_clients(thera
     assert len(today.sessions) == count and all(item.brief and item.join_url for item in today.sessions)
     assert today.questionnaires_count == count and today.unread_count == count and today.alerts_count == count
     assert today.notes_due_count == count  # the signed note of build_caseload is not linked to the session
+
+
+def test_chart_header_shows_a_video_sessions_join_link_in_the_same_queries_as_an_office_session(
+    therapist, client_record
+):
+    from sessions.models import ReminderPolicy
+
+    upcoming = SessionFactory(
+        client=client_record, starts_at=timezone.now() + dt.timedelta(days=2), status=Session.Status.SCHEDULED
+    )
+    browser = web_as(therapist)
+    url = f"{reverse('client-chart', args=[client_record.pk])}?tab=consent"
+    assert browser.get(url).status_code == 200  # the first view stores the session's idle clock
+    office = count_queries(browser, url)
+    Session.objects.filter(pk=upcoming.pk).update(modality=Session.Modality.VIDEO, video_room="room-1")
+    assert 'data-testid="staff-join-video"' in browser.get(url).content.decode()
+    assert count_queries(browser, url) == office
+    ReminderPolicy.objects.create(practice=client_record.practice, video_base_url="https://meet.example.org")
+    body = browser.get(url).content.decode()
+    assert 'href="https://meet.example.org/room-1"' in body
 
 
 @pytest.mark.parametrize("count", [1, 10, 100])
