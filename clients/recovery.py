@@ -339,16 +339,46 @@ def practice_courses(practice_id: int) -> dict[str, list[list[tuple[int, int | N
     return {measure: list(by_client.values()) for measure, by_client in courses.items()}
 
 
-def practice_curves(practice_id: int) -> dict:
-    """The practice's fitted curves (prior where it has too few courses), cached by its data."""
-    from django.core.cache import cache
+def curves_stamp_columns(practice_id: int) -> dict:
+    """The expressions of the curves' cache stamp, to select in a query of the caller's
+    (`practice_curves` alone, or the Measures tab's read of attended sessions): the
+    practice's discharged clients (a course that finishes) and its latest administration
+    (a score added to a course)."""
+    from django.db.models import Count, IntegerField, Subquery, Value
+    from django.db.models.functions import Coalesce
 
     from clients.models import Assessment, Client
 
-    stamp = (
-        Client.objects.filter(practice_id=practice_id, status=Client.Status.DISCHARGED).count(),
-        Assessment.objects.filter(client__practice_id=practice_id).order_by("-id").values_list("id", flat=True).first(),
+    discharged = (
+        Client.objects.filter(practice_id=practice_id, status=Client.Status.DISCHARGED)
+        .order_by()
+        .annotate(one=Value(1))
+        .values("one")
+        .annotate(n=Count("pk"))
+        .values("n")
     )
+    latest = Assessment.objects.filter(client__practice_id=practice_id).order_by("-id").values("id")[:1]
+    return {
+        "curves_discharged": Coalesce(Subquery(discharged, output_field=IntegerField()), Value(0)),
+        "curves_latest": Subquery(latest, output_field=IntegerField()),
+    }
+
+
+def curves_stamp(practice_id: int) -> tuple[int, int | None]:
+    """(discharged clients, latest administration id) of the practice, in one query."""
+    from practice.models import Practice
+
+    row = Practice.objects.filter(pk=practice_id).values_list(*curves_stamp_columns(practice_id).values()).first()
+    return (row[0], row[1]) if row else (0, None)
+
+
+def practice_curves(practice_id: int, *, stamp: tuple[int, int | None] | None = None) -> dict:
+    """The practice's fitted curves (prior where it has too few courses), cached by its data:
+    `stamp` is `curves_stamp(practice_id)`, read here unless the caller read it already."""
+    from django.core.cache import cache
+
+    if stamp is None:
+        stamp = curves_stamp(practice_id)
     key = f"alliance:recovery-curves:{practice_id}:{stamp[0]}:{stamp[1]}"
     # The cache is an optimisation: with Redis down the chart fits the curves itself (the
     # load test's Redis outage turned this into a 500 on the Measures tab).

@@ -36,7 +36,20 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from django.db import transaction
-from django.db.models import Exists, JSONField, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import (
+    Count,
+    DateTimeField,
+    Exists,
+    IntegerField,
+    JSONField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    Window,
+)
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -44,14 +57,14 @@ from clients.fhir import build_bundle
 from clients.instruments import BUILTIN_INSTRUMENTS
 from clients.models import Assessment, BreakGlassGrant, Client, Consent, DueQuestionnaire, Goal
 from clients.outcomes import alliance_drop, jacobson_truax, not_on_track, phq9_response_remission, talking_therapies
-from clients.recovery import not_on_track_from_curves, practice_curves
+from clients.recovery import curves_stamp_columns, not_on_track_from_curves, practice_curves
 from clients.services.measures import instruments_for
 from clients.services.schedules import OPENS_BEFORE_SESSION
 from insights.models import AiSuggestion, Alert
 from practice import labels
 from practice.audit import AuditAction, audit_read, audit_record
 from practice.errors import Forbidden, NotFound
-from practice.models import Membership
+from practice.models import Membership, Practice
 from practice.roles import Capability, Role, has_capability
 from sessions.models import CheckIn, HomeworkAssignment, HomeworkSubmission, Message, ProgressNote, Session
 
@@ -270,19 +283,76 @@ def _attended_starts(client: Client) -> list[dt.datetime]:
     return list(client.sessions.filter(status="attended").order_by("starts_at").values_list("starts_at", flat=True))
 
 
+@dataclass(frozen=True)
+class MeasuresReads:
+    """What the Measures tab's outcomes and trends both read, read once: the client's
+    administrations (oldest first, with their sessions), the attended session starts (oldest
+    first) and the stamp of the practice's expected-recovery curves
+    (`clients.recovery.curves_stamp`)."""
+
+    assessments: list[Assessment]
+    attended: list[dt.datetime]
+    curves_stamp: tuple[int, int | None]
+
+
+def measures_reads(*, client: Client, actor: User) -> MeasuresReads:
+    """The Measures tab's reads in two queries: the administrations, and the attended starts
+    with the curves' stamp (one UNION: a row per attended session, and the stamp's row).
+    Records the read of the answers."""
+    assessments = list(assessment_series(client=client, actor=actor))
+    stamp = curves_stamp_columns(client.practice_id)
+    no_stamp = {name: Value(None, output_field=IntegerField()) for name in stamp}
+    columns = ("starts_at", *stamp)
+    attended_rows = (
+        Session.objects.filter(client=client, status=Session.Status.ATTENDED)
+        .order_by()
+        .annotate(**no_stamp)
+        .values_list(*columns)
+    )
+    stamp_row = (
+        Practice.objects.filter(pk=client.practice_id)
+        .order_by()
+        .annotate(starts_at=Value(None, output_field=DateTimeField()), **stamp)
+        .values_list(*columns)
+    )
+    attended: list[dt.datetime] = []
+    curves = (0, None)
+    for starts_at, discharged, latest in attended_rows.union(stamp_row, all=True):
+        if starts_at is None:
+            curves = (discharged, latest)
+        else:
+            attended.append(starts_at)
+    attended.sort()
+    return MeasuresReads(assessments=assessments, attended=attended, curves_stamp=curves)
+
+
 def session_number_at(attended_starts: list[dt.datetime], when: dt.datetime) -> int:
     """How many attended sessions had started by `when` (plus the matching window)."""
     return bisect.bisect_right(attended_starts, when + SESSION_MATCH_WINDOW)
 
 
-def client_outcomes(*, client: Client, actor: User, with_curves: bool = False) -> dict:
-    """Talking Therapies flags, not-on-track, response/remission, reliable change, alliance."""
-    rows = list(
-        Assessment.objects.filter(client=client, instrument__in=["phq9", "gad7", "wai_sr"])
-        .order_by("administered_at", "id")
-        .values_list("instrument", "total", "administered_at", "session__starts_at")
-    )
-    attended = _attended_starts(client)
+def client_outcomes(
+    *, client: Client, actor: User, with_curves: bool = False, reads: MeasuresReads | None = None
+) -> dict:
+    """Talking Therapies flags, not-on-track, response/remission, reliable change, alliance.
+    With `reads` (`measures_reads`, which the caller holds for the trends too) nothing is
+    read again but the curves, from the cache under its stamp."""
+    outcome_codes = ("phq9", "gad7", "wai_sr")
+    rows: list[tuple[str, int | None, dt.datetime, dt.datetime | None]]
+    if reads is None:
+        rows = list(
+            Assessment.objects.filter(client=client, instrument__in=outcome_codes)
+            .order_by("administered_at", "id")
+            .values_list("instrument", "total", "administered_at", "session__starts_at")
+        )
+        attended = _attended_starts(client)
+    else:
+        rows = [
+            (row.instrument, row.total, row.administered_at, row.session.starts_at if row.session else None)
+            for row in reads.assessments
+            if row.instrument in outcome_codes
+        ]
+        attended = reads.attended
     series: dict[str, list[tuple[int, int | None]]] = {"phq9": [], "gad7": [], "wai_sr": []}
     for instrument, total, administered_at, session_starts_at in rows:
         # A questionnaire filled in before a session counts toward that session.
@@ -292,7 +362,7 @@ def client_outcomes(*, client: Client, actor: User, with_curves: bool = False) -
     tt = talking_therapies(phq9, gad7, len(attended))
     # Phase 2 (clients/recovery.py): the expected-recovery curve for the client's intake band;
     # the phase-1 rule stays the answer when no curve can be drawn.
-    curves = practice_curves(client.practice_id)
+    curves = practice_curves(client.practice_id, stamp=reads.curves_stamp if reads else None)
     by_curve = not_on_track_from_curves(series["phq9"], series["gad7"], curves)
     if any(t.colour for t in by_curve["tracking"]):
         tracking = by_curve
@@ -486,12 +556,36 @@ def chart_timeline(
     aware datetimes `start` (included) and `end` (excluded) when given (records the read of
     check-ins and scores). Note entries carry `note_id` for the page to link. The paginated
     overview reads it through `clients.selectors_history.timeline_page`."""
+    return counted_timeline(client=client, user=user, limit=limit, kind=kind, start=start, end=end).entries
+
+
+@dataclass(frozen=True)
+class CountedTimeline:
+    """The latest `limit` entries of a timeline and how many it holds in all."""
+
+    entries: list[TimelineEntry]
+    total: int
+
+
+def counted_timeline(*, client: Client, user, limit: int, kind: str = "", start=None, end=None) -> CountedTimeline:
+    """`chart_timeline`'s entries with the timeline's length, counted in the same queries (a
+    window count over each source's rows, before its LIMIT): one query per source chosen."""
     sources = timeline_sources(client=client, kind=kind, start=start, end=end)
+    in_all = Window(expression=Count("pk"))
+    total = 0
+
+    def counted(rows: list) -> list:
+        nonlocal total
+        if rows:
+            total += rows[0]["in_all"] if isinstance(rows[0], dict) else rows[0].in_all
+        return rows
+
+    sessions = sources["session"].annotate(in_all=in_all).order_by("-starts_at", "-id")
     entries = [
         TimelineEntry(row.starts_at, "Session", labels.label("appointment_kind", row.kind), row.status)
-        for row in sources["session"].order_by("-starts_at", "-id")[:limit]
+        for row in counted(list(sessions[:limit]))
     ]
-    notes = sources["note"].order_by("-created_at", "-id")
+    notes = sources["note"].annotate(in_all=in_all).order_by("-created_at", "-id")
     entries += [
         TimelineEntry(
             row["created_at"],
@@ -500,26 +594,28 @@ def chart_timeline(
             row["status"],
             note_id=row["id"],
         )
-        for row in notes.values("id", "format", "status", "created_at")[:limit]
+        for row in counted(list(notes.values("id", "format", "status", "created_at", "in_all")[:limit]))
     ]
+    homework = sources["homework"].annotate(in_all=in_all).order_by("-timeline_at", "-id")
     entries += [
         TimelineEntry(row.completed_at or row.due_at, "Homework", row.title, row.status)
-        for row in sources["homework"].order_by("-timeline_at", "-id")[:limit]
+        for row in counted(list(homework[:limit]))
     ]
+    checkins = sources["checkin"].annotate(in_all=in_all).order_by("-created_at", "-id")
     entries += [
         TimelineEntry(
             row.created_at, "Check-in", f"Mood {row.mood}/10", detail=", ".join(row.emotions or []), text=row.note
         )
-        for row in sources["checkin"].order_by("-created_at", "-id")[:limit]
+        for row in counted(list(checkins[:limit]))
     ]
-    scores = sources["measure"].order_by("-administered_at", "-id")
-    for row in scores.values("instrument", "total", "result", "administered_at")[:limit]:
+    scores = sources["measure"].annotate(in_all=in_all).order_by("-administered_at", "-id")
+    for row in counted(list(scores.values("instrument", "total", "result", "administered_at", "in_all")[:limit])):
         result = row["result"] or {}
-        total = "not scorable" if row["total"] is None else row["total"]
+        score = "not scorable" if row["total"] is None else row["total"]
         band = labels.label("severity_band", result.get("severity") or result.get("risk") or "")
         entries.append(
             TimelineEntry(
-                row["administered_at"], "Measure", f"{labels.instrument(row['instrument'])} {total}", detail=band
+                row["administered_at"], "Measure", f"{labels.instrument(row['instrument'])} {score}", detail=band
             )
         )
     entries.sort(key=lambda entry: entry.when, reverse=True)
@@ -527,7 +623,7 @@ def chart_timeline(
         actor=user, client_id=client.pk, target_type="clinical_sessions.checkin", fields=["mood", "emotions", "note"]
     )
     audit_read(actor=user, client_id=client.pk, target_type="clients.assessment", fields=["total", "result"])
-    return entries[:limit]
+    return CountedTimeline(entries=entries[:limit], total=total)
 
 
 def recent_moods(*, client: Client, user, limit: int) -> list[tuple[int, dt.datetime]]:

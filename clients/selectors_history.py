@@ -2,9 +2,10 @@
 and filtered by type and date range (issue 17, item 7).
 
 Both are Django `Page`s, in a fixed number of queries whatever the length of the history:
-- `timeline_page`: the timeline (`clients.selectors.chart_timeline`, which records the reads)
-  merged from its five sources, up to the end of today unless the range ends elsewhere; a page of N entries reads the latest page x N of each chosen
-  source, and the total is one COUNT query over them;
+- `timeline_page`: the timeline (`clients.selectors.counted_timeline`, which records the reads)
+  merged from its five sources, up to the end of today unless the range ends elsewhere; page
+  number p of N entries reads the latest p x N entries of each chosen source, and counts the
+  source's rows in the same query (a window count): one query per source, no COUNT query;
 - `homework_page`: the assignments, open ones first (soonest due), then past ones (completed,
   missed or cancelled; latest due first), with their final submissions (one query for the
   count, one for the page, one for the submissions). Records the read of the answers.
@@ -20,17 +21,18 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Case, Count, F, IntegerField, Prefetch, QuerySet, Subquery, Value, When
-from django.db.models.functions import Coalesce
+from django.db.models import Case, F, IntegerField, Prefetch, Value, When
 from django.utils import timezone
 
 from clients.models import Client
-from clients.selectors import TIMELINE_KINDS, TimelineEntry, chart_timeline, timeline_sources
+from clients.selectors import TIMELINE_KINDS, CountedTimeline, TimelineEntry, counted_timeline
 from practice.audit import audit_read
 from sessions.models import HomeworkAssignment, HomeworkSubmission, HomeworkTemplate
 
 TIMELINE_PER_PAGE = 50
 HOMEWORK_PER_PAGE = 20
+# A page number beyond the history reads at most this many pages ahead (then the last page).
+MAX_PAGE_READ_AHEAD = 10_000
 HOMEWORK_KINDS = dict(HomeworkTemplate.Kind.choices)
 OPEN_HOMEWORK = (HomeworkAssignment.Status.ASSIGNED, HomeworkAssignment.Status.IN_PROGRESS)
 
@@ -63,15 +65,12 @@ def day_bounds(client: Client, filters: HistoryFilters) -> tuple[dt.datetime | N
     return start, end
 
 
-def _scalar_count(queryset: QuerySet):
-    rows = queryset.order_by().annotate(one=Value(1)).values("one").annotate(n=Count("pk")).values("n")
-    return Coalesce(Subquery(rows, output_field=IntegerField()), Value(0))
-
-
 class _Timeline:
-    """The merged timeline as a sequence a Paginator can count and slice."""
+    """The merged timeline as a sequence a Paginator can count and slice. The count comes
+    with the entries (`counted_timeline`): the first read fetches `read_ahead` entries, the
+    page asked for, and a slice within them is served from it."""
 
-    def __init__(self, *, client: Client, user, filters: HistoryFilters) -> None:
+    def __init__(self, *, client: Client, user, filters: HistoryFilters, read_ahead: int) -> None:
         self.client, self.user = client, user
         self.kind = filters.kind if filters.kind in TIMELINE_KINDS else ""
         self.start, self.end = day_bounds(client, filters)
@@ -80,18 +79,20 @@ class _Timeline:
             # fill the first pages of a long history.
             today = timezone.now().astimezone(_zone(client)).date()
             self.end = dt.datetime.combine(today + dt.timedelta(days=1), dt.time.min, tzinfo=_zone(client))
+        self.read_ahead = read_ahead
+        self.read: CountedTimeline | None = None
+        self.read_limit = 0
+
+    def _read(self, limit: int) -> CountedTimeline:
+        self.read = counted_timeline(
+            client=self.client, user=self.user, limit=limit, kind=self.kind, start=self.start, end=self.end
+        )
+        self.read_limit = limit
+        return self.read
 
     def count(self) -> int:
-        """The entries in all, in one query (only the chosen kinds are counted)."""
-        sources = timeline_sources(client=self.client, kind=self.kind, start=self.start, end=self.end)
-        wanted = [self.kind] if self.kind else list(TIMELINE_KINDS)
-        counts = (
-            Client.objects.filter(pk=self.client.pk)
-            .annotate(**{f"n_{key}": _scalar_count(sources[key]) for key in wanted})
-            .values_list(*(f"n_{key}" for key in wanted))
-            .get()
-        )
-        return sum(counts)
+        """The entries in all (only the chosen kinds are counted)."""
+        return (self.read or self._read(self.read_ahead)).total
 
     def __len__(self) -> int:
         return self.count()
@@ -99,18 +100,29 @@ class _Timeline:
     def __getitem__(self, index):
         if not isinstance(index, slice) or index.stop is None:
             raise TypeError("The timeline is read a page at a time.")
-        entries = chart_timeline(
-            client=self.client, user=self.user, limit=index.stop, kind=self.kind, start=self.start, end=self.end
-        )
-        return entries[index.start or 0 : index.stop]
+        read = self.read
+        if read is None or index.stop > self.read_limit:
+            read = self._read(index.stop)
+        return read.entries[index.start or 0 : index.stop]
+
+
+def _page_number(page: int | str | None) -> int:
+    """The page asked for, as Paginator.get_page reads it (1 when unreadable), capped."""
+    try:
+        number = int(page or 1)
+    except (TypeError, ValueError):
+        return 1
+    return min(max(number, 1), MAX_PAGE_READ_AHEAD)
 
 
 def timeline_page(
     *, client: Client, user, filters: HistoryFilters, page: int | str | None = 1, per_page: int = TIMELINE_PER_PAGE
 ) -> Page:
     """One page of the client's timeline, newest first (`TimelineEntry` rows; records the read
-    of check-ins and scores through `chart_timeline`)."""
-    timeline: Any = _Timeline(client=client, user=user, filters=filters)  # counted and sliced, as a list is
+    of check-ins and scores through `counted_timeline`)."""
+    timeline: Any = _Timeline(  # counted and sliced, as a list is
+        client=client, user=user, filters=filters, read_ahead=_page_number(page) * per_page
+    )
     shown: Page = Paginator(timeline, per_page).get_page(page)
     shown.object_list = list(shown.object_list)
     return shown

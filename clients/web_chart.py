@@ -125,13 +125,19 @@ def measure_trends(
     tracking: tuple = (),
     curves: dict | None = None,
     definitions: dict[str, dict] | None = None,
+    reads: selectors.MeasuresReads | None = None,
 ):
-    """Trend panels per instrument (assessment_series records the read of the answers)."""
-    assessments = list(assessment_series(client=client, actor=actor))
+    """Trend panels per instrument (assessment_series, or `reads` from
+    `selectors.measures_reads`, records the read of the answers)."""
+    if reads is None:
+        assessments = list(assessment_series(client=client, actor=actor))
+        attended = attended_starts(client)
+    else:
+        assessments, attended = reads.assessments, reads.attended
     return measure_panels(
         assessments,
         definitions if definitions is not None else instruments_for(client.practice_id),
-        attended_starts(client),
+        attended,
         only=only,
         compact=compact,
         curves=curves if curves is not None else practice_curves(client.practice_id),
@@ -236,10 +242,14 @@ def _plan(client: Client, user, forms_: dict) -> dict:
 
 
 def _measures(client: Client, user, forms_: dict) -> dict:
-    outcomes = client_outcomes(client=client, actor=user, with_curves=True)
+    # The scores, attended sessions and curves' stamp are read once for the outcomes and trends.
+    reads = selectors.measures_reads(client=client, actor=user)
+    outcomes = client_outcomes(client=client, actor=user, with_curves=True, reads=reads)
     tracking = tuple(SimpleNamespace(**row) for row in outcomes["expected_recovery"])
     definitions = instruments_for(client.practice_id)  # read once for the panels, schedules and forms
-    panels = measure_trends(client, user, tracking=tracking, curves=outcomes["curves"], definitions=definitions)
+    panels = measure_trends(
+        client, user, tracking=tracking, curves=outcomes["curves"], definitions=definitions, reads=reads
+    )
     return {
         "panels": panels,
         "outcomes": outcomes,

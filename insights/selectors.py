@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from django.core.paginator import Page, Paginator
+from django.db.models import Count, Window
 from django.utils import timezone
 
 from clients.models import Client
@@ -86,10 +87,8 @@ RESOLVED_PER_PAGE = 25
 TRIAGE_CLIENTS_PER_PAGE = 25
 
 
-def unresolved_alerts_for_triage(*, user: User) -> list[Alert]:
-    """Unresolved alerts the user sees, urgent first then by deadline, with their clients and
-    no clinical text (the dashboard shows kinds, clients and deadlines: no read to record)."""
-    return list(
+def _unresolved_for_triage(user: User) -> AlertQuerySet:
+    return (
         alerts_visible_to(user)
         .unresolved()
         .only(
@@ -108,6 +107,19 @@ def unresolved_alerts_for_triage(*, user: User) -> list[Alert]:
         )
         .urgent_first("acknowledge_by", "id")
     )
+
+
+def unresolved_alerts_for_triage(*, user: User) -> list[Alert]:
+    """Unresolved alerts the user sees, urgent first then by deadline, with their clients and
+    no clinical text (the dashboard shows kinds, clients and deadlines: no read to record)."""
+    return list(_unresolved_for_triage(user))
+
+
+def unresolved_alerts_head(*, user: User, limit: int) -> tuple[list[Alert], int]:
+    """The first `limit` of `unresolved_alerts_for_triage` and how many there are, in one
+    query (a window count over the rows before the LIMIT): the dashboard's alert panel."""
+    rows = list(_unresolved_for_triage(user).annotate(in_all=Window(Count("pk")))[:limit])
+    return rows, (rows[0].in_all if rows else 0)
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,7 @@ number of queries does not grow with the caseload or the history.
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -453,12 +454,15 @@ def _count_per_client(queryset: QuerySet):
     return Coalesce(Subquery(rows, output_field=IntegerField()), Value(0))
 
 
-def _not_on_track_by_client(scope: QuerySet[Client], session_n: int) -> dict[int, dict]:
-    """Not-on-track for every client in scope from one set-based read (no per-client query).
+TRACKED = ("phq9", "gad7")
 
-    Each PHQ-9/GAD-7 score comes with its session number counted by the database (attended
-    sessions started by then, `clients.selectors.session_number_at`), so the caseload no
-    longer reads every attended session of every client on each view."""
+
+def _tracking_columns() -> dict:
+    """Per client, what the phase-1 not-on-track rule reads of each tracked measure, as
+    columns of the caseload's query (no query of its own, no row per score): whether the
+    client has any administration of them, and per measure the first and latest scored
+    totals, the latest's session number (attended sessions started by then, counted by the
+    database as `clients.selectors.session_number_at` does) and whether a second score exists."""
     attended_by_then = (
         Session.objects.filter(
             client=OuterRef("client_id"),
@@ -472,15 +476,36 @@ def _not_on_track_by_client(scope: QuerySet[Client], session_n: int) -> dict[int
         .annotate(n=Count("pk"))
         .values("n")
     )
-    scores = (
-        Assessment.objects.filter(client__in=scope, instrument__in=("phq9", "gad7"))
-        .annotate(number=Coalesce(Subquery(attended_by_then, output_field=IntegerField()), Value(0)))
-        .order_by("administered_at", "id")
-    )
-    series: dict[int, dict[str, list]] = {}
-    for client_id, instrument, total, number in scores.values_list("client_id", "instrument", "total", "number"):
-        series.setdefault(client_id, {"phq9": [], "gad7": []})[instrument].append((number, total))
-    return {client_id: not_on_track(s["phq9"], s["gad7"], session_n=session_n) for client_id, s in series.items()}
+    columns: dict = {
+        "tracked_any": Exists(Assessment.objects.filter(client=OuterRef("pk"), instrument__in=TRACKED)),
+    }
+    for code in TRACKED:
+        scored = Assessment.objects.filter(client=OuterRef("pk"), instrument=code, total__isnull=False)
+        first = scored.order_by("administered_at", "id")
+        latest = scored.order_by("-administered_at", "-id")
+        numbered = latest.annotate(number=Coalesce(Subquery(attended_by_then, output_field=IntegerField()), Value(0)))
+        columns[f"{code}_first"] = Subquery(first.values("total")[:1], output_field=IntegerField())
+        columns[f"{code}_second_id"] = Subquery(first.values("id")[1:2], output_field=IntegerField())
+        columns[f"{code}_latest"] = Subquery(latest.values("total")[:1], output_field=IntegerField())
+        columns[f"{code}_number"] = Subquery(numbered.values("number")[:1], output_field=IntegerField())
+    return columns
+
+
+def _tracking(client: Client, session_n: int) -> dict:
+    """The phase-1 rule (`clients.outcomes.not_on_track`) from `_tracking_columns`: it reads
+    only the first and latest scores of a measure with two or more, and the latest's session."""
+    if not client.tracked_any:  # type: ignore[attr-defined]
+        return {"flag": False, "reason": ""}
+    series: dict[str, list[tuple[int, int | None]]] = {}
+    for code in TRACKED:
+        if getattr(client, f"{code}_second_id") is None:
+            series[code] = []
+        else:
+            series[code] = [
+                (1, getattr(client, f"{code}_first")),
+                (getattr(client, f"{code}_number"), getattr(client, f"{code}_latest")),
+            ]
+    return not_on_track(series["phq9"], series["gad7"], session_n=session_n)
 
 
 def _attention_key(row: CaseloadRow) -> tuple:
@@ -497,11 +522,20 @@ def _attention_key(row: CaseloadRow) -> tuple:
 
 
 def caseload(
-    *, user: User, status: str = "current", search: str = "", sort: str = "attention", now: datetime | None = None
+    *,
+    user: User,
+    status: str = "current",
+    search: str = "",
+    sort: str = "attention",
+    now: datetime | None = None,
+    notes_due: list[Session] | None = None,
 ) -> list[CaseloadRow]:
     """The therapist's clients (clinical scope) with what needs attention, in a fixed number
     of queries. `status`: "current" (not discharged), a Client.Status or anything else for all;
-    `search`: up to five words matched against names; `sort`: one of CASELOAD_SORTS."""
+    `search`: up to five words matched against names; `sort`: one of CASELOAD_SORTS.
+    `notes_due`: the user's held sessions without a signed note at `now`
+    (`sessions.selectors_today.notes_due`), when the caller read them already: the overdue
+    counts are those older than the practice's threshold, with no query of their own."""
     now = now or timezone.now()
     clients = Client.objects.clinical_scope(user)
     if status == "current":
@@ -531,19 +565,26 @@ def caseload(
             urgent_alerts=_count_per_client(unresolved.filter(severity=Alert.Severity.URGENT)),
             concern_alerts=_count_per_client(unresolved.filter(severity=Alert.Severity.CONCERN)),
             unread_messages=_count_per_client(Message.objects.filter(from_client=True, read_at__isnull=True)),
+            **_tracking_columns(),
         )
     )
     clients_list = list(clients)
-    overdue = dict(
-        overdue_notes(user.membership, now=now)
-        .order_by()
-        .values("client_id")
-        .annotate(n=Count("id"))
-        .values_list("client_id", "n")
-    )
-    tracking = _not_on_track_by_client(
-        Client.objects.clinical_scope(user), user.membership.practice.not_on_track_session
-    )
+    cutoff = now - note_overdue_after(user.membership.practice)
+    if notes_due is not None and cutoff <= now:
+        # The overdue sessions are the notes due older than the cutoff (same sessions, same
+        # unsigned rule; notes_due is limited to the clinical scope, as the rows shown are).
+        overdue = Counter(session.client_id for session in notes_due if session.starts_at < cutoff)
+    else:
+        overdue = Counter(
+            dict(
+                overdue_notes(user.membership, now=now)
+                .order_by()
+                .values("client_id")
+                .annotate(n=Count("id"))
+                .values_list("client_id", "n")
+            )
+        )
+    session_n = user.membership.practice.not_on_track_session
     rows = [
         CaseloadRow(
             client=client,
@@ -554,7 +595,7 @@ def caseload(
             concern_alerts=client.concern_alerts,
             unread_messages=client.unread_messages,
             overdue_notes=overdue.get(client.pk, 0),
-            tracking=tracking.get(client.pk) or {"flag": False, "reason": ""},
+            tracking=_tracking(client, session_n),
             badge=engagement_badge(client),
         )
         for client in clients_list

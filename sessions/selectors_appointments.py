@@ -163,8 +163,9 @@ def annotate_for_staff(sessions: Iterable[Session], *, practice_id: int) -> None
 def next_session_for_staff(*, client: Client, now: dt.datetime | None = None) -> Session | None:
     """The client's next scheduled session for the chart header, annotated like the schedule."""
     now = now or timezone.now()
-    # The open cancellation request comes with the row; the practice's video settings are
-    # read only for a video session (the chart header asked for both on every tab).
+    # The open cancellation request's id and the practice's outside video address come with
+    # the row (the chart header asked for both on every tab); the request itself is read only
+    # when there is one.
     session = (
         Session.objects.filter(
             client=client, status=Session.Status.SCHEDULED, starts_at__gt=now - dt.timedelta(hours=2)
@@ -172,17 +173,24 @@ def next_session_for_staff(*, client: Client, now: dt.datetime | None = None) ->
         .annotate(
             cancel_request_pk=Subquery(
                 CancellationRequest.objects.filter(session=OuterRef("pk")).order_by("-pk").values("pk")[:1]
-            )
+            ),
+            practice_video_base_url=Subquery(
+                ReminderPolicy.objects.filter(practice_id=client.practice_id).values("video_base_url")[:1]
+            ),
         )
         .order_by("starts_at", "id")
         .first()
     )
     if session is None or session.starts_at + dt.timedelta(minutes=session.duration_minutes) <= now:
         return None
+    join_url = ""
     if session.modality == Session.Modality.VIDEO and session.video_room:
-        annotate_for_staff([session], practice_id=client.practice_id)
-        return session
-    session.join_url = ""  # type: ignore[attr-defined]
+        # What `policy_for` gives `video_url`: the practice's row, or the defaults without one.
+        policy = ReminderPolicy(practice_id=client.practice_id)
+        if session.practice_video_base_url is not None:
+            policy.video_base_url = session.practice_video_base_url
+        join_url = video_url(session, policy)
+    session.join_url = join_url  # type: ignore[attr-defined]
     request_pk = session.cancel_request_pk
     session.cancel_request = (  # type: ignore[attr-defined]
         CancellationRequest.objects.filter(pk=request_pk).first() if request_pk else None

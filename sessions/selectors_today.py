@@ -26,7 +26,7 @@ from django.utils import timezone
 from clients.instruments import BUILTIN_INSTRUMENTS
 from clients.models import Client, DueQuestionnaire
 from insights.models import AiSuggestion, Alert
-from insights.selectors import unresolved_alerts_for_triage
+from insights.selectors import unresolved_alerts_head
 from sessions.models import Message, ProgressNote, Session
 from sessions.reminders import policy_for
 from sessions.telehealth import video_url
@@ -37,6 +37,9 @@ if TYPE_CHECKING:
 
 # How many of each list the day's panels show (the counts are always complete).
 SHOWN = 5
+# Encrypted columns the day never shows: not read, so not decrypted on every view.
+UNSHOWN_SESSION_COLUMNS = ("cancellation_reason", "overlap_override_reason")
+UNSHOWN_CLIENT_COLUMNS = ("address", "presenting_concerns", "diagnosis_codes", "discharge_reason")
 
 
 def practice_zone(practice: Practice) -> dt.tzinfo:
@@ -165,6 +168,7 @@ def today_sessions(*, user: User, now: dt.datetime | None = None) -> tuple[dt.da
         .filter(starts_at__gte=start, starts_at__lt=start + dt.timedelta(days=1))
         .exclude(status__in=Session.FREE_STATUSES)
         .select_related("client")
+        .defer(*UNSHOWN_SESSION_COLUMNS, *(f"client__{name}" for name in UNSHOWN_CLIENT_COLUMNS))
         .annotate(latest_note_id=Subquery(latest_note))
         .order_by("starts_at", "id")
     )
@@ -224,50 +228,70 @@ def unread_threads(*, user: User) -> list[UnreadThread]:
 def questionnaires_due(*, user: User, now: dt.datetime | None = None) -> list[DueQuestionnaire]:
     """Questionnaires the care team's clients can fill in now and have not (pending, open, not
     expired), due soonest first (one query; names and instruments only)."""
-    now = now or timezone.now()
     return list(
+        _questionnaires_due(user=user, now=now)
+        .select_related("client")
+        .only("id", "instrument", "due_at", "client__id", "client__first_name", "client__last_name")
+    )
+
+
+def _questionnaires_due(*, user: User, now: dt.datetime | None = None) -> QuerySet[DueQuestionnaire]:
+    now = now or timezone.now()
+    return (
         DueQuestionnaire.objects.filter(
             client__in=Client.objects.editable_by(user),
             status=DueQuestionnaire.Status.PENDING,
             expires_at__gt=now,
         )
         .filter(Q(opens_at__lte=now) | Q(opens_at__isnull=True, due_at__lte=now))
-        .select_related("client")
-        .only("id", "instrument", "due_at", "client__id", "client__first_name", "client__last_name")
         .order_by("due_at", "id")
     )
 
 
-def today_view(*, user: User, now: dt.datetime | None = None) -> TodayView:
-    """Everything the top of the dashboard shows, in a fixed number of queries."""
-    now = now or timezone.now()
-    day, sessions = today_sessions(user=user, now=now)
-    due = notes_due(user=user, now=now)
-    alerts = unresolved_alerts_for_triage(user=user)
-    threads = unread_threads(user=user)
-    questionnaires = questionnaires_due(user=user, now=now)
+def _questionnaires_by_client(*, user: User, now: dt.datetime) -> tuple[list[QuestionnairesDue], int]:
+    """The day's questionnaires grouped by client, soonest due first, and how many in all (one
+    query of plain rows: a caseload has hundreds due, only SHOWN clients are shown)."""
+    rows = _questionnaires_due(user=user, now=now).values_list(
+        "client_id", "client__first_name", "client__last_name", "instrument", "due_at"
+    )
     by_client: dict[int, QuestionnairesDue] = {}
-    for questionnaire in questionnaires:
-        group = by_client.setdefault(
-            questionnaire.client_id,
-            QuestionnairesDue(client=questionnaire.client, instruments=[], due_at=questionnaire.due_at),
-        )
-        name = instrument_short_name(questionnaire.instrument)
+    count = 0
+    for client_id, first_name, last_name, instrument, due_at in rows:
+        count += 1
+        group = by_client.get(client_id)
+        if group is None:
+            client = Client(id=client_id, first_name=first_name, last_name=last_name)
+            group = by_client[client_id] = QuestionnairesDue(client=client, instruments=[], due_at=due_at)
+        name = instrument_short_name(instrument)
         if name not in group.instruments:
             group.instruments.append(name)
+    return list(by_client.values()), count
+
+
+def today_view(*, user: User, now: dt.datetime | None = None, due: list[Session] | None = None) -> TodayView:
+    """Everything the top of the dashboard shows, in a fixed number of queries. `due`: the
+    user's `notes_due` at `now`, when the caller read them already (the caseload counts its
+    overdue notes from them)."""
+    now = now or timezone.now()
+    day, sessions = today_sessions(user=user, now=now)
+    if due is None:
+        due = notes_due(user=user, now=now)
+    alerts, alerts_count = unresolved_alerts_head(user=user, limit=SHOWN)
+    threads = unread_threads(user=user)
+    questionnaires, questionnaires_count = _questionnaires_by_client(user=user, now=now)
     return TodayView(
         zone_name=str(practice_zone(user.membership.practice)),
         day=day,
         sessions=sessions,
         notes_due=due[:SHOWN],
         notes_due_count=len(due),
-        alerts=alerts[:SHOWN],
-        alerts_count=len(alerts),
+        alerts=alerts,
+        alerts_count=alerts_count,
         unread_threads=threads[:SHOWN],
         unread_count=sum(thread.unread for thread in threads),
-        questionnaires=list(by_client.values())[:SHOWN],
-        questionnaires_count=len(questionnaires),
-        questionnaire_clients=len(by_client),
+        questionnaires=questionnaires[:SHOWN],
+        questionnaires_count=questionnaires_count,
+        questionnaire_clients=len(questionnaires),
     )
 
 

@@ -34,7 +34,7 @@ from practice.web_guards import capability_required
 from practice.web_paging import query_without
 from sessions import selectors
 from sessions.models import ProgressNote, Session
-from sessions.selectors_today import CaseloadFilters, filter_caseload, today_view
+from sessions.selectors_today import CaseloadFilters, filter_caseload, notes_due, today_view
 from sessions.services import notes as note_services
 from sessions.services import scheduling
 
@@ -81,7 +81,10 @@ def dashboard(request) -> HttpResponse:
     sort = request.GET.get("sort", "attention")
     if sort not in selectors.CASELOAD_SORTS:
         sort = "attention"
-    rows = selectors.caseload(user=request.user, status=status, search=search, sort=sort)
+    # The notes due are read once: the day's panel lists them, the caseload counts the overdue.
+    now = timezone.now()
+    due = notes_due(user=request.user, now=now)
+    rows = selectors.caseload(user=request.user, status=status, search=search, sort=sort, now=now, notes_due=due)
     filters = CaseloadFilters(
         open_alert=request.GET.get("alert") == "1",
         unread=request.GET.get("unread") == "1",
@@ -97,7 +100,7 @@ def dashboard(request) -> HttpResponse:
         "search": search,
         "sort": sort,
         "status_filters": STATUS_FILTERS,
-        "today": today_view(user=request.user),
+        "today": today_view(user=request.user, now=now, due=due),
     }
     context.update(safety_plan_followups(user=request.user, client_ids=[row.client.pk for row in rows]))
     return render(request, "therapist/dashboard.html", context)
