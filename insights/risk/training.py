@@ -10,11 +10,12 @@ seeds, one thread, data only from the repository):
    loss (a missed urgent text costs far more than a false alarm);
 4. keeps the epoch with the lowest validation cost, writes the tuned layers and the head as
    float16 to ``insights/risk/model/detector.npz``;
-5. loads that file with the numpy runtime (what production runs) and calibrates the thresholds
-   on the validation split: flag when P(concern)+P(urgent) reaches the threshold that keeps
-   flagged recall >= TARGET_RECALL and scores no urgent validation text "none" (as long as
-   precision stays above PRECISION_FLOOR); urgent when P(urgent) passes the threshold with the
-   best F2 for urgent; written to ``insights/risk/model/detector.json`` with the figures.
+5. loads that file with the runtime production uses and calibrates the thresholds on the
+   validation split: flag when P(concern)+P(urgent) reaches the threshold with the lowest
+   expected cost (a false alarm costs FALSE_ALARM_COST, a missed concern MISSED_CONCERN_COST, an
+   urgent text scored none MISSED_URGENT_COST) among those that keep precision >= PRECISION_FLOOR;
+   urgent when P(urgent) passes the threshold with the best F2 for urgent; written to
+   ``insights/risk/model/detector.json`` with the figures (:func:`recalibrate` redoes only this).
 """
 
 from __future__ import annotations
@@ -42,7 +43,11 @@ WEIGHT_DECAY = 0.01
 DROPOUT = 0.1
 # Misclassification costs in the loss, by true level (none, concern, urgent).
 CLASS_WEIGHTS = (1.0, 1.6, 3.0)
-TARGET_RECALL = 0.97
+# Threshold costs: a missed urgent text is far worse than a missed concern, which is worse
+# than a false alarm (a person reads a harmless text).
+FALSE_ALARM_COST = 1.0
+MISSED_CONCERN_COST = 4.0
+MISSED_URGENT_COST = 20.0
 PRECISION_FLOOR = 0.80
 MODEL_DIR = Path(__file__).with_name("model")
 
@@ -166,21 +171,20 @@ def calibrate(flag_scores: np.ndarray, urgent_scores: np.ndarray, levels: list[s
     """Thresholds from validation scores (see the module docstring)."""
     flagged = np.array([level != "none" for level in levels])
     urgent = np.array([level == "urgent" for level in levels])
-    candidates = np.unique(np.concatenate([flag_scores, [0.0, 1.0]]))
-    flag_threshold = 0.5
-    for threshold in sorted(candidates, reverse=True):
+    concern = flagged & ~urgent
+    flag_threshold, best_cost = 0.5, float("inf")
+    for threshold in np.unique(np.concatenate([flag_scores, [1.0]])):
         predicted = flag_scores >= threshold
-        recall = (predicted & flagged).sum() / max(flagged.sum(), 1)
-        if recall >= TARGET_RECALL:
-            flag_threshold = float(threshold)
-            break
-    # Lower it further to reach every urgent text, while precision holds.
-    lowest_urgent = float(flag_scores[urgent].min()) if urgent.any() else flag_threshold
-    if lowest_urgent < flag_threshold:
-        predicted = flag_scores >= lowest_urgent
         precision = (predicted & flagged).sum() / max(predicted.sum(), 1)
-        if precision >= PRECISION_FLOOR:
-            flag_threshold = lowest_urgent
+        if precision < PRECISION_FLOOR:
+            continue
+        cost = (
+            FALSE_ALARM_COST * (predicted & ~flagged).sum()
+            + MISSED_CONCERN_COST * (concern & ~predicted).sum()
+            + MISSED_URGENT_COST * (urgent & ~predicted).sum()
+        )
+        if cost < best_cost:  # ascending thresholds: a tie keeps the lower one (more recall)
+            best_cost, flag_threshold = float(cost), float(threshold)
     # A hair below the score reached, so float16 rounding never moves a text across it.
     flag_threshold = max(0.0, flag_threshold - 1e-4)
     best_f2, urgent_threshold = -1.0, 0.5
@@ -193,6 +197,34 @@ def calibrate(flag_scores: np.ndarray, urgent_scores: np.ndarray, levels: list[s
         if f2 > best_f2:
             best_f2, urgent_threshold = float(f2), float(threshold)
     return {"flag": flag_threshold, "urgent": max(0.0, urgent_threshold - 1e-4), "urgent_f2": best_f2}
+
+
+def _validation_thresholds(
+    weights_path: Path, validation: list[risk_data.Example], model: risk_encoder.MiniLM | None = None
+) -> dict[str, Any]:
+    """Thresholds from what production runs (the float16 file, the default runtime)."""
+    from insights.risk.detector import Detector as RuntimeDetector
+
+    runtime = RuntimeDetector.load(model=model, weights_path=weights_path, thresholds=None)
+    scores = [runtime.score(example.text) for example in validation]
+    flag_scores = np.array([score.flag for score in scores])
+    urgent_scores = np.array([score.urgent for score in scores])
+    return calibrate(flag_scores, urgent_scores, [example.level for example in validation])
+
+
+def recalibrate(*, out_dir: Path = MODEL_DIR, log: Callable[[str], None] = print) -> dict[str, Any]:
+    """Only step 5: new thresholds for the trained weights in ``out_dir`` (no torch needed).
+    Refuses when the training data changed since the weights were trained (fingerprints)."""
+    meta_path = out_dir / "detector.json"
+    meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    data = risk_data.load_training()
+    fingerprints = (risk_data.fingerprint(data.train), risk_data.fingerprint(data.validation))
+    if fingerprints != (meta.get("train_fingerprint"), meta.get("validation_fingerprint")):
+        raise ValueError("the training data changed since these weights were trained: train again")
+    meta["thresholds"] = _validation_thresholds(out_dir / "detector.npz", data.validation)
+    meta_path.write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
+    log(f"thresholds: {meta['thresholds']}")
+    return meta
 
 
 def train(
@@ -287,14 +319,7 @@ def train(
     arrays["head.bias"] = detector.head.bias.detach().numpy().astype(np.float16)
     np.savez_compressed(out_dir / "detector.npz", **arrays)  # type: ignore[arg-type]
 
-    # Thresholds from what production runs: the numpy runtime on the float16 file.
-    from insights.risk.detector import Detector as RuntimeDetector
-
-    runtime = RuntimeDetector.load(model=model, weights_path=out_dir / "detector.npz", thresholds=None)
-    scores = [runtime.score(example.text) for example in data.validation]
-    flag_scores = np.array([score.flag for score in scores])
-    urgent_scores = np.array([score.urgent for score in scores])
-    thresholds = calibrate(flag_scores, urgent_scores, [example.level for example in data.validation])
+    thresholds = _validation_thresholds(out_dir / "detector.npz", data.validation, model)
     meta = {
         "tuned_layers": tuned_layers,
         "first_tuned_layer": first_tuned,

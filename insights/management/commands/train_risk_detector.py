@@ -18,8 +18,21 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--epochs", type=int, default=None, help="training epochs (default: the module's)")
+        parser.add_argument(
+            "--recalibrate",
+            action="store_true",
+            help="only recompute the thresholds of the trained weights on the validation split (no torch)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if options["recalibrate"]:
+            from insights.risk import training
+
+            try:
+                training.recalibrate(log=lambda line: self.stdout.write(line))
+            except ValueError as error:
+                raise CommandError(str(error)) from error
+            return
         try:
             import torch  # noqa: F401
         except ImportError as error:
