@@ -404,7 +404,7 @@ def _ai(client: Client, user, _forms: dict) -> dict:
             else None,
             "disagreements": [point for point in series if point["disagreement"]],
         }
-    # "Why am I seeing this?" lists the records each output read, as links (one query per kind).
+    # "Why am I seeing this?" lists the records each output read, as links (one query for all).
     shown = [*stored.recommendations, *([brief] if brief is not None else [])]
     links = ai_sources.sources_for(client=client, inputs_list=[row.inputs or {} for row in shown])
     recommendations = [

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 
-from clients.models import Assessment, Goal
+from clients.models import AgendaEntry, Assessment, Goal, Objective
 from insights.ai.sources import sources_for
-from tests.factories import CheckInFactory, ClientFactory, HomeworkAssignmentFactory
+from insights.models import Alert
+from sessions.models import HomeworkSubmission
+from tests.factories import CheckInFactory, ClientFactory, HomeworkAssignmentFactory, SessionFactory
 
 
 def _assessment(client, instrument, total, when):
@@ -51,13 +55,106 @@ def test_sources_are_titled_dated_links_and_never_another_clients_records(client
     assert not any(str(goal.pk) == link.label for link in recommendation)  # titles, not ids
 
 
+def _cited_history(client, size: int, now) -> dict:
+    """`size` records of each of the nine kinds a suggestion can cite (the newest last), as the
+    `inputs` of one suggestion citing all of them."""
+    inputs: dict = {key: [] for key in KEYS}
+    for index in range(size):
+        when = now - dt.timedelta(days=size - index)
+        goal = Goal.objects.create(client=client, problem="Insomnia", description=f"Sleep {index}", created_at=when)
+        objective = Objective.objects.create(goal=goal, description=f"Lights out by 23:00 ({index})")
+        homework = HomeworkAssignmentFactory(client=client, title=f"Sleep diary {index}", kind="journal", due_at=when)
+        entry = HomeworkSubmission.objects.create(assignment=homework, responses={"entry": "x"}, submitted_at=when)
+        checkin = CheckInFactory(client=client, mood=index % 11, created_at=when)
+        score = _assessment(client, "phq9", 10, when)
+        alert = Alert.objects.create(
+            client=client, kind="measure_flag", severity="concern", reason="r", acknowledge_by=now, created_at=when
+        )
+        agenda = AgendaEntry.objects.create(client=client, talk_about="Work", created_at=when)
+        session = SessionFactory(client=client, starts_at=when, status="attended")
+        for key, record in zip(KEYS, (goal, objective, homework, entry, checkin, score, alert, agenda), strict=False):
+            inputs[key].append(record.pk)
+        inputs["last_session_id"] = session.pk
+    return inputs
+
+
+KEYS = (
+    "goal_ids",
+    "objective_ids",
+    "homework_assignment_ids",
+    "homework_submission_ids",
+    "checkin_ids",
+    "assessment_ids",
+    "alert_ids",
+    "agenda_entry_ids",
+    "last_session_id",
+)
+
+
 @pytest.mark.django_db
 @pytest.mark.parametrize("size", [1, 10, 50])
-def test_sources_take_one_query_per_kind_whatever_the_history(client_record, size, django_assert_num_queries):
+def test_sources_of_every_kind_take_one_query_and_drop_other_clients_records(
+    client_record, size, django_assert_num_queries
+):
     now = timezone.now()
-    checkins = [CheckInFactory(client=client_record, mood=5).pk for _ in range(size)]
-    scores = [_assessment(client_record, "gad7", 8, now - dt.timedelta(days=index)).pk for index in range(size)]
-    inputs = [{"checkin_ids": checkins, "assessment_ids": scores}] * 3
-    with django_assert_num_queries(2):
-        result = sources_for(client=client_record, inputs_list=inputs)
-    assert [len(links) for links in result] == [2 * size] * 3
+    own = _cited_history(client_record, size, now)
+    stranger = ClientFactory(practice=client_record.practice)
+    foreign = _cited_history(stranger, size, now)
+    mixed = {key: own[key] + foreign[key] for key in KEYS[:-1]} | {"last_session_id": own["last_session_id"]}
+    with django_assert_num_queries(1):
+        [cited, only_foreign, nothing] = sources_for(
+            client=client_record, inputs_list=[mixed, foreign, {"presenting_concerns": True}]
+        )
+    assert Counter(link.kind for link in cited) == {
+        "goal": size,
+        "objective": size,
+        "homework_assignment": size,
+        "homework_submission": size,
+        "checkin": size,
+        "assessment": size,
+        "alert": size,
+        "agenda": size,
+        "session": 1,
+    }
+    assert only_foreign == [] and nothing == []  # another client's records are never shown
+    checkins = [link for link in cited if link.kind == "checkin"]
+    assert [link.when for link in checkins] == sorted((link.when for link in checkins), reverse=True)
+
+
+@pytest.mark.django_db
+def test_no_cited_record_takes_no_query(client_record, django_assert_num_queries):
+    with django_assert_num_queries(0):
+        assert sources_for(client=client_record, inputs_list=[{}, {"goal_ids": []}]) == [[], []]
+
+
+@pytest.mark.django_db
+def test_every_kind_of_source_reads_as_a_titled_dated_link(client_record):
+    now = timezone.now()
+    inputs = _cited_history(client_record, 1, now)
+    Goal.objects.filter(pk=inputs["goal_ids"][0]).update(description="")  # the plan then shows the problem
+    HomeworkSubmission.objects.filter(pk=inputs["homework_submission_ids"][0]).update(submitted_at=None)
+    Assessment.objects.filter(pk=inputs["assessment_ids"][0]).update(total=None)
+    [links] = sources_for(client=client_record, inputs_list=[inputs])
+    by_kind = {link.kind: link for link in links}
+    chart = reverse("client-chart", args=[client_record.pk])
+    goal_id = inputs["goal_ids"][0]
+    day = timezone.localtime(now - dt.timedelta(days=1))
+    on = f"{day.day} {day:%b %Y}"
+    entry = HomeworkSubmission.objects.get(pk=inputs["homework_submission_ids"][0])
+    entry_day = timezone.localtime(entry.created_at)
+    assert [(link.label, link.url) for link in links] == [
+        ("Goal: “Insomnia”", f"{chart}?tab=plan#goal-{goal_id}"),
+        ("Objective: “Lights out by 23:00 (0)”", f"{chart}?tab=plan#goal-{goal_id}"),
+        (f"Sleep diary 0 (journal), due {on}", f"{chart}?tab=homework#hw-{inputs['homework_assignment_ids'][0]}"),
+        (
+            f"Homework entry: Sleep diary 0, {entry_day.day} {entry_day:%b %Y}",
+            f"{chart}?tab=homework#hw-{inputs['homework_assignment_ids'][0]}",
+        ),
+        (f"Check-in, {on} (mood 0/10)", f"{chart}?tab=engagement"),
+        (f"PHQ-9 (not scorable), {on}", f"{chart}?tab=measures#measure-phq9"),
+        (f"Alert: A questionnaire answer needs review, {on}", f"{reverse('alerts')}#alert-{inputs['alert_ids'][0]}"),
+        (f"The client's agenda, {on}", f"{chart}?tab=toolkit#agenda-{inputs['agenda_entry_ids'][0]}"),
+        (f"Last attended session, {on}", reverse("session-detail", args=[inputs["last_session_id"]])),
+    ]
+    assert by_kind["homework_submission"].when == entry.created_at  # not submitted: when it was written
+    assert by_kind["objective"].when is None

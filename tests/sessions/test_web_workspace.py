@@ -425,6 +425,113 @@ def test_chart_query_count_is_the_same_at_1_10_and_100_rows_of_history(
     assert counted.writes_other_than_read_audit() == []
 
 
+def store_cited_suggestions(client) -> None:
+    """What the nightly AI task stores for a client with `build_history`: two pending homework
+    recommendations citing every goal, objective and homework assignment, a session brief
+    quoting a check-in and citing the last session and every check-in, homework entry, score,
+    alert and agenda entry (one per session), and an affect summary: nine kinds of source."""
+    from clients.models import AgendaEntry, Objective
+    from insights.models import AiSuggestion
+
+    agenda = [
+        AgendaEntry.objects.create(client=client, talk_about="Work", created_at=session.starts_at).pk
+        for session in Session.objects.filter(client=client)
+    ]
+    recommended = {
+        "goal_ids": list(Goal.objects.filter(client=client).values_list("pk", flat=True)),
+        "objective_ids": list(Objective.objects.filter(goal__client=client).values_list("pk", flat=True)),
+        "homework_assignment_ids": list(HomeworkAssignment.objects.filter(client=client).values_list("pk", flat=True)),
+    }
+    for rank in (1, 2):
+        AiSuggestion.objects.create(
+            client=client,
+            kind="homework_recommendation",
+            payload={"rank": rank, "template": {"id": None, "title": f"Suggestion {rank}", "kind": "journal"}},
+            reasons=["Fits the goals"],
+            inputs=recommended,
+            method="m",
+            version="1",
+        )
+    checkins = list(CheckIn.objects.filter(client=client).order_by("created_at").values_list("pk", flat=True))
+    AiSuggestion.objects.create(
+        client=client,
+        kind="session_brief",
+        payload={
+            "sections": {"checkins": {"count": len(checkins)}, "homework": {"completed": [], "missed": []}},
+            "quotes": [{"source_type": "checkin", "source_id": checkins[-1], "field": "note", "start": 0, "end": 2}],
+        },
+        inputs={
+            "last_session_id": Session.objects.filter(client=client).latest("starts_at").pk,
+            "checkin_ids": checkins,
+            "homework_submission_ids": list(
+                HomeworkSubmission.objects.filter(assignment__client=client).values_list("pk", flat=True)
+            ),
+            "assessment_ids": list(Assessment.objects.filter(client=client).values_list("pk", flat=True)),
+            "alert_ids": list(Alert.objects.filter(client=client).values_list("pk", flat=True)),
+            "agenda_entry_ids": agenda,
+        },
+        method="m",
+        version="1",
+    )
+    AiSuggestion.objects.create(client=client, kind="affect", payload={"series": []}, method="m", version="1")
+
+
+# The AI tab with stored suggestions: CHART_QUERIES["ai"], + the brief's quoted check-ins and
+# the "Why am I seeing this?" links of every suggestion shown, all kinds in one query
+# (insights/ai/sources.py).
+AI_TAB_WITH_SUGGESTIONS_QUERIES = CHART_QUERIES["ai"] + 2
+
+
+@pytest.mark.parametrize("count", [1, 10, 100])
+def test_ai_tab_with_suggestions_citing_every_kind_of_source_is_the_same_at_1_10_and_100_rows(
+    therapist, client_record, client_user, count
+):
+    from collections import Counter
+
+    from django.utils.html import escape
+
+    from clients.services.records import consent_grant
+    from insights.models import AiSuggestion
+
+    client_record.refresh_from_db()
+    build_history(client_record, therapist, count)
+    consent_grant(client=client_record, kind="ai_processing", actor=therapist)
+    store_cited_suggestions(client_record)
+    # A cited id that is another client's record is dropped, never shown.
+    stranger = ClientFactory(practice=client_record.practice, primary_therapist=therapist.membership)
+    foreign = CheckIn.objects.create(client=stranger, mood=9, note="not yours")
+    brief = AiSuggestion.objects.get(client=client_record, kind="session_brief")
+    brief.inputs["checkin_ids"].append(foreign.pk)
+    brief.save()
+    browser = web_as(therapist)
+    url = f"{reverse('client-chart', args=[client_record.pk])}?tab=ai"
+    assert browser.get(url).status_code == 200  # the first view stores the session's idle clock
+    with count_statements() as counted:
+        response = browser.get(url)
+    assert response.status_code == 200
+    assert len(counted.queries) == AI_TAB_WITH_SUGGESTIONS_QUERIES, "\n".join(q[:150] for q in counted.queries)
+    assert counted.commits == 1 and counted.writes_other_than_read_audit() == []
+    recommendations, brief = response.context["recommendations"], response.context["brief"]
+    assert len(recommendations) == 2
+    for recommendation in recommendations:
+        assert Counter(link.kind for link in recommendation["sources"]) == {
+            "goal": count,
+            "objective": count,
+            "homework_assignment": count,
+        }
+    assert Counter(link.kind for link in brief["sources"]) == {
+        "session": 1,
+        "checkin": count,
+        "homework_submission": count,
+        "assessment": 2 * count,
+        "alert": count,
+        "agenda": count,
+    }
+    body = response.content.decode()
+    links = [link for row in [*recommendations, brief] for link in row["sources"]]
+    assert all(f'<a href="{link.url}">{escape(link.label)}</a>' in body for link in links)
+
+
 @pytest.mark.parametrize("count", [1, 10, 100])
 def test_schedule_query_count_is_the_same_at_1_10_and_100_sessions(
     therapist, client_record, count, django_assert_num_queries
