@@ -696,11 +696,17 @@ BRIEF_READ_FIELDS = ["checkin.note", "homework_submission.responses", "session_b
 AFFECT_READ_FIELDS = ["checkin.mood", "affect"]
 
 
-def _quoted_text(references: list[dict]) -> list[dict]:
+def _quoted_text(client: Client, references: list[dict]) -> list[dict]:
+    """The quoted passages of the client's own check-ins and homework (ids of another client's
+    records are dropped, whatever the stored brief says)."""
     checkin_ids = [ref["source_id"] for ref in references if ref.get("source_type") == "checkin"]
     submission_ids = [ref["source_id"] for ref in references if ref.get("source_type") == "homework_submission"]
-    notes = dict(CheckIn.objects.filter(pk__in=checkin_ids).values_list("id", "note"))
-    responses = dict(HomeworkSubmission.objects.filter(pk__in=submission_ids).values_list("id", "responses"))
+    notes = dict(CheckIn.objects.filter(client=client, pk__in=checkin_ids).values_list("id", "note"))
+    responses = dict(
+        HomeworkSubmission.objects.filter(assignment__client=client, pk__in=submission_ids).values_list(
+            "id", "responses"
+        )
+    )
     quotes = []
     for ref in references:
         if ref.get("source_type") == "checkin":
@@ -742,7 +748,7 @@ def stored_ai_outputs(*, client: Client, user) -> StoredAiOutputs:
     quotes: list[dict] = []
     reasons: dict[int, str] = {}
     if brief is not None:
-        quotes = _quoted_text((brief.payload or {}).get("quotes") or [])
+        quotes = _quoted_text(client, (brief.payload or {}).get("quotes") or [])
         alert_ids = [alert.get("id") for alert in ((brief.payload or {}).get("sections") or {}).get("alerts") or []]
         reasons = dict(Alert.objects.filter(client=client, pk__in=alert_ids).values_list("id", "reason"))
         audit_read(

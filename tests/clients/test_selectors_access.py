@@ -138,3 +138,30 @@ def test_the_stored_brief_shows_its_quotes_from_the_rows_it_points_at(therapist,
     browser = web_as(therapist)
     browser.post(url, {"action": "ai_refresh"})
     assert "I walked to the park and felt lighter afterwards." in browser.get(url).content.decode()
+
+
+@pytest.mark.django_db
+def test_a_stored_quote_pointing_at_another_clients_check_in_shows_nothing_of_it(therapist, client_record):
+    from clients.services.records import consent_grant
+    from insights.models import AiSuggestion
+    from sessions.models import CheckIn
+
+    consent_grant(client=client_record, kind="ai_processing", actor=therapist)
+    CheckIn.objects.create(client=client_record, mood=3, note="I walked to the park and felt lighter afterwards.")
+    from tests.factories import ClientFactory
+
+    other = ClientFactory(practice=client_record.practice, primary_therapist=client_record.primary_therapist)
+    foreign = CheckIn.objects.create(client=other, mood=2, note="Private words of someone else, never shown here.")
+    url = f"{reverse('client-chart', args=[client_record.pk])}?tab=ai"
+    browser = web_as(therapist)
+    browser.post(url, {"action": "ai_refresh"})
+    brief = AiSuggestion.objects.get(client=client_record, kind=AiSuggestion.Kind.SESSION_BRIEF)
+    payload = dict(brief.payload)
+    quotes = [dict(quote) for quote in payload.get("quotes") or []]
+    assert quotes, "the brief quotes the client's check-in"
+    for quote in quotes:
+        quote.update(source_type="checkin", source_id=foreign.pk, start=0, end=len(foreign.note))
+    payload["quotes"] = quotes
+    AiSuggestion.objects.filter(pk=brief.pk).update(payload=payload)
+    body = browser.get(url).content.decode()
+    assert "Private words of someone else" not in body
