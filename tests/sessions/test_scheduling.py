@@ -56,7 +56,9 @@ def test_same_therapist_overlap_is_refused_naming_the_clash(therapist, client_re
     with pytest.raises(Invalid) as refused:
         book(second_client, therapist, at(2030, 3, 4, 10, 30))
     message = refused.value.errors["starts_at"][0]
-    assert "Mon 4 Mar 2030, 10:00–10:50" in message
+    # Named in the therapist's zone: their practice's (America/New_York) when they set none.
+    assert therapist.membership.practice.time_zone == "America/New_York"
+    assert "Mon 4 Mar 2030, 05:00–05:50 (America/New_York)" in message
     assert Session.objects.count() == 1
 
 
@@ -485,6 +487,7 @@ def test_practice_view_shows_initials_never_names_or_kinds(manager, therapist, c
 
 @pytest.mark.django_db
 def test_api_books_a_series_and_refuses_an_overlapping_one(therapist, client_record, second_client):
+    TherapistCalendar.objects.create(membership=therapist.membership, time_zone="UTC")  # no DST shift
     api = as_user(therapist)
     url = reverse("api-client-series", args=[client_record.pk])
     booked = api.post(url, {"starts_at": "2030-03-05T10:00:00Z", "frequency": "weekly", "count": 3}, format="json")
