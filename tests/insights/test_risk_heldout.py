@@ -15,18 +15,18 @@ from insights.risk import evaluation as risk_eval
 
 # --- Floors (edit here) ---------------------------------------------------------------------
 # The goal (issue 18) is recall >= 0.95, precision >= 0.90 and no urgent text scored none on
-# every held-out set. Detector 2.1.0 does not reach it everywhere yet (measured 2026-12-07:
-# writer A's set P 0.865 R 0.937, 2 urgent texts scored none; writer B's P 0.826 R 1.000, 0;
-# writer C's P 0.820 R 0.994, 0), so these floors hold what it does reach, a little below the
+# every held-out set. Detector 2.2.0 does not reach it everywhere yet (measured 2026-12-07:
+# writer A's set P 0.875 R 0.930, 2 urgent texts scored none; writer B's P 0.855 R 1.000, 0;
+# writer C's P 0.841 R 0.994, 0), so these floors hold what it does reach, a little below the
 # measured figures, so that a change that makes screening worse fails CI. Raise them as the
 # detector improves; never lower them.
 MIN_RECALL = 0.93  # concern + urgent against none
-MIN_PRECISION = 0.81
+MIN_PRECISION = 0.835
 MAX_URGENT_SCORED_NONE = 2
 # A different floor for one file: {"heldout_1": {"MIN_PRECISION": 0.85}}
 PER_SET_FLOORS: dict[str, dict[str, float]] = {
-    "heldout-1-writer-a": {"MIN_PRECISION": 0.86},
-    "heldout-2-writer-b": {"MIN_RECALL": 0.99, "MIN_PRECISION": 0.82, "MAX_URGENT_SCORED_NONE": 0},
+    "heldout-1-writer-a": {"MIN_PRECISION": 0.87},
+    "heldout-2-writer-b": {"MIN_RECALL": 0.99, "MIN_PRECISION": 0.85, "MAX_URGENT_SCORED_NONE": 0},
     # Writer C (session 5, 300 texts; 2.0.0 had P 0.749 R 0.994).
     "heldout-3-writer-c": {"MIN_RECALL": 0.99, "MAX_URGENT_SCORED_NONE": 0},
 }

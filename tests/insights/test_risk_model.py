@@ -35,7 +35,7 @@ def test_the_model_decides_and_says_so(detector) -> None:
     result = risk.screen_text("I'm going to kill myself tonight, I have the pills ready.")
     assert result.level == "urgent"
     assert result.method in risk.MODEL_METHODS and result.model_output
-    assert result.version == risk.RISK_DETECTOR_VERSION == "2.1.0"
+    assert result.version == risk.RISK_DETECTOR_VERSION == "2.2.0"
     assert result.span and result.span in "I'm going to kill myself tonight, I have the pills ready."
 
 
