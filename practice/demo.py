@@ -36,6 +36,9 @@ THERAPIST_EVENTS = (
 )
 
 
+DEMO_TIME_ZONE = "America/Chicago"
+
+
 def seed_settings(practice: Practice, rng: random.Random, *, password: str, stdout=None) -> Practice:
     """Settings for the demo practice, its audit history, and a second (UK) practice."""
     admin = Membership.objects.filter(practice=practice, role=Role.ADMIN).select_related("user").first()
@@ -43,7 +46,7 @@ def seed_settings(practice: Practice, rng: random.Random, *, password: str, stdo
     practice_update(
         practice=practice,
         actor=admin.user,
-        data={"country": "US", "time_zone": "America/Chicago", "locale": "en-US", "note_overdue_hours": 72},
+        data={"country": "US", "time_zone": DEMO_TIME_ZONE, "locale": "en-US", "note_overdue_hours": 72},
     )
     _seed_audit_history(practice, rng)
     uk = _seed_uk_practice(password)

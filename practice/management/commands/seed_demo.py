@@ -26,11 +26,11 @@ from clients.models import Assessment, Client, Consent, Goal, Objective
 from clients.scoring import score
 from insights.models import Alert
 from practice.db_maintenance import refresh_planner_statistics
-from practice.demo import seed_settings
+from practice.demo import DEMO_TIME_ZONE, seed_settings
 from practice.demo_accounts import seed_accounts
 from practice.models import Membership, Practice
 from practice.roles import Role
-from practice.services import member_add, practice_create
+from practice.services import member_add, practice_create, practice_update
 from sessions.demo import seed_workspace
 from sessions.demo_drafting import seed_drafts
 from sessions.demo_schedule import seed_schedule
@@ -202,7 +202,7 @@ class Command(BaseCommand):
                 last_name="Lindqvist",
                 validate=False,
             )
-            member_add(
+            admin = member_add(
                 practice=practice,
                 role=Role.ADMIN,
                 email="admin@northside.example",
@@ -211,6 +211,10 @@ class Command(BaseCommand):
                 last_name="Osei",
                 validate=False,
             )
+            # The zone first (an audited settings change): the schedule and today's sessions are
+            # seeded at wall-clock hours in it and the therapists' calendars take it, so the day
+            # and the calendar show the same times.
+            practice_update(practice=practice, actor=admin.user, data={"time_zone": DEMO_TIME_ZONE})
             therapists = [
                 member_add(
                     practice=practice,
