@@ -37,6 +37,7 @@ from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.db.models import (
+    CharField,
     Count,
     DateTimeField,
     Exists,
@@ -47,10 +48,11 @@ from django.db.models import (
     Q,
     QuerySet,
     Subquery,
+    TextField,
     Value,
     Window,
 )
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Cast, Coalesce
 from django.utils import timezone
 
 from clients.fhir import build_bundle
@@ -696,17 +698,41 @@ BRIEF_READ_FIELDS = ["checkin.note", "homework_submission.responses", "session_b
 AFFECT_READ_FIELDS = ["checkin.mood", "affect"]
 
 
-def _quoted_text(client: Client, references: list[dict]) -> list[dict]:
-    """The quoted passages of the client's own check-ins and homework (ids of another client's
-    records are dropped, whatever the stored brief says)."""
+def _brief_sources(client: Client, references: list[dict], alert_ids: list) -> tuple[dict, dict, dict[int, str]]:
+    """The texts a stored brief points at, in one query (a UNION ALL of the client's own
+    check-in notes, homework answers and alert reasons, read as their stored ciphertext and
+    decrypted by each model's own field): ids of another client's records are dropped,
+    whatever the stored brief says. Returns (notes, responses, alert reasons) by id."""
     checkin_ids = [ref["source_id"] for ref in references if ref.get("source_type") == "checkin"]
     submission_ids = [ref["source_id"] for ref in references if ref.get("source_type") == "homework_submission"]
-    notes = dict(CheckIn.objects.filter(client=client, pk__in=checkin_ids).values_list("id", "note"))
-    responses = dict(
-        HomeworkSubmission.objects.filter(assignment__client=client, pk__in=submission_ids).values_list(
-            "id", "responses"
+    alert_ids = [pk for pk in alert_ids if isinstance(pk, int)]
+    parts = []
+    fields = {}
+    for kind, model, column, scope, ids in (
+        ("checkin", CheckIn, "note", Q(client=client), checkin_ids),
+        ("homework_submission", HomeworkSubmission, "responses", Q(assignment__client=client), submission_ids),
+        ("alert", Alert, "reason", Q(client=client), alert_ids),
+    ):
+        ids = [pk for pk in ids if isinstance(pk, int)]
+        if not ids:
+            continue
+        fields[kind] = model._meta.get_field(column)
+        parts.append(
+            model.objects.filter(scope, pk__in=ids)
+            .annotate(source_kind=Value(kind, output_field=CharField()), raw=Cast(column, TextField()))
+            .values_list("source_kind", "pk", "raw")
+            .order_by()
         )
-    )
+    found: dict[str, dict] = {"checkin": {}, "homework_submission": {}, "alert": {}}
+    if parts:
+        rows = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
+        for kind, pk, raw in rows:
+            found[kind][pk] = fields[kind].from_db_value(raw, None, None)
+    return found["checkin"], found["homework_submission"], found["alert"]
+
+
+def _quoted_text(references: list[dict], notes: dict, responses: dict) -> list[dict]:
+    """The quoted passages, cut from the client's own texts the brief's references point at."""
     quotes = []
     for ref in references:
         if ref.get("source_type") == "checkin":
@@ -727,30 +753,34 @@ def stored_ai_outputs(*, client: Client, user) -> StoredAiOutputs:
     """The latest stored AI outputs for the client (records the read of the brief's and the
     affect's sources, as computing them for a person does)."""
     latest = AiSuggestion.objects.filter(client=client).order_by("-created_at", "-id")
-    # The latest brief and the latest affect summary in one query.
-    newest = {
-        row.kind: row
-        for row in AiSuggestion.objects.filter(
+    # The latest brief, the latest affect summary and the pending recommendations in one query.
+    rows = list(
+        AiSuggestion.objects.filter(
             Q(pk=Subquery(latest.filter(kind=AiSuggestion.Kind.SESSION_BRIEF).values("pk")[:1]))
             | Q(pk=Subquery(latest.filter(kind=AiSuggestion.Kind.AFFECT).values("pk")[:1]))
-        )
-    }
+            | Q(
+                client=client,
+                kind=AiSuggestion.Kind.HOMEWORK_RECOMMENDATION,
+                decision=AiSuggestion.Decision.PENDING,
+            )
+        ).order_by("created_at", "id")
+    )
+    newest = {row.kind: row for row in rows if row.kind != AiSuggestion.Kind.HOMEWORK_RECOMMENDATION}
     brief = newest.get(AiSuggestion.Kind.SESSION_BRIEF)
     affect = newest.get(AiSuggestion.Kind.AFFECT)
     recommendations = [
         row
-        for row in AiSuggestion.objects.filter(
-            client=client, kind=AiSuggestion.Kind.HOMEWORK_RECOMMENDATION, decision=AiSuggestion.Decision.PENDING
-        ).order_by("created_at", "id")
-        if "superseded_at" not in (row.payload or {})
+        for row in rows
+        if row.kind == AiSuggestion.Kind.HOMEWORK_RECOMMENDATION and "superseded_at" not in (row.payload or {})
     ]
     recommendations.sort(key=lambda row: (row.payload or {}).get("rank") or 0)
     quotes: list[dict] = []
     reasons: dict[int, str] = {}
     if brief is not None:
-        quotes = _quoted_text(client, (brief.payload or {}).get("quotes") or [])
+        references = (brief.payload or {}).get("quotes") or []
         alert_ids = [alert.get("id") for alert in ((brief.payload or {}).get("sections") or {}).get("alerts") or []]
-        reasons = dict(Alert.objects.filter(client=client, pk__in=alert_ids).values_list("id", "reason"))
+        notes, responses, reasons = _brief_sources(client, references, alert_ids)
+        quotes = _quoted_text(references, notes, responses)
         audit_read(
             actor=user,
             client_id=client.pk,

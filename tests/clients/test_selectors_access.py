@@ -165,3 +165,71 @@ def test_a_stored_quote_pointing_at_another_clients_check_in_shows_nothing_of_it
     AiSuggestion.objects.filter(pk=brief.pk).update(payload=payload)
     body = browser.get(url).content.decode()
     assert "Private words of someone else" not in body
+
+
+@pytest.mark.django_db
+def test_a_brief_quoting_check_ins_homework_and_alerts_reads_them_in_one_query(therapist, client_record):
+    """The brief's quoted check-in, quoted homework answer and listed alerts are read together
+    (one UNION ALL), only from this client's rows, and the tab keeps to its query budget."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from clients.services.records import consent_grant
+    from insights.models import AiSuggestion, Alert
+    from insights.safety import raise_alert
+    from sessions.models import CheckIn, HomeworkSubmission
+    from tests.factories import ClientFactory, HomeworkAssignmentFactory
+    from tests.sessions.test_web_workspace import CHART_QUERY_BUDGET
+
+    consent_grant(client=client_record, kind="ai_processing", actor=therapist)
+    note = CheckIn.objects.create(client=client_record, mood=4, note="Slept badly but went to the allotment.")
+    assignment = HomeworkAssignmentFactory(client=client_record, title="Thought record")
+    answer = HomeworkSubmission.objects.create(
+        assignment=assignment, responses={"situation": "The bus was late and I missed the class."}
+    )
+    alert = raise_alert(client=client_record, kind="measure_flag", severity="concern", reason="PHQ-9 rose by six")
+    other = ClientFactory(practice=client_record.practice, primary_therapist=client_record.primary_therapist)
+    foreign = raise_alert(client=other, kind="measure_flag", severity="concern", reason="Someone else's alert")
+    where = {"written_at": timezone.now().isoformat(), "salience": 0.5, "centrality": 0.5, "sentiment": -0.2}
+    brief = AiSuggestion.objects.create(
+        client=client_record,
+        kind=AiSuggestion.Kind.SESSION_BRIEF,
+        method="test",
+        version="1",
+        payload={
+            "sections": {"alerts": [{"id": alert.pk}, {"id": foreign.pk}]},
+            "quotes": [
+                {**where, "source_type": "checkin", "source_id": note.pk, "field": "note", "start": 0, "end": 12},
+                {
+                    **where,
+                    "source_type": "homework_submission",
+                    "source_id": answer.pk,
+                    "field": "situation",
+                    "start": 0,
+                    "end": 16,
+                },
+            ],
+        },
+    )
+    from clients.selectors import stored_ai_outputs
+
+    stored = stored_ai_outputs(client=client_record, user=therapist)
+    assert stored.brief == brief
+    assert [quote["text"] for quote in stored.brief_quotes] == ["Slept badly ", "The bus was late"]
+    assert stored.brief_alert_reasons == {alert.pk: "PHQ-9 rose by six"}
+
+    url = f"{reverse('client-chart', args=[client_record.pk])}?tab=ai"
+    browser = web_as(therapist)
+    assert browser.get(url).status_code == 200  # the first view stores the session's idle clock
+    with CaptureQueriesContext(connection) as captured:
+        body = browser.get(url).content.decode()
+    sources = [query["sql"] for query in captured.captured_queries if "UNION ALL" in query["sql"].upper()]
+    assert any("clinical_sessions_checkin" in sql and "insights_alert" in sql for sql in sources)
+    statements = [
+        query
+        for query in captured.captured_queries
+        if not query["sql"].upper().startswith(("SAVEPOINT", "RELEASE", "BEGIN", "COMMIT", "ROLLBACK"))
+    ]
+    assert len(statements) <= CHART_QUERY_BUDGET
+    assert "Slept badly" in body and "The bus was late" in body and "PHQ-9 rose by six" in body
+    assert "Someone else" not in body

@@ -323,8 +323,10 @@ CHART_QUERIES = {
     "documents": 14,
     "messages": 11,
     "consent": 12,
-    # + AI consent, the latest brief and affect (one query), recommendations, quoted check-ins
-    "ai": 13,
+    # + AI consent, the latest brief and affect with the pending recommendations (one query),
+    # and what the brief quotes and lists (check-ins, homework answers, alert reasons: one
+    # UNION ALL, only when it quotes or lists any)
+    "ai": 12,
 }
 # The goal (#20): every tab within this, and one commit per view.
 CHART_QUERY_BUDGET = 15
