@@ -175,7 +175,7 @@ def test_a_brief_quoting_check_ins_homework_and_alerts_reads_them_in_one_query(t
     from django.test.utils import CaptureQueriesContext
 
     from clients.services.records import consent_grant
-    from insights.models import AiSuggestion, Alert
+    from insights.models import AiSuggestion
     from insights.safety import raise_alert
     from sessions.models import CheckIn, HomeworkSubmission
     from tests.factories import ClientFactory, HomeworkAssignmentFactory
