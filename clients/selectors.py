@@ -135,14 +135,21 @@ def client_for_portal(*, user, allow_withdrawn_consent: bool = False) -> Client:
     """A client user's own record (NotFound for anyone without one); Forbidden once their
     portal consent is withdrawn, unless `allow_withdrawn_consent` (crisis resources only)."""
     practice_id = getattr(user, "practice_id_or_none", None)
+    if practice_id is None:
+        raise NotFound()
+    # The record and whether portal consent stands, in one query (every portal request asks).
     client = (
-        Client.objects.select_related("practice").filter(user=user, practice_id=practice_id).first()
-        if practice_id is not None
-        else None
+        Client.objects.select_related("practice")
+        .filter(user=user, practice_id=practice_id)
+        .annotate(
+            portal_consent=Exists(Consent.objects.active().filter(client=OuterRef("pk"), kind=Consent.Kind.PORTAL))
+        )
+        .order_by()
+        .first()
     )
     if client is None:
         raise NotFound()
-    if not allow_withdrawn_consent and not portal_consent_given(client):
+    if not allow_withdrawn_consent and not client.portal_consent:
         raise Forbidden(PORTAL_WITHDRAWN)
     return client
 

@@ -173,7 +173,7 @@ def test_checkin_lists_query_count_is_flat(me, therapist, client_record, django_
     for _ in range(rows):
         CheckInFactory(client=client_record)
     staff = as_user(therapist)
-    with django_assert_num_queries(5):  # token, client, portal consent, count, page
+    with django_assert_num_queries(4):  # token, client with its portal consent, count, page
         assert me.get(reverse("api-me-checkins")).status_code == 200
     # token, the page with its count (the scope in the query), audit (savepoint, insert, release)
     with django_assert_num_queries(5):
@@ -273,7 +273,7 @@ def test_message_lists_query_count_is_flat(me, client_user, client_record, djang
             for index in range(rows)
         ]
     )
-    with django_assert_num_queries(5):  # token, client, portal consent, count, page (with sender)
+    with django_assert_num_queries(4):  # token, client with its portal consent, count, page (with sender)
         assert me.get(reverse("api-me-messages")).status_code == 200
 
 

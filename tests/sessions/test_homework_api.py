@@ -494,5 +494,5 @@ def test_template_list_query_count_is_flat(staff, practice, django_assert_num_qu
 
 
 THERAPIST_LIST_QUERIES = 8  # token, client, audit (savepoint, insert, release), count, page, submissions
-CLIENT_LIST_QUERIES = 6  # token, client, portal consent, count, page, submissions
+CLIENT_LIST_QUERIES = 5  # token, client with its portal consent, count, page, submissions
 TEMPLATE_LIST_QUERIES = 3  # token, count, page
