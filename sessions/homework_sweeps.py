@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from dataclasses import dataclass, field
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.mail import send_mail
@@ -19,7 +18,9 @@ from django.db.models import Exists, OuterRef, Q
 from clients.models import Client, Consent
 from insights.freshness import client_activity_changed
 from practice.audit import AuditAction, audit_record
+from practice.models import Practice
 from sessions.models import HomeworkAssignment
+from sessions.recurrence import zone_named
 
 logger = logging.getLogger(__name__)
 
@@ -73,12 +74,19 @@ class ReminderBatch:
 
     client_id: int
     email: str
+    day_start: dt.datetime  # midnight today in the client's practice's time zone
     assignment_ids: list[int] = field(default_factory=list)
 
 
-def _local_day_start(now: dt.datetime) -> tuple[dt.datetime, int]:
-    local = now.astimezone(ZoneInfo(settings.TIME_ZONE))
+def _local_day_start(now: dt.datetime, zone: dt.tzinfo) -> tuple[dt.datetime, int]:
+    local = now.astimezone(zone)
     return local.replace(hour=0, minute=0, second=0, microsecond=0), local.hour
+
+
+def _practice_days(now: dt.datetime) -> dict[str, tuple[dt.datetime, int]]:
+    """For each time zone a practice uses: the start of its local day and its local hour."""
+    names = set(Practice.objects.values_list("time_zone", flat=True).distinct())
+    return {name: _local_day_start(now, zone_named(name)) for name in names}
 
 
 def _not_reminded_today(day_start: dt.datetime) -> Q:
@@ -86,10 +94,18 @@ def _not_reminded_today(day_start: dt.datetime) -> Q:
 
 
 def due_reminders(now: dt.datetime) -> list[ReminderBatch]:
-    """Who gets a reminder now: clients whose chosen hour (practice time zone) is this hour,
-    with portal access, reminders on, and work due within a day or overdue within a week
-    that was not already reminded today."""
-    day_start, hour = _local_day_start(now)
+    """Who gets a reminder now: clients whose chosen hour (their practice's time zone) is this
+    hour, with portal access, reminders on, and work due within a day or overdue within a week
+    that was not already reminded today (today in that zone)."""
+    days = _practice_days(now)
+    if not days:
+        return []
+    # One condition per practice time zone: that zone's hour now, not reminded since its midnight.
+    in_their_hour = Q()
+    for name, (day_start, hour) in days.items():
+        in_their_hour |= Q(client__practice__time_zone=name, client__reminder_hour=hour) & _not_reminded_today(
+            day_start
+        )
     portal_consent = Consent.objects.filter(
         client=OuterRef("client_id"), kind=Consent.Kind.PORTAL, revoked_at__isnull=True
     )
@@ -101,17 +117,16 @@ def due_reminders(now: dt.datetime) -> list[ReminderBatch]:
     )
     assignments = (
         HomeworkAssignment.objects.filter(due_soon | overdue)
-        .filter(_not_reminded_today(day_start))
+        .filter(in_their_hour)
         .filter(
             client__reminders_enabled=True,
             client__reminder_channel="email",
-            client__reminder_hour=hour,
             client__user__is_active=True,
             client__user__membership__is_active=True,
         )
         .exclude(client__status=Client.Status.DISCHARGED)
         .filter(Exists(portal_consent))
-        .select_related("client__user")
+        .select_related("client__user", "client__practice")
         .order_by("client_id", "due_at", "pk")
     )
     batches: dict[int, ReminderBatch] = {}
@@ -121,7 +136,8 @@ def due_reminders(now: dt.datetime) -> list[ReminderBatch]:
         email = client.email or (client.user.email if client.user else "")
         if not email:
             continue
-        batch = batches.setdefault(client.pk, ReminderBatch(client_id=client.pk, email=email))
+        day_start = days[client.practice.time_zone][0]
+        batch = batches.setdefault(client.pk, ReminderBatch(client_id=client.pk, email=email, day_start=day_start))
         batch.assignment_ids.append(assignment.pk)
     return list(batches.values())
 
@@ -132,12 +148,11 @@ def reminders_send(now: dt.datetime) -> int:
     Assignments are claimed (reminded_at) before sending, so overlapping beat runs never
     send the same reminder twice in a day; a failed send is logged, not retried today.
     """
-    day_start, _ = _local_day_start(now)
     sent = 0
     for batch in due_reminders(now):
         claimed = (
             HomeworkAssignment.objects.filter(pk__in=batch.assignment_ids)
-            .filter(_not_reminded_today(day_start))
+            .filter(_not_reminded_today(batch.day_start))
             .update(reminded_at=now)
         )
         if not claimed:

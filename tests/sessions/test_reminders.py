@@ -167,6 +167,20 @@ def test_reminder_selection_query_count_is_flat(
     for _ in range(20):
         due_in(reminded_client, 5)
         due_in(other_client_record, 6)
-    with time_machine.travel(EVENING, tick=False), django_assert_num_queries(1):
+    # The practices' time zones, then the assignments with their clients (one query each).
+    with time_machine.travel(EVENING, tick=False), django_assert_num_queries(2):
         batches = due_reminders(timezone.now())
     assert sorted(len(batch.assignment_ids) for batch in batches) == [20, 20]
+
+
+def test_the_reminder_hour_is_the_clients_practices_local_hour_not_the_servers(reminded_client, practice):
+    """A practice in London: its client who chose 18:00 is reminded at 18:00 London time, not at
+    18:00 in the server's zone (New York here), and only once that London day."""
+    practice.time_zone = "Europe/London"
+    practice.save(update_fields=["time_zone"])
+    london_evening = dt.datetime(2031, 1, 15, 18, 30, tzinfo=UTC)  # 13:30 in New York
+    HomeworkAssignmentFactory(client=reminded_client, due_at=london_evening + dt.timedelta(hours=5))
+    assert run_at(EVENING) == 0  # 18:30 in New York is 23:30 in London
+    assert run_at(london_evening) == 1
+    assert run_at(london_evening + dt.timedelta(minutes=20)) == 0  # once a day
+    assert [message.to for message in mail.outbox] == [["avery@clients.example"]]
