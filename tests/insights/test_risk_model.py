@@ -35,7 +35,7 @@ def test_the_model_decides_and_says_so(detector) -> None:
     result = risk.screen_text("I'm going to kill myself tonight, I have the pills ready.")
     assert result.level == "urgent"
     assert result.method in risk.MODEL_METHODS and result.model_output
-    assert result.version == risk.RISK_DETECTOR_VERSION == "2.2.0"
+    assert result.version == risk.RISK_DETECTOR_VERSION == "2.3.0"
     assert result.span and result.span in "I'm going to kill myself tonight, I have the pills ready."
 
 
@@ -138,7 +138,8 @@ def test_thresholds_come_from_the_calibration_file(detector) -> None:
     assert set(detector.thresholds) >= {"flag", "urgent"}
     assert 0.0 < detector.thresholds["flag"] < 1.0
     assert detector.meta["train_fingerprint"] and detector.meta["validation_examples"] > 0
-    assert risk_detector.WEIGHTS_PATH.stat().st_size < 10 * 1024 * 1024
+    # Four fine-tuned layers and the head in float16 (13 MB): the repository carries no more.
+    assert risk_detector.WEIGHTS_PATH.stat().st_size < 16 * 1024 * 1024
 
 
 # --- Model unavailable ------------------------------------------------------------------------
