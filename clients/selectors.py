@@ -66,6 +66,7 @@ from insights.models import AiSuggestion, Alert
 from practice import labels
 from practice.audit import AuditAction, audit_read, audit_record
 from practice.errors import Forbidden, NotFound
+from practice.fields import EncryptedTextField
 from practice.models import Membership, Practice
 from practice.roles import Capability, Role, has_capability
 from sessions.models import CheckIn, HomeworkAssignment, HomeworkSubmission, Message, ProgressNote, Session
@@ -714,7 +715,7 @@ def _brief_sources(client: Client, references: list[dict], alert_ids: list) -> t
     submission_ids = [ref["source_id"] for ref in references if ref.get("source_type") == "homework_submission"]
     alert_ids = [pk for pk in alert_ids if isinstance(pk, int)]
     parts = []
-    fields = {}
+    fields: dict[str, EncryptedTextField] = {}
     for kind, model, column, scope, ids in (
         ("checkin", CheckIn, "note", Q(client=client), checkin_ids),
         ("homework_submission", HomeworkSubmission, "responses", Q(assignment__client=client), submission_ids),
@@ -723,7 +724,9 @@ def _brief_sources(client: Client, references: list[dict], alert_ids: list) -> t
         ids = [pk for pk in ids if isinstance(pk, int)]
         if not ids:
             continue
-        fields[kind] = model._meta.get_field(column)
+        field = model._meta.get_field(column)
+        assert isinstance(field, EncryptedTextField)  # read raw, decrypted below by the field itself
+        fields[kind] = field
         parts.append(
             model.objects.filter(scope, pk__in=ids)
             .annotate(source_kind=Value(kind, output_field=CharField()), raw=Cast(column, TextField()))
@@ -734,7 +737,7 @@ def _brief_sources(client: Client, references: list[dict], alert_ids: list) -> t
     if parts:
         rows = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
         for kind, pk, raw in rows:
-            found[kind][pk] = fields[kind].from_db_value(raw, None, None)
+            found[kind][pk] = fields[kind].to_python(raw)
     return found["checkin"], found["homework_submission"], found["alert"]
 
 
