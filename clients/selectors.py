@@ -713,7 +713,6 @@ def _brief_sources(client: Client, references: list[dict], alert_ids: list) -> t
     whatever the stored brief says. Returns (notes, responses, alert reasons) by id."""
     checkin_ids = [ref["source_id"] for ref in references if ref.get("source_type") == "checkin"]
     submission_ids = [ref["source_id"] for ref in references if ref.get("source_type") == "homework_submission"]
-    alert_ids = [pk for pk in alert_ids if isinstance(pk, int)]
     parts = []
     fields: dict[str, EncryptedTextField] = {}
     for kind, model, column, scope, ids in (

@@ -85,7 +85,7 @@ def _local_day_start(now: dt.datetime, zone: dt.tzinfo) -> tuple[dt.datetime, in
 
 def _practice_days(now: dt.datetime) -> dict[str, tuple[dt.datetime, int]]:
     """For each time zone a practice uses: the start of its local day and its local hour."""
-    names = set(Practice.objects.values_list("time_zone", flat=True).distinct())
+    names = Practice.objects.order_by().values_list("time_zone", flat=True).distinct()
     return {name: _local_day_start(now, zone_named(name)) for name in names}
 
 

@@ -24,7 +24,7 @@ from sessions.models import (
     Session,
 )
 from sessions.services.notes import note_create
-from tests.commits import count_statements
+from tests.commits import second_view
 from tests.conftest import PHI_CANARY, Snapshot, web_as
 from tests.factories import ClientFactory, HomeworkTemplateFactory, SessionFactory
 
@@ -416,11 +416,7 @@ def test_chart_query_count_is_the_same_at_1_10_and_100_rows_of_history(
 
         consent_grant(client=client_record, kind="ai_processing", actor=therapist)
     browser = web_as(therapist)
-    url = f"{reverse('client-chart', args=[client_record.pk])}?tab={tab}"
-    assert browser.get(url).status_code == 200  # the first view stores the session's idle clock
-    with count_statements() as counted:
-        response = browser.get(url)
-    assert response.status_code == 200
+    _, counted = second_view(browser, f"{reverse('client-chart', args=[client_record.pk])}?tab={tab}")
     assert len(counted.queries) == CHART_QUERIES[tab], "\n".join(q[:150] for q in counted.queries)
     # One commit: the read audits of the view, in one bulk insert; nothing else is written.
     assert counted.commits == 1
@@ -506,11 +502,7 @@ def test_ai_tab_with_suggestions_citing_every_kind_of_source_is_the_same_at_1_10
     brief.inputs["checkin_ids"].append(foreign.pk)
     brief.save()
     browser = web_as(therapist)
-    url = f"{reverse('client-chart', args=[client_record.pk])}?tab=ai"
-    assert browser.get(url).status_code == 200  # the first view stores the session's idle clock
-    with count_statements() as counted:
-        response = browser.get(url)
-    assert response.status_code == 200
+    response, counted = second_view(browser, f"{reverse('client-chart', args=[client_record.pk])}?tab=ai")
     assert len(counted.queries) == AI_TAB_WITH_SUGGESTIONS_QUERIES, "\n".join(q[:150] for q in counted.queries)
     assert counted.commits == 1 and counted.writes_other_than_read_audit() == []
     recommendations, brief = response.context["recommendations"], response.context["brief"]
