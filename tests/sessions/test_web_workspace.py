@@ -933,8 +933,13 @@ def test_ai_tab_labels_every_suggestion_and_assign_acts_on_it(therapist, client_
 
 
 def test_schedule_books_a_session_and_records_what_happened(therapist, client_record):
+    from sessions.services.availability import therapist_zone
+
+    # The form's times, the week and its columns are in the therapist's calendar zone (their
+    # practice's here), not the server's: in the server's zone the test failed each evening.
+    zone = therapist_zone(therapist.membership)
     browser = web_as(therapist)
-    starts = timezone.localtime() + dt.timedelta(days=1)
+    starts = timezone.now().astimezone(zone) + dt.timedelta(days=1)
     data = {
         "new-client": client_record.pk,
         "new-starts_at": starts.strftime("%Y-%m-%dT%H:%M"),
@@ -944,9 +949,10 @@ def test_schedule_books_a_session_and_records_what_happened(therapist, client_re
     assert browser.post(reverse("schedule"), data).status_code == 302
     session = Session.objects.get(client=client_record)
     assert session.therapist == therapist.membership and session.status == Session.Status.SCHEDULED
-    week = reverse("schedule") + f"?week={timezone.localdate(session.starts_at).isoformat()}"
+    day = session.starts_at.astimezone(zone).date()
+    week = reverse("schedule") + f"?week={day.isoformat()}"
     page = browser.get(week)
-    column = page.context["columns"][timezone.localdate(session.starts_at).weekday()]
+    column = page.context["columns"][day.weekday()]
     assert session in [block.session for block in column.blocks]
     detail = browser.get(reverse("session-detail", args=[session.pk])).content.decode()
     assert f"session={session.pk}" not in detail  # no "write note" before it was attended
