@@ -17,9 +17,9 @@ from insights.risk import evaluation as risk_eval
 # The goal (issue 18) is recall >= 0.95, precision >= 0.90 and no urgent text scored none on
 # every held-out set. Detector 2.3.0 does not reach it everywhere yet (measured 2026-12-07:
 # writer A's set P 0.887 R 0.930, 1 urgent text scored none; writer B's P 0.899 R 0.980, 0;
-# writer C's P 0.882 R 0.994, 0; writer D's P 0.880 R 0.976, 1), so these floors hold what it
-# does reach, a little below the measured figures, so that a change that makes screening worse
-# fails CI. Raise them as the detector improves.
+# writer C's P 0.882 R 0.994, 0; writer D's P 0.880 R 0.976, 1; writer E's P 0.896 R 1.000, 0),
+# so these floors hold what it does reach, a little below the measured figures, so that a change
+# that makes screening worse fails CI. Raise them as the detector improves.
 MIN_RECALL = 0.93  # concern + urgent against none
 MIN_PRECISION = 0.87
 MAX_URGENT_SCORED_NONE = 1
@@ -34,6 +34,9 @@ PER_SET_FLOORS: dict[str, dict[str, float]] = {
     "heldout-3-writer-c": {"MIN_RECALL": 0.99, "MAX_URGENT_SCORED_NONE": 0},
     # Writer D (session 6, 300 texts, written before 2.3.0 was trained; 2.2.0 had P 0.809 R 0.952, 2).
     "heldout-4-writer-d": {"MIN_RECALL": 0.97},
+    # Writer E (session 7, written blind; 297 texts once three exact or near duplicates of
+    # 2.3.0's training lines were taken out; 2.3.0 is the first detector measured on it).
+    "heldout-5-writer-e": {"MIN_RECALL": 0.99, "MAX_URGENT_SCORED_NONE": 0},
 }
 # Embedding cosine at or above which two texts count as near duplicates (also: trigram Jaccard
 # >= risk_data.NEAR_DUPLICATE_JACCARD, or equal after normalising case, space and punctuation).
